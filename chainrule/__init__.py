@@ -1,0 +1,66 @@
+"""chainrule: backpropagation you can read and check.
+
+A reverse-mode autodiff engine on NumPy arrays (CuPy on a GPU) with PyTorch's public API.
+
+>>> import chainrule as cr
+>>> x = cr.tensor([[1.0, 2.0]], requires_grad=True)
+>>> (x * x).sum().backward()
+>>> x.grad
+Tensor([[2., 4.]])
+"""
+
+from .tensor import Tensor  # noqa: I001 - first: the ops module attaches Tensor's methods
+from . import ops
+from .autograd import (
+    Function,
+    backward,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .backend import cupy_available
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops import *  # noqa: F403 - the ops are the package's functions (cr.exp, cr.matmul...)
+from .random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
+
+float32 = "float32"
+float64 = "float64"
+float16 = "float16"
+int32 = "int32"
+int64 = "int64"
+bool_ = "bool"
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Function", "Generator", "GradcheckError", "Tensor", "arange", "as_tensor", "backward",
+    "cupy_available", "default_generator", "detect_anomaly", "empty", "enable_grad", "eye",
+    "from_numpy", "full", "full_like", "get_rng_state", "grad", "gradcheck", "gradgradcheck",
+    "is_grad_enabled", "linspace", "manual_seed", "no_grad", "ones", "ones_like", "ops", "rand",
+    "rand_like", "randint", "randn", "randn_like", "randperm", "set_grad_enabled",
+    "set_rng_state", "tensor", "zeros", "zeros_like", *ops.__all__,
+]  # fmt: skip

@@ -1,0 +1,447 @@
+"""The reverse-mode engine: ``Function`` nodes, the backward pass, ``grad`` and grad modes.
+
+A ``Function`` is one op. ``forward`` takes and returns backend arrays; ``backward`` takes
+the output gradients as Tensors and returns one gradient per input (or None), written with
+chainrule operations. With graph recording on (``create_graph=True``) those operations
+build a graph of their own, so gradients can be differentiated again; with it off (the
+usual first-order case) the same code runs and records nothing.
+
+The backward pass visits nodes in decreasing *generation* (one more than the largest
+generation among a node's inputs) with a heap, so it needs no recursion: a chain of
+100,000 ops backpropagates as easily as a chain of three.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import weakref
+from collections.abc import Sequence
+
+_state = {"grad_enabled": True, "anomaly": False}
+
+
+def is_grad_enabled() -> bool:
+    """True when operations record a graph for backpropagation."""
+    return _state["grad_enabled"]
+
+
+class _GradMode(contextlib.ContextDecorator):
+    """Sets graph recording on or off inside a ``with`` block or a decorated function."""
+
+    enabled = True
+
+    def __enter__(self):
+        self._prev = _state["grad_enabled"]
+        _state["grad_enabled"] = self.enabled
+
+    def __exit__(self, *exc):
+        _state["grad_enabled"] = self._prev
+        return False
+
+
+class no_grad(_GradMode):
+    """Turn graph recording off, like ``torch.no_grad()``.
+
+    >>> with cr.no_grad():
+    ...     y = model(x)          # y.requires_grad is False, nothing is saved
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Turn graph recording back on inside a ``no_grad`` block."""
+
+    enabled = True
+
+
+class set_grad_enabled(_GradMode):
+    """Turn graph recording on or off according to ``mode``."""
+
+    def __init__(self, mode: bool):
+        self.enabled = bool(mode)
+
+
+class Function:
+    """One op of the graph: ``forward`` on arrays, ``backward`` on Tensors.
+
+    Subclasses set the class attributes that tell the engine what ``backward`` needs:
+
+    - ``saves_inputs``: backward reads the input values, so changing an input in place
+      after the forward makes backward raise (add, sub and the like set it False).
+    - ``saves_output``: backward reads the output (exp, tanh, sigmoid, relu): the output
+      array is kept and the output tensor must not be changed in place.
+
+    Parameters that are not tensors (axis, shapes) go to ``__init__``. Use as
+    ``Exp()(x)``; the public functions in ``chainrule.ops`` do this for you.
+    """
+
+    saves_inputs = True
+    saves_output = False
+
+    # Set on a node that was recorded into the graph.
+    inputs: tuple = ()
+    generation = 0
+
+    def forward(self, *xs):
+        raise NotImplementedError
+
+    def backward(self, *gys):
+        raise NotImplementedError
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __call__(self, *inputs):
+        ys = self.forward(*[x.data for x in inputs])
+        single = not isinstance(ys, tuple)
+        if single:
+            ys = (ys,)
+        record = _state["grad_enabled"] and any(x.requires_grad for x in inputs)
+        from .tensor import Tensor
+
+        outs = tuple(Tensor._make(y, record) for y in ys)
+        if _state["anomaly"]:
+            _check_finite(self, "forward", outs, inputs)
+        if record:
+            self.inputs = inputs
+            self.needs_grad = tuple(x.requires_grad for x in inputs)
+            self.generation = max(x.generation for x in inputs) + 1
+            if self.saves_inputs:
+                self.in_versions = tuple(x._version for x in inputs)
+            if self.saves_output:
+                self.out_data = ys
+            self.outputs = tuple(weakref.ref(o) for o in outs)
+            self.out_meta = tuple((y.shape, y.dtype) for y in ys)
+            if _state["anomaly"]:
+                self.trace = _user_frame()
+            for o in outs:
+                o.creator = self
+        return outs[0] if single else outs
+
+    # -- helpers for backward rules --------------------------------------------------
+
+    def output(self, i: int = 0):
+        """The i-th output as a Tensor (the live graph node when it still exists)."""
+        from .tensor import Tensor
+
+        y = self.outputs[i]()
+        if y is not None:
+            if y._version != 0:
+                raise RuntimeError(
+                    f"{self.name}: its output of shape {tuple(y.shape)} was modified in "
+                    f"place after the forward pass, but backward needs its value"
+                )
+            return y
+        return Tensor(self.out_data[i])
+
+    def _check_versions(self):
+        for x, v in zip(self.inputs, self.in_versions):
+            if x._version != v:
+                raise RuntimeError(
+                    f"{self.name}: an input of shape {tuple(x.shape)} was modified in place "
+                    f"after the forward pass (version {v} -> {x._version}), but backward "
+                    f"needs its original value"
+                )
+
+    def release(self):
+        """Drop what the node holds; a second backward through it then raises."""
+        self.inputs = None
+        self.out_data = None
+
+
+def _freed_error(node):
+    return RuntimeError(
+        f"{node.name}: trying to backward through the graph a second time (its saved values "
+        f"were freed after the first backward); pass retain_graph=True to the first "
+        f"backward() or grad() if you need to backpropagate twice"
+    )
+
+
+def _user_frame() -> str:
+    """Where in the user's code the current op was created (for anomaly reports)."""
+    import traceback
+
+    for frame in reversed(traceback.extract_stack()[:-2]):
+        if "/chainrule/" not in frame.filename.replace("\\", "/"):
+            return (
+                f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+                f"    {frame.line}"
+            )
+    return "<unknown>"
+
+
+def _check_finite(node, phase, tensors, inputs):
+    for t in tensors:
+        if t is None or t.data.dtype.kind != "f":
+            continue
+        xp = t.xp
+        if not bool(xp.isfinite(t.data).all()):
+            shapes = ", ".join(str(tuple(x.shape)) for x in inputs if x is not None)
+            where = getattr(node, "trace", None) or _user_frame()
+            kind = "NaN" if bool(xp.isnan(t.data).any()) else "Inf"
+            raise FloatingPointError(
+                f"detect_anomaly: {node.name} produced {kind} in its {phase} pass "
+                f"(input shapes {shapes}, output shape {tuple(t.shape)}).\n"
+                f"The op was created at:\n  {where}"
+            )
+
+
+@contextlib.contextmanager
+def detect_anomaly():
+    """Raise at the first op whose forward or backward produces NaN or Inf.
+
+    The error names the op, the shapes and the line of user code that created the op.
+    Slower than normal running: use it to find a problem, not to train.
+    """
+    prev = _state["anomaly"]
+    _state["anomaly"] = True
+    try:
+        yield
+    finally:
+        _state["anomaly"] = prev
+
+
+def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, allow_unused=False):
+    """Backpropagate from ``roots`` (Tensors) seeded with ``grad_roots`` (Tensors).
+
+    With ``targets`` None, gradients of leaves accumulate into ``.grad``. Otherwise the
+    gradients with respect to ``targets`` are returned in order and ``.grad`` is untouched.
+    """
+    from .tensor import Tensor
+
+    capture = None
+    if targets is not None:
+        capture = {id(t): None for t in targets}
+
+    pending: dict = {}  # node -> list of gradients of its outputs
+    heap: list = []
+    seq = 0
+    owned: set = set()  # ids of arrays handed to a leaf's .grad in this pass
+
+    def add_leaf(x, g, passthrough=False):
+        if capture is not None:
+            k = id(x)
+            if k in capture:
+                capture[k] = g if capture[k] is None else capture[k] + g
+            return
+        if x._hooks:
+            for hook in x._hooks:
+                r = hook(g)
+                if r is not None:
+                    g = r
+        if x.grad is None:
+            gd = g.data
+            if create_graph:
+                x.grad = g
+            elif passthrough or id(gd) in owned or gd.base is not None or not gd.flags.writeable:
+                # The array may be shared with another gradient (add passes its upstream
+                # gradient to both inputs; reshape returns a view): own a copy, so that
+                # in-place accumulation and clip_grad_norm_ touch this leaf only.
+                x.grad = Tensor(gd.copy())
+            else:
+                x.grad = g
+            owned.add(id(x.grad.data))
+        elif create_graph:
+            x.grad = x.grad + g
+        else:
+            xg = x.grad.data
+            if xg.shape == g.data.shape and xg.flags.writeable:
+                xg += g.data
+            else:
+                x.grad = Tensor(xg + g.data)
+
+    def add_node_grad(node, i, g):
+        nonlocal seq
+        slot = pending.get(node)
+        if slot is None:
+            slot = [None] * len(node.out_meta)
+            pending[node] = slot
+            heapq.heappush(heap, (-node.generation, seq, node))
+            seq += 1
+        slot[i] = g if slot[i] is None else slot[i] + g
+
+    with set_grad_enabled(create_graph):
+        for r, g in zip(roots, grad_roots):
+            if r.creator is None:
+                if r.requires_grad:
+                    add_leaf(r, g, passthrough=True)
+            else:
+                add_node_grad(r.creator, r.creator.outputs.index(_find_ref(r)), g)
+
+        while heap:
+            _, _, node = heapq.heappop(heap)
+            gys = pending.pop(node)
+            if node.inputs is None:
+                raise _freed_error(node)
+            for i, ref in enumerate(node.outputs):
+                y = ref()
+                if y is None:
+                    continue
+                if capture is not None and id(y) in capture and gys[i] is not None:
+                    k = id(y)
+                    capture[k] = gys[i] if capture[k] is None else capture[k] + gys[i]
+                if y._hooks or y._retains_grad:
+                    for hook in y._hooks:
+                        r = hook(gys[i])
+                        if r is not None:
+                            gys[i] = r
+                    if y._retains_grad and gys[i] is not None:
+                        y.grad = gys[i] if y.grad is None else y.grad + gys[i]
+            for i, g in enumerate(gys):
+                if g is None:
+                    shape, dtype = node.out_meta[i]
+                    gys[i] = Tensor(node.inputs[0].xp.zeros(shape, dtype))
+            if node.saves_inputs:
+                node._check_versions()
+            gxs = node.backward(*gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            if _state["anomaly"]:
+                _check_finite(node, "backward", gxs, node.inputs)
+            inputs, needs = node.inputs, node.needs_grad
+            if not retain_graph:
+                node.release()
+            for x, need, gx in zip(inputs, needs, gxs):
+                if not need or gx is None:
+                    continue
+                passthrough = any(gx is g for g in gys)
+                gx = _fit_grad(gx, x)
+                if x.creator is None:
+                    add_leaf(x, gx, passthrough)
+                else:
+                    add_node_grad(x.creator, x.creator.outputs.index(_find_ref(x)), gx)
+
+    if capture is None:
+        return None
+    out = []
+    for t in targets:
+        g = capture[id(t)]
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: one of the inputs (shape {tuple(t.shape)}) was not used to compute the "
+                f"outputs; pass allow_unused=True to get None for it"
+            )
+        out.append(g)
+    return out
+
+
+def _find_ref(t):
+    for ref in t.creator.outputs:
+        if ref() is t:
+            return ref
+    raise RuntimeError("internal error: tensor not found among its creator's outputs")
+
+
+def _fit_grad(gx, x):
+    """Undo broadcasting and dtype promotion: the one place where gx is made to fit x."""
+    if gx.shape != x.shape:
+        from .ops.reduce import sum_to
+
+        gx = sum_to(gx, x.shape)
+    if gx.dtype != x.dtype:
+        gx = gx.astype(x.dtype)
+    return gx
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves they depend on."""
+    from .tensor import Tensor
+
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+    tensors = list(tensors)
+    grads = _seed_grads("backward", tensors, grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in tensors:
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"backward: the tensor of shape {tuple(t.shape)} does not require grad and has "
+                f"no graph; did you create it under no_grad, or forget requires_grad=True?"
+            )
+    _run_backward(tensors, grads, retain_graph, create_graph)
+
+
+def _seed_grads(fname, outputs, grad_outputs):
+    from .tensor import Tensor
+
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, Sequence):
+        grad_outputs = [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"{fname}: got {len(outputs)} outputs but {len(grad_outputs)} gradients for them"
+        )
+    seeds = []
+    for y, g in zip(outputs, grad_outputs):
+        if g is None:
+            if y.size != 1:
+                raise RuntimeError(
+                    f"{fname}: gradient can be implicitly created only for scalar outputs, but "
+                    f"the output has shape {tuple(y.shape)}; pass gradient= (a tensor of that "
+                    f"shape), or reduce it first (e.g. y.sum())"
+                )
+            g = Tensor(y.xp.ones(y.shape, y.dtype))
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor(y.xp.asarray(g, dtype=y.dtype))
+            if g.shape != y.shape:
+                raise ValueError(
+                    f"{fname}: gradient has shape {tuple(g.shape)} but the output has shape "
+                    f"{tuple(y.shape)}"
+                )
+        seeds.append(g)
+    return seeds
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+):
+    """Gradients of ``outputs`` with respect to ``inputs``, like ``torch.autograd.grad``.
+
+    Returns a tuple with one gradient per input; ``.grad`` fields are not touched. With
+    ``create_graph=True`` the gradients carry a graph of their own and can be
+    differentiated again (Hessian-vector products, gradient penalties).
+
+    >>> x = cr.tensor(3.0, requires_grad=True)
+    >>> (g,) = cr.grad(x ** 3, x, create_graph=True)   # 3 x^2 = 27
+    >>> cr.grad(g, x)                                   # 6 x = 18
+    """
+    from .tensor import Tensor
+
+    single_out = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_out else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(
+                f"grad: an input of shape {tuple(t.shape)} does not require grad"
+            )
+    for y in outputs:
+        if not isinstance(y, Tensor):
+            raise TypeError(f"grad: outputs must be Tensors, got {type(y).__name__}")
+        if not y.requires_grad:
+            raise RuntimeError(
+                f"grad: an output of shape {tuple(y.shape)} does not require grad and has no "
+                f"graph"
+            )
+    seeds = _seed_grads("grad", outputs, grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    gs = _run_backward(outputs, seeds, retain_graph, create_graph, targets=inputs,
+                       allow_unused=allow_unused)
+    if not create_graph:
+        gs = [None if g is None else g.detach() for g in gs]
+    return tuple(gs)
+

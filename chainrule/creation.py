@@ -1,0 +1,179 @@
+"""Making tensors: from data, filled, ranges, identity and random."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .backend import DEFAULT_FLOAT, get_array_module, infer_dtype, to_device, to_dtype
+from .random import rng
+from .tensor import Tensor
+
+
+def _shape(fname, shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        shape = tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"{fname}: shape must be ints, got {shape!r}") from None
+    if any(s < 0 for s in shape):
+        raise ValueError(f"{fname}: negative dimension in shape {shape}")
+    return shape
+
+
+def _finish(a, dtype, requires_grad, device=None) -> Tensor:
+    if device is not None:
+        a = to_device(a, device)
+    t = Tensor._make(a, False)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """A new tensor holding a copy of ``data``.
+
+    Python floats give float32, ints int64, bools bool; NumPy arrays keep their dtype.
+
+    >>> cr.tensor([[1.0, 2.0]], requires_grad=True)
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    dtype = to_dtype(dtype) if dtype is not None else infer_dtype(data)
+    xp = get_array_module(data)
+    a = xp.array(data, dtype=dtype, copy=True)
+    return _finish(a, dtype, requires_grad, device)
+
+
+def as_tensor(data, dtype=None) -> Tensor:
+    """``data`` as a tensor, sharing memory with a NumPy array of the right dtype."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.astype(dtype)
+    dtype = to_dtype(dtype) if dtype is not None else infer_dtype(data)
+    return Tensor._make(get_array_module(data).asarray(data, dtype=dtype), False)
+
+
+from_numpy = as_tensor
+
+
+def _filled(fname, shape, value, dtype, requires_grad, device):
+    shape = _shape(fname, shape)
+    dtype = to_dtype(dtype) or (
+        DEFAULT_FLOAT if isinstance(value, float) or value is None else infer_dtype(value)
+    )
+    a = np.full(shape, 0 if value is None else value, dtype=dtype)
+    return _finish(a, dtype, requires_grad, device)
+
+
+def zeros(*shape, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """A tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+    return _filled("zeros", shape, 0.0, dtype, requires_grad, device)
+
+
+def ones(*shape, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """A tensor of ones."""
+    return _filled("ones", shape, 1.0, dtype, requires_grad, device)
+
+
+def full(shape, fill_value, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    """A tensor of ``shape`` filled with ``fill_value``."""
+    return _filled("full", (shape,) if isinstance(shape, int) else (tuple(shape),), fill_value,
+                   dtype, requires_grad, device)
+
+
+def empty(*shape, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
+    return zeros(*shape, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def _like(x, dtype):
+    x = x if isinstance(x, Tensor) else as_tensor(x)
+    return x.shape, (to_dtype(dtype) or x.dtype), x.device
+
+
+def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+    shape, dtype, dev = _like(x, dtype)
+    return zeros(shape, dtype=dtype, requires_grad=requires_grad, device=dev)
+
+
+def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
+    shape, dtype, dev = _like(x, dtype)
+    return ones(shape, dtype=dtype, requires_grad=requires_grad, device=dev)
+
+
+def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+    shape, dtype, dev = _like(x, dtype)
+    return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad, device=dev)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Evenly spaced values in [start, stop): int64 for integer arguments, else float32."""
+    if stop is None:
+        start, stop = 0, start
+    if step == 0:
+        raise ValueError("arange: step must not be zero")
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        dtype = np.int64 if ints else DEFAULT_FLOAT
+    a = np.arange(start, stop, step).astype(to_dtype(dtype))
+    return _finish(a, dtype, requires_grad)
+
+
+def linspace(start, stop, num: int = 50, dtype=None, requires_grad: bool = False) -> Tensor:
+    """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
+    if int(num) < 0:
+        raise ValueError(f"linspace: num must be non-negative, got {num}")
+    a = np.linspace(start, stop, int(num)).astype(to_dtype(dtype) or DEFAULT_FLOAT)
+    return _finish(a, dtype, requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Identity matrix of shape (n, m or n)."""
+    a = np.eye(int(n), None if m is None else int(m), dtype=to_dtype(dtype) or DEFAULT_FLOAT)
+    return _finish(a, dtype, requires_grad)
+
+
+def _random(fname, draw, shape, dtype, requires_grad, generator):
+    shape = _shape(fname, shape)
+    dtype = to_dtype(dtype) or DEFAULT_FLOAT
+    if dtype.kind != "f":
+        raise TypeError(f"{fname}: dtype must be floating point, got {dtype}")
+    a = draw(rng(generator), shape, dtype)
+    return _finish(a, dtype, requires_grad)
+
+
+def rand(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples from [0, 1)."""
+    return _random("rand", lambda g, s, d: g.random(s, dtype=np.float64).astype(d), shape,
+                   dtype, requires_grad, generator)
+
+
+def randn(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples."""
+    return _random("randn", lambda g, s, d: g.standard_normal(s).astype(d), shape, dtype,
+                   requires_grad, generator)
+
+
+def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
+    """Integers drawn uniformly from [low, high) (int64)."""
+    if high is None:
+        low, high = 0, low
+    if high <= low:
+        raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
+    size = _shape("randint", (size,) if isinstance(size, int) else (tuple(size),))
+    a = rng(generator).integers(low, high, size=size).astype(to_dtype(dtype) or np.int64)
+    return Tensor._make(a, False)
+
+
+def randperm(n: int, generator=None) -> Tensor:
+    """A random permutation of 0..n-1 (int64)."""
+    return Tensor._make(rng(generator).permutation(int(n)).astype(np.int64), False)
+
+
+def rand_like(x, generator=None, dtype=None) -> Tensor:
+    shape, dtype, _ = _like(x, dtype)
+    return rand(shape, generator=generator, dtype=dtype)
+
+
+def randn_like(x, generator=None, dtype=None) -> Tensor:
+    shape, dtype, _ = _like(x, dtype)
+    return randn(shape, generator=generator, dtype=dtype)

@@ -1,0 +1,516 @@
+"""Elementwise ops: arithmetic, unary math, activations, comparisons.
+
+Binary ops broadcast; the engine sums each gradient back to its input's shape, so the
+backward rules here are written as if no broadcasting happened.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import get_array_module, to_device
+from ..tensor import Tensor
+from ._convert import as_tensor, check_tensor, float_pair, pair
+
+# -- binary arithmetic ---------------------------------------------------------------------
+
+
+def _broadcast_error(name, a, b):
+    return ValueError(
+        f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast together"
+    )
+
+
+class Add(Function):
+    saves_inputs = False
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
+
+
+class Sub(Function):
+    saves_inputs = False
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        return gy, (-gy if self.needs_grad[1] else None)
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return (gy * b if self.needs_grad[0] else None, gy * a if self.needs_grad[1] else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy / b
+        gb = -ga * a / b if self.needs_grad[1] else None
+        return ga, gb
+
+
+class Pow(Function):
+    """a ** b for two tensors: d/da = b a^(b-1), d/db = a^b log a."""
+
+    saves_output = True
+
+    def forward(self, a, b):
+        return a**b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy * b * a ** (b - 1) if self.needs_grad[0] else None
+        gb = gy * self.output() * log(a) if self.needs_grad[1] else None
+        return ga, gb
+
+
+class PowScalar(Function):
+    """x ** c for a constant exponent c: d/dx = c x^(c-1)."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x**self.c
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        c = self.c
+        if c == 0:
+            return gy * 0.0
+        if c == 2:
+            return gy * x * 2.0
+        return gy * (x ** (c - 1)) * c
+
+
+def _binary(cls, name, a, b, pairing=pair):
+    a, b = pairing(a, b)
+    try:
+        return cls()(a, b)
+    except ValueError:
+        if a.shape != b.shape:
+            try:
+                np.broadcast_shapes(a.shape, b.shape)
+            except ValueError:
+                raise _broadcast_error(name, a, b) from None
+        raise
+
+
+def add(a, b) -> Tensor:
+    """a + b with broadcasting."""
+    return _binary(Add, "add", a, b)
+
+
+def sub(a, b) -> Tensor:
+    """a - b with broadcasting."""
+    return _binary(Sub, "sub", a, b)
+
+
+def mul(a, b) -> Tensor:
+    """a * b with broadcasting."""
+    return _binary(Mul, "mul", a, b)
+
+
+def div(a, b) -> Tensor:
+    """a / b (true division: integer inputs give a float result)."""
+    return _binary(Div, "div", a, b, float_pair)
+
+
+def pow(a, b) -> Tensor:  # noqa: A001 - the public name is PyTorch's
+    """a ** b. A constant exponent uses the cheaper rule c * a^(c-1)."""
+    if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
+        if a.dtype.kind != "f" and not float(b).is_integer():
+            a = a.astype(np.float32)
+        return PowScalar(b.item() if isinstance(b, np.generic) else b)(a)
+    return _binary(Pow, "pow", a, b)
+
+
+# -- unary math ----------------------------------------------------------------------------
+
+
+class Neg(Function):
+    saves_inputs = False
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Abs(Function):
+    def forward(self, x):
+        return abs(x)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return gy * Tensor._make(get_array_module(x).sign(x), False)
+
+
+class Exp(Function):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x):
+        return get_array_module(x).exp(x)
+
+    def backward(self, gy):
+        return gy * self.output()
+
+
+class Log(Function):
+    def forward(self, x):
+        return get_array_module(x).log(x)
+
+    def backward(self, gy):
+        return gy / self.inputs[0]
+
+
+class Log1p(Function):
+    def forward(self, x):
+        return get_array_module(x).log1p(x)
+
+    def backward(self, gy):
+        return gy / (self.inputs[0] + 1.0)
+
+
+class Sqrt(Function):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x):
+        return get_array_module(x).sqrt(x)
+
+    def backward(self, gy):
+        return gy / (self.output() * 2.0)
+
+
+class Sin(Function):
+    def forward(self, x):
+        return get_array_module(x).sin(x)
+
+    def backward(self, gy):
+        return gy * cos(self.inputs[0])
+
+
+class Cos(Function):
+    def forward(self, x):
+        return get_array_module(x).cos(x)
+
+    def backward(self, gy):
+        return -gy * sin(self.inputs[0])
+
+
+class Tanh(Function):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x):
+        return get_array_module(x).tanh(x)
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * (1.0 - y * y)
+
+
+class Sigmoid(Function):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x):
+        # sigmoid(x) = (1 + tanh(x/2)) / 2: one transcendental call, no overflow in exp.
+        xp = get_array_module(x)
+        y = xp.tanh(x * x.dtype.type(0.5))
+        y += 1
+        y *= 0.5
+        return y
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * y * (1.0 - y)
+
+
+class ReLU(Function):
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x):
+        return get_array_module(x).maximum(x, 0)
+
+    def backward(self, gy):
+        # The gradient at exactly 0 is 0 (PyTorch's choice); the mask is a constant, so
+        # relu's second derivative is 0, as it should be away from the kink.
+        mask = self.output().data > 0
+        return gy * Tensor._make(mask.astype(gy.dtype), False)
+
+
+class Maximum(Function):
+    def forward(self, a, b):
+        return get_array_module(a).maximum(a, b)
+
+    def backward(self, gy):
+        return _select_grads(self, gy, True)
+
+
+class Minimum(Function):
+    def forward(self, a, b):
+        return get_array_module(a).minimum(a, b)
+
+    def backward(self, gy):
+        return _select_grads(self, gy, False)
+
+
+def _select_grads(node, gy, is_max):
+    """Gradient of max/min of two tensors: to the winner; split in half on ties (PyTorch)."""
+    a, b = node.inputs[0].data, node.inputs[1].data
+    wins = (a > b) if is_max else (a < b)
+    tie = a == b
+    dtype = gy.dtype
+    wa = Tensor._make((wins + 0.5 * tie).astype(dtype), False)
+    wb = Tensor._make(((~wins & ~tie) + 0.5 * tie).astype(dtype), False)
+    return gy * wa, gy * wb
+
+
+class Clip(Function):
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        return get_array_module(x).clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        keep = np.ones(x.shape, bool) if self.lo is None else x >= self.lo
+        if self.hi is not None:
+            keep = keep & (x <= self.hi)
+        return gy * Tensor._make(keep.astype(gy.dtype), False)
+
+
+class Where(Function):
+    """where(cond, a, b); cond is a constant boolean array kept on the node."""
+
+    saves_inputs = False
+
+    def __init__(self, cond):
+        self.cond = cond
+
+    def forward(self, a, b):
+        return get_array_module(a).where(self.cond, a, b)
+
+    def backward(self, gy):
+        c = Tensor._make(self.cond, False)
+        zero = Tensor._make(gy.xp.zeros((), gy.dtype), False)
+        return (
+            where(c, gy, zero) if self.needs_grad[0] else None,
+            where(c, zero, gy) if self.needs_grad[1] else None,
+        )
+
+
+class Cast(Function):
+    saves_inputs = False
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.in_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        if self.in_dtype.kind != "f":
+            return None
+        return gy.astype(self.in_dtype)
+
+
+class Clone(Function):
+    saves_inputs = False
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
+
+
+class ToDevice(Function):
+    saves_inputs = False
+
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, x):
+        self.src = "cpu" if get_array_module(x) is np else "cuda"
+        return to_device(x, self.device)
+
+    def backward(self, gy):
+        return ToDevice(self.src)(gy)
+
+
+def _unary(cls, fname, x):
+    x = check_tensor(fname, x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float32)
+    return cls()(x)
+
+
+def neg(x) -> Tensor:
+    return Neg()(check_tensor("neg", x))
+
+
+def abs(x) -> Tensor:  # noqa: A001
+    """|x|; the gradient at 0 is 0."""
+    return Abs()(check_tensor("abs", x))
+
+
+def exp(x) -> Tensor:
+    """e^x."""
+    return _unary(Exp, "exp", x)
+
+
+def log(x) -> Tensor:
+    """Natural logarithm."""
+    return _unary(Log, "log", x)
+
+
+def log1p(x) -> Tensor:
+    """log(1 + x), accurate for small x."""
+    return _unary(Log1p, "log1p", x)
+
+
+def sqrt(x) -> Tensor:
+    return _unary(Sqrt, "sqrt", x)
+
+
+def sin(x) -> Tensor:
+    return _unary(Sin, "sin", x)
+
+
+def cos(x) -> Tensor:
+    return _unary(Cos, "cos", x)
+
+
+def tanh(x) -> Tensor:
+    """Hyperbolic tangent; d/dx = 1 - tanh(x)^2 (computed from the output)."""
+    return _unary(Tanh, "tanh", x)
+
+
+def sigmoid(x) -> Tensor:
+    """1 / (1 + e^-x); d/dx = y (1 - y)."""
+    return _unary(Sigmoid, "sigmoid", x)
+
+
+def relu(x) -> Tensor:
+    """max(x, 0); the gradient at 0 is 0."""
+    return ReLU()(check_tensor("relu", x))
+
+
+def maximum(a, b) -> Tensor:
+    """Elementwise maximum; on ties each input gets half the gradient."""
+    return _binary(Maximum, "maximum", a, b)
+
+
+def minimum(a, b) -> Tensor:
+    """Elementwise minimum; on ties each input gets half the gradient."""
+    return _binary(Minimum, "minimum", a, b)
+
+
+def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
+    """Limit values to [min, max] (either may be None); the gradient flows where
+    min <= x <= max."""
+    x = check_tensor("clip", x)
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"clip: min ({min}) is greater than max ({max})")
+    return Clip(min, max)(x)
+
+
+def where(condition, a, b) -> Tensor:
+    """Elements of ``a`` where ``condition`` holds, of ``b`` elsewhere."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
+    a, b = pair(a, b)
+    try:
+        shape = np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"where: condition {tuple(cond.shape)}, a {tuple(a.shape)} and b "
+            f"{tuple(b.shape)} cannot be broadcast together"
+        ) from None
+    if a.shape != shape and b.shape != shape:
+        # Make sure the output has the broadcast shape even when cond is the largest.
+        from .shape import broadcast_to
+
+        a = broadcast_to(a, shape)
+    return Where(cond)(a, b)
+
+
+# -- comparisons and logic (no gradient) ---------------------------------------------------
+
+
+def _compare(op):
+    def f(a, b) -> Tensor:
+        a, b = pair(a, b)
+        try:
+            return Tensor._make(op(a.data, b.data), False)
+        except ValueError:
+            raise _broadcast_error(op.__name__, a, b) from None
+
+    f.__name__ = op.__name__
+    f.__doc__ = f"Elementwise {op.__name__} (a boolean tensor; no gradient)."
+    return f
+
+
+less = _compare(np.less)
+less_equal = _compare(np.less_equal)
+greater = _compare(np.greater)
+greater_equal = _compare(np.greater_equal)
+equal = _compare(np.equal)
+not_equal = _compare(np.not_equal)
+logical_and = _compare(np.logical_and)
+logical_or = _compare(np.logical_or)
+
+
+def logical_not(x) -> Tensor:
+    x = as_tensor(x)
+    return Tensor._make(x.xp.logical_not(x.data), False)
+
+
+def isnan(x) -> Tensor:
+    x = as_tensor(x)
+    return Tensor._make(x.xp.isnan(x.data), False)
+
+
+def isfinite(x) -> Tensor:
+    x = as_tensor(x)
+    return Tensor._make(x.xp.isfinite(x.data), False)
+
+
+def sign(x) -> Tensor:
+    """Sign of each element (no gradient)."""
+    x = as_tensor(x)
+    return Tensor._make(x.xp.sign(x.data), False)
+
+
+def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    x = as_tensor(x)
+    return Tensor._make(x.xp.any(x.data, axis=axis, keepdims=keepdims), False)
+
+
+def all(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    x = as_tensor(x)
+    return Tensor._make(x.xp.all(x.data, axis=axis, keepdims=keepdims), False)
