@@ -18,7 +18,12 @@ import heapq
 import weakref
 from collections.abc import Sequence
 
-_state = {"grad_enabled": True, "anomaly": False}
+# "in_backward": inside a backward rule, where anomaly checks name the rule's op, not the
+# ops its gradient formula is written with.
+_state = {"grad_enabled": True, "anomaly": False, "in_backward": False}
+
+# ``Tensor._make``, set by tensor.py once Tensor exists (tensor.py imports this module).
+_make_tensor = None
 
 
 def is_grad_enabled() -> bool:
@@ -32,15 +37,35 @@ class _GradMode(contextlib.ContextDecorator):
     enabled = True
 
     def __enter__(self):
-        self._prev = _state["grad_enabled"]
+        # A stack, not one saved value: a decorated function may call itself, and one
+        # instance may be entered again before it is left.
+        self.__dict__.setdefault("_prev", []).append(_state["grad_enabled"])
         _state["grad_enabled"] = self.enabled
 
     def __exit__(self, *exc):
-        _state["grad_enabled"] = self._prev
+        _state["grad_enabled"] = self._prev.pop()
         return False
 
 
-class no_grad(_GradMode):
+class _NoArgGradMode(_GradMode):
+    """A grad mode that also decorates without parentheses (``@cr.no_grad``), as PyTorch."""
+
+    def __new__(cls, orig_func=None):
+        self = super().__new__(cls)
+        if orig_func is None:
+            return self
+        if not callable(orig_func):
+            raise TypeError(
+                f"{cls.__name__}: takes no arguments (or a function to decorate), got "
+                f"{type(orig_func).__name__}"
+            )
+        return self(orig_func)
+
+    def __init__(self, orig_func=None):
+        pass
+
+
+class no_grad(_NoArgGradMode):
     """Turn graph recording off, like ``torch.no_grad()``.
 
     >>> with cr.no_grad():
@@ -50,7 +75,7 @@ class no_grad(_GradMode):
     enabled = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoArgGradMode):
     """Turn graph recording back on inside a ``no_grad`` block."""
 
     enabled = True
@@ -96,30 +121,51 @@ class Function:
 
     def __call__(self, *inputs):
         ys = self.forward(*[x.data for x in inputs])
-        single = not isinstance(ys, tuple)
-        if single:
-            ys = (ys,)
-        record = _state["grad_enabled"] and any(x.requires_grad for x in inputs)
-        from .tensor import Tensor
-
-        outs = tuple(Tensor._make(y, record) for y in ys)
-        if _state["anomaly"]:
-            _check_finite(self, "forward", outs, inputs)
+        record = False
+        if _state["grad_enabled"]:
+            for x in inputs:
+                if x.requires_grad:
+                    record = True
+                    break
+        make = _make_tensor
+        if ys.__class__ is not tuple:
+            y = make(ys, record)
+            outs = (y,)
+            if record:
+                self._record(inputs, outs, (ys,))
+            if _state["anomaly"] and not _state["in_backward"]:
+                _check_finite(self, "forward", outs, inputs)
+            return y
+        outs = tuple([make(y, record) for y in ys])
         if record:
-            self.inputs = inputs
-            self.needs_grad = tuple(x.requires_grad for x in inputs)
-            self.generation = max(x.generation for x in inputs) + 1
-            if self.saves_inputs:
-                self.in_versions = tuple(x._version for x in inputs)
-            if self.saves_output:
-                self.out_data = ys
-            self.outputs = tuple(weakref.ref(o) for o in outs)
-            self.out_meta = tuple((y.shape, y.dtype) for y in ys)
-            if _state["anomaly"]:
-                self.trace = _user_frame()
-            for o in outs:
-                o.creator = self
-        return outs[0] if single else outs
+            self._record(inputs, outs, ys)
+        if _state["anomaly"] and not _state["in_backward"]:
+            _check_finite(self, "forward", outs, inputs)
+        return outs
+
+    def _record(self, inputs, outs, ys):
+        """Make this call a node of the graph: link outputs to it, keep what backward needs."""
+        self.inputs = inputs
+        needs = []
+        gen = 0
+        for x in inputs:
+            needs.append(x.requires_grad)
+            c = x.creator
+            if c is not None and c.generation > gen:
+                gen = c.generation
+        self.needs_grad = needs
+        self.generation = gen + 1
+        if self.saves_inputs:
+            self.in_versions = [x._version for x in inputs]
+        if self.saves_output:
+            self.out_data = ys
+        self.outputs = [weakref.ref(o) for o in outs]
+        if len(ys) > 1:  # to fill in zeros for an output that gets no gradient
+            self.out_meta = [(y.shape, y.dtype) for y in ys]
+        if _state["anomaly"]:
+            self.trace = _user_frame()
+        for o in outs:
+            o.creator = self
 
     # -- helpers for backward rules --------------------------------------------------
 
@@ -257,7 +303,7 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
         nonlocal seq
         slot = pending.get(node)
         if slot is None:
-            slot = [None] * len(node.out_meta)
+            slot = [None] * len(node.outputs)
             pending[node] = slot
             heapq.heappush(heap, (-node.generation, seq, node))
             seq += 1
@@ -269,14 +315,17 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
                 if r.requires_grad:
                     add_leaf(r, g, passthrough=True)
             else:
-                add_node_grad(r.creator, r.creator.outputs.index(_find_ref(r)), g)
+                add_node_grad(r.creator, _output_index(r), g)
 
+        heappop = heapq.heappop
         while heap:
-            _, _, node = heapq.heappop(heap)
+            node = heappop(heap)[2]
             gys = pending.pop(node)
-            if node.inputs is None:
+            inputs = node.inputs
+            if inputs is None:
                 raise _freed_error(node)
-            for i, ref in enumerate(node.outputs):
+            outputs = node.outputs
+            for i, ref in enumerate(outputs):
                 y = ref()
                 if y is None:
                     continue
@@ -290,29 +339,48 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
                             gys[i] = r
                     if y._retains_grad and gys[i] is not None:
                         y.grad = gys[i] if y.grad is None else y.grad + gys[i]
-            for i, g in enumerate(gys):
-                if g is None:
-                    shape, dtype = node.out_meta[i]
-                    gys[i] = Tensor(node.inputs[0].xp.zeros(shape, dtype))
+            if len(gys) > 1:
+                for i, g in enumerate(gys):
+                    if g is None:  # an unused output of a multi-output op: zero gradient
+                        shape, dtype = node.out_meta[i]
+                        gys[i] = Tensor(inputs[0].xp.zeros(shape, dtype))
             if node.saves_inputs:
                 node._check_versions()
-            gxs = node.backward(*gys)
-            if not isinstance(gxs, tuple):
+            _state["in_backward"] = True
+            try:
+                gxs = node.backward(*gys)
+            finally:
+                _state["in_backward"] = False
+            if gxs.__class__ is not tuple:
                 gxs = (gxs,)
             if _state["anomaly"]:
-                _check_finite(node, "backward", gxs, node.inputs)
-            inputs, needs = node.inputs, node.needs_grad
+                _check_finite(node, "backward", gxs, inputs)
+            needs = node.needs_grad
             if not retain_graph:
                 node.release()
             for x, need, gx in zip(inputs, needs, gxs):
                 if not need or gx is None:
                     continue
-                passthrough = any(gx is g for g in gys)
-                gx = _fit_grad(gx, x)
-                if x.creator is None:
+                passthrough = False
+                for g in gys:
+                    if gx is g:
+                        passthrough = True
+                        break
+                xd, gd = x.data, gx.data
+                if gd.shape != xd.shape or gd.dtype != xd.dtype:
+                    gx = _fit_grad(gx, x)
+                c = x.creator
+                if c is None:
                     add_leaf(x, gx, passthrough)
-                else:
-                    add_node_grad(x.creator, x.creator.outputs.index(_find_ref(x)), gx)
+                    continue
+                # add_node_grad, inlined: this loop runs once per edge of the graph
+                slot = pending.get(c)
+                if slot is None:
+                    slot = pending[c] = [None] * len(c.outputs)
+                    heapq.heappush(heap, (-c.generation, seq, c))
+                    seq += 1
+                i = 0 if len(c.outputs) == 1 else _output_index(x)
+                slot[i] = gx if slot[i] is None else slot[i] + gx
 
     if capture is None:
         return None
@@ -328,10 +396,15 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
     return out
 
 
-def _find_ref(t):
-    for ref in t.creator.outputs:
+def _output_index(t):
+    """Which output of its creator ``t`` is. Compared by identity: weakref equality would
+    compare the referents with ``==``, which for tensors is elementwise."""
+    outputs = t.creator.outputs
+    if len(outputs) == 1:
+        return 0
+    for i, ref in enumerate(outputs):
         if ref() is t:
-            return ref
+            return i
     raise RuntimeError("internal error: tensor not found among its creator's outputs")
 
 

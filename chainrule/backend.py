@@ -77,13 +77,18 @@ def as_numpy(a) -> np.ndarray:
     return np.asarray(a)
 
 
-def to_dtype(dtype) -> np.dtype | None:
-    """Normalise a dtype given as a NumPy dtype, a type or a name (``"float32"``)."""
+def to_dtype(dtype, fname: str = "dtype") -> np.dtype | None:
+    """Normalise a dtype given as a NumPy dtype, a type or a name (``"float32"``).
+
+    ``fname`` is the public function that asked, named in the error for an unknown dtype.
+    """
     if dtype is None:
         return None
     if isinstance(dtype, str):
         if dtype not in _DTYPE_NAMES:
-            raise TypeError(f"unknown dtype {dtype!r}; expected one of {sorted(_DTYPE_NAMES)}")
+            raise TypeError(
+                f"{fname}: unknown dtype {dtype!r}; expected one of {sorted(_DTYPE_NAMES)}"
+            )
         return np.dtype(_DTYPE_NAMES[dtype])
     if dtype is float:
         return DEFAULT_FLOAT
@@ -94,7 +99,7 @@ def to_dtype(dtype) -> np.dtype | None:
     try:
         return np.dtype(dtype)
     except TypeError:
-        raise TypeError(f"unknown dtype {dtype!r}") from None
+        raise TypeError(f"{fname}: unknown dtype {dtype!r}") from None
 
 
 def is_float(dtype) -> bool:

@@ -12,10 +12,9 @@ from .tensor import Tensor
 def _shape(fname, shape) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    try:
-        shape = tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"{fname}: shape must be ints, got {shape!r}") from None
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"{fname}: shape must be ints, got {shape!r}")
+    shape = tuple(int(s) for s in shape)
     if any(s < 0 for s in shape):
         raise ValueError(f"{fname}: negative dimension in shape {shape}")
     return shape
@@ -39,9 +38,11 @@ def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor
     """
     if isinstance(data, Tensor):
         data = data.data
-    dtype = to_dtype(dtype) if dtype is not None else infer_dtype(data)
-    xp = get_array_module(data)
-    a = xp.array(data, dtype=dtype, copy=True)
+    try:
+        dtype = to_dtype(dtype, "tensor") if dtype is not None else infer_dtype(data)
+        a = get_array_module(data).array(data, dtype=dtype, copy=True)
+    except ValueError as e:
+        raise ValueError(f"tensor: cannot make a tensor from this data: {e}") from None
     return _finish(a, dtype, requires_grad, device)
 
 
@@ -58,7 +59,7 @@ from_numpy = as_tensor
 
 def _filled(fname, shape, value, dtype, requires_grad, device):
     shape = _shape(fname, shape)
-    dtype = to_dtype(dtype) or (
+    dtype = to_dtype(dtype, fname) or (
         DEFAULT_FLOAT if isinstance(value, float) or value is None else infer_dtype(value)
     )
     a = np.full(shape, 0 if value is None else value, dtype=dtype)
@@ -128,13 +129,14 @@ def linspace(start, stop, num: int = 50, dtype=None, requires_grad: bool = False
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
     """Identity matrix of shape (n, m or n)."""
+    _shape("eye", (n,) if m is None else (n, m))
     a = np.eye(int(n), None if m is None else int(m), dtype=to_dtype(dtype) or DEFAULT_FLOAT)
     return _finish(a, dtype, requires_grad)
 
 
 def _random(fname, draw, shape, dtype, requires_grad, generator):
     shape = _shape(fname, shape)
-    dtype = to_dtype(dtype) or DEFAULT_FLOAT
+    dtype = to_dtype(dtype, fname) or DEFAULT_FLOAT
     if dtype.kind != "f":
         raise TypeError(f"{fname}: dtype must be floating point, got {dtype}")
     a = draw(rng(generator), shape, dtype)

@@ -28,7 +28,7 @@ class GradcheckError(AssertionError):
 
 
 def _as_tuple(x):
-    if isinstance(x, Tensor):
+    if isinstance(x, (Tensor, np.ndarray)) or not isinstance(x, (list, tuple)):
         return (x,)
     return tuple(x)
 
@@ -149,8 +149,10 @@ def gradcheck(
         if (err > 0).any():
             i, j = np.unravel_index(np.argmax(err), err.shape)
             ti, jj = _locate(diff, j)
-            where = (f"output element {i}, input {ti} (shape {tuple(diff[ti].shape)}) element "
-                     f"{np.unravel_index(jj, diff[ti].shape)}")
+            oi, ii = _locate(outs, i)
+            where = (f"output {oi} (shape {tuple(outs[oi].shape)}) element "
+                     f"{_index(ii, outs[oi].shape)}, input {ti} (shape {tuple(diff[ti].shape)}) "
+                     f"element {_index(jj, diff[ti].shape)}")
             message = _report(_fname, "Jacobian", where, num[i, j], ana[i, j], atol, rtol)
             ok = False
     else:
@@ -168,6 +170,11 @@ def gradcheck(
     if not ok and raise_exception:
         raise GradcheckError(message)
     return ok
+
+
+def _index(flat, shape):
+    """A flat index as a tuple of Python ints in ``shape``."""
+    return tuple(int(k) for k in np.unravel_index(flat, shape))
 
 
 def _locate(diff, j):

@@ -210,9 +210,12 @@ class Tensor:
 
     def astype(self, dtype) -> Tensor:
         """A copy with another dtype (differentiable between float dtypes)."""
-        dtype = to_dtype(dtype)
+        dtype = to_dtype(dtype, "astype")
         if dtype == self.dtype:
             return self
+        if dtype.kind not in "fc":
+            # Integer and bool results carry no gradient (as in PyTorch).
+            return Tensor._make(self.data.astype(dtype), False)
         from .ops.elementwise import Cast
 
         return Cast(dtype)(self)
@@ -278,10 +281,18 @@ class Tensor:
     # -- in-place operations (bump the version so backward can detect them) ---------------
 
     def _check_inplace(self, name):
-        if self.requires_grad and self.creator is None and autograd.is_grad_enabled():
+        if self.requires_grad and autograd.is_grad_enabled():
+            if self.creator is None:
+                raise RuntimeError(
+                    f"{name}: a leaf tensor that requires grad cannot be modified in place "
+                    f"while recording a graph; wrap the update in cr.no_grad()"
+                )
+            # In-place ops are not recorded, so the gradient through this tensor would
+            # silently ignore the change: refuse rather than give a wrong answer.
             raise RuntimeError(
-                f"{name}: a leaf tensor that requires grad cannot be modified in place while "
-                f"recording a graph; wrap the update in cr.no_grad()"
+                f"{name}: the tensor of shape {tuple(self.shape)} is the output of "
+                f"{self.creator.name} and requires grad; in-place changes are not recorded in "
+                f"the graph, so use the out-of-place op (e.g. y = y * 2 instead of y.mul_(2))"
             )
 
     def _inplace(self, name, value):
@@ -447,6 +458,9 @@ class Tensor:
         elif self.requires_grad:
             extra.append("requires_grad=True")
         return "Tensor(" + ", ".join([body, *extra]) + ")"
+
+
+autograd._make_tensor = Tensor._make
 
 
 class _HookHandle:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module, to_device
+from ..backend import DEFAULT_FLOAT, get_array_module, to_device
 from ..tensor import Tensor
 from ._convert import as_tensor, check_tensor, float_pair, pair
 
@@ -109,23 +109,152 @@ def _binary(cls, name, a, b, pairing=pair):
         raise
 
 
+class AddScalar(Function):
+    """x + c for a Python number c (no constant tensor, no broadcasting to undo)."""
+
+    saves_inputs = False
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x + self.c
+
+    def backward(self, gy):
+        return gy
+
+
+class MulScalar(Function):
+    """x * c for a Python number c."""
+
+    saves_inputs = False
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x * self.c
+
+    def backward(self, gy):
+        return MulScalar(self.c)(gy)
+
+
+class DivScalar(Function):
+    """x / c for a Python number c."""
+
+    saves_inputs = False
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x / self.c
+
+    def backward(self, gy):
+        return DivScalar(self.c)(gy)
+
+
+class RSubScalar(Function):
+    """c - x for a Python number c."""
+
+    saves_inputs = False
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c - x
+
+    def backward(self, gy):
+        return -gy
+
+
+class RDivScalar(Function):
+    """c / x for a Python number c: d/dx = -c / x^2 = -y / x."""
+
+    saves_output = True
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return self.c / x
+
+    def backward(self, gy):
+        return -gy * self.output() / self.inputs[0]
+
+
+_PY_NUMBERS = (int, float, bool)
+
+
+def _number(v):
+    """v as a Python number if it is a Python or NumPy scalar, else None.
+
+    NumPy scalars become Python numbers, which NumPy treats as "weak": float32 data times
+    np.float64(0.5) then stays float32 instead of being promoted.
+    """
+    if v.__class__ in _PY_NUMBERS:
+        return v
+    if isinstance(v, np.generic) and v.dtype.kind in "biuf":
+        return v.item()
+    return None
+
+
+def _scalar_op(cls, x, c, true_div=False):
+    if x.data.dtype.kind != "f" and (true_div or c.__class__ is float):
+        x = x.astype(DEFAULT_FLOAT)
+    return cls(c)(x)
+
+
 def add(a, b) -> Tensor:
     """a + b with broadcasting."""
+    if isinstance(a, Tensor):
+        c = _number(b)
+        if c is not None:
+            return _scalar_op(AddScalar, a, c)
+    elif isinstance(b, Tensor):
+        c = _number(a)
+        if c is not None:
+            return _scalar_op(AddScalar, b, c)
     return _binary(Add, "add", a, b)
 
 
 def sub(a, b) -> Tensor:
     """a - b with broadcasting."""
+    if isinstance(a, Tensor):
+        c = _number(b)
+        if c is not None and c.__class__ is not bool:
+            return _scalar_op(AddScalar, a, -c)
+    elif isinstance(b, Tensor):
+        c = _number(a)
+        if c is not None:
+            return _scalar_op(RSubScalar, b, c)
     return _binary(Sub, "sub", a, b)
 
 
 def mul(a, b) -> Tensor:
     """a * b with broadcasting."""
+    if isinstance(a, Tensor):
+        c = _number(b)
+        if c is not None:
+            return _scalar_op(MulScalar, a, c)
+    elif isinstance(b, Tensor):
+        c = _number(a)
+        if c is not None:
+            return _scalar_op(MulScalar, b, c)
     return _binary(Mul, "mul", a, b)
 
 
 def div(a, b) -> Tensor:
     """a / b (true division: integer inputs give a float result)."""
+    if isinstance(a, Tensor):
+        c = _number(b)
+        if c is not None:
+            return _scalar_op(DivScalar, a, c, true_div=True)
+    elif isinstance(b, Tensor):
+        c = _number(a)
+        if c is not None:
+            return _scalar_op(RDivScalar, b, c, true_div=True)
     return _binary(Div, "div", a, b, float_pair)
 
 
@@ -134,6 +263,11 @@ def pow(a, b) -> Tensor:  # noqa: A001 - the public name is PyTorch's
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
         if a.dtype.kind != "f" and not float(b).is_integer():
             a = a.astype(np.float32)
+        elif a.dtype.kind in "iu" and b < 0:
+            raise ValueError(
+                f"pow: an integer tensor (dtype {a.dtype}) cannot be raised to the negative "
+                f"integer power {b}; convert it to float first"
+            )
         return PowScalar(b.item() if isinstance(b, np.generic) else b)(a)
     return _binary(Pow, "pow", a, b)
 
@@ -153,7 +287,7 @@ class Neg(Function):
 
 class Abs(Function):
     def forward(self, x):
-        return abs(x)
+        return get_array_module(x).abs(x)  # xp.abs: the name abs here is the op itself
 
     def backward(self, gy):
         x = self.inputs[0].data
@@ -222,8 +356,22 @@ class Tanh(Function):
         return get_array_module(x).tanh(x)
 
     def backward(self, gy):
-        y = self.output()
-        return gy * (1.0 - y * y)
+        return TanhGrad()(self.output(), gy)
+
+
+class TanhGrad(Function):
+    """gx = gy * (1 - y^2) for y = tanh(x), in one op (tanh's backward, fused)."""
+
+    def forward(self, y, gy):
+        g = 1 - y * y
+        g *= gy
+        return g
+
+    def backward(self, ggx):
+        y, gy = self.inputs
+        gy_grad = TanhGrad()(y, ggx) if self.needs_grad[1] else None
+        y_grad = ggx * gy * y * -2.0 if self.needs_grad[0] else None
+        return y_grad, gy_grad
 
 
 class Sigmoid(Function):
@@ -239,8 +387,23 @@ class Sigmoid(Function):
         return y
 
     def backward(self, gy):
-        y = self.output()
-        return gy * y * (1.0 - y)
+        return SigmoidGrad()(self.output(), gy)
+
+
+class SigmoidGrad(Function):
+    """gx = gy * y * (1 - y) for y = sigmoid(x), in one op (sigmoid's backward, fused)."""
+
+    def forward(self, y, gy):
+        g = 1 - y
+        g *= y
+        g *= gy
+        return g
+
+    def backward(self, ggx):
+        y, gy = self.inputs
+        gy_grad = SigmoidGrad()(y, ggx) if self.needs_grad[1] else None
+        y_grad = ggx * gy * (1.0 - y * 2.0) if self.needs_grad[0] else None
+        return y_grad, gy_grad
 
 
 class ReLU(Function):

@@ -92,7 +92,8 @@ def mean(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
         x = x.astype(np.float32)
     axes = normalize_axis("mean", pick_axis(axis, dim), x.ndim)
     n = _count(x.shape, axes)
-    return Sum(axes, keepdims)(x) * (1.0 / max(n, 1))
+    # The mean of nothing is NaN, as in NumPy and PyTorch (this module's max is the op).
+    return Sum(axes, keepdims)(x) * (1.0 / n if n else float("nan"))
 
 
 def var(x, axis=None, keepdims: bool = False, ddof: int = 0, dim=None, correction=None) -> Tensor:
@@ -114,11 +115,32 @@ def var(x, axis=None, keepdims: bool = False, ddof: int = 0, dim=None, correctio
     return Sum(axes, keepdims)(d * d) * (1.0 / (n - ddof))
 
 
+class _StdSqrt(Function):
+    """sqrt for std. Where the spread is 0 the gradient is 0, as in PyTorch, instead of the
+    0/0 = NaN of sqrt's rule: a constant slice of a batch must not poison the gradients."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, v):
+        return get_array_module(v).sqrt(v)
+
+    def backward(self, gy):
+        from .elementwise import where
+
+        y = self.output()
+        zero = y.data == 0
+        if not zero.any():
+            return gy / (y * 2.0)
+        zero = Tensor._make(zero, False)
+        return where(zero, 0.0, gy / (where(zero, 1.0, y) * 2.0))
+
+
 def std(x, axis=None, keepdims: bool = False, ddof: int = 0, dim=None, correction=None) -> Tensor:
     """Standard deviation: sqrt(var(x)). See ``var`` for ``ddof``."""
-    from .elementwise import sqrt
-
-    return sqrt(var(x, axis, keepdims, ddof, dim, correction))
+    x = check_tensor("std", x)
+    normalize_axis("std", pick_axis(axis, dim), x.ndim)  # so that errors name std
+    return _StdSqrt()(var(x, axis, keepdims, ddof, dim, correction))
 
 
 class _Extreme(Function):

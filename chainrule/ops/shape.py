@@ -185,7 +185,7 @@ class Concatenate(Function):
 
     def backward(self, gy):
         bounds = np.cumsum(self.sizes)[:-1].tolist()
-        return split(gy, bounds, axis=self.axis)
+        return tuple(split(gy, bounds, axis=self.axis))
 
 
 def concatenate(tensors, axis: int = 0, dim=None) -> Tensor:
@@ -279,9 +279,10 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0) -> Tensor:
     x = check_tensor("pad", x)
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
-    pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2)) if np.ndim(
-        pad_width
-    ) <= 2 else None
+    try:
+        pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
+    except (TypeError, ValueError):
+        pw = None
     if pw is None or (pw < 0).any():
         raise ValueError(f"pad: invalid pad_width {pad_width!r} for a tensor of shape {x.shape}")
     return Pad(tuple((int(b), int(a)) for b, a in pw), constant_values)(x)

@@ -1,0 +1,429 @@
+"""Convolution: conv1d, conv2d and conv_transpose2d as one GEMM over an im2col view.
+
+Layouts are PyTorch's: input (N, C, H, W), weight (out, in/groups, kh, kw) for a
+convolution and (in, out/groups, kh, kw) for a transposed one. Inside, the im2col matrix is
+laid out (N, Ho, Wo | groups, kh, kw, C/groups): channels last, so that one GEMM gives the
+output as an (N*Ho*Wo, out) matrix, returned as an (N, out, Ho, Wo) view of it with no copy.
+An input that is channels-last in memory (the output of a previous convolution) makes the
+im2col copy read contiguous channel runs.
+
+Three Functions make up the op and its derivatives, as in Chainer:
+
+    y  = Conv(x, W)               forward
+    gx = ConvGradInput(W, gy)     its transpose in x (also the transposed convolution)
+    gW = ConvGradWeight(x, gy)    its transpose in W
+
+Each is linear in each argument, and the backward of each is written with the other two,
+so derivatives of any order exist.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+from ._convert import check_tensor
+
+
+class ConvGeometry:
+    """Stride, padding ((top, bottom), (left, right)), dilation and groups of a 2-d conv."""
+
+    __slots__ = ("stride", "pads", "dilation", "groups")
+
+    def __init__(self, stride, pads, dilation, groups):
+        self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
+
+    def out_size(self, H, W, kh, kw):
+        (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = self.stride, self.pads, self.dilation
+        return (H + pt + pb - dh * (kh - 1) - 1) // sh + 1, (W + pl + pr - dw * (kw - 1) - 1) // sw + 1
+
+
+def pad_nchw(x, pads, value=0):
+    """Pad the two spatial axes of (N, C, H, W) ``x``, keeping its memory layout
+    (channels-last stays channels-last)."""
+    (pt, pb), (pl, pr) = pads
+    if not (pt or pb or pl or pr):
+        return x
+    xp = get_array_module(x)
+    N, C, H, W = x.shape
+    if x.strides[1] < x.strides[3]:  # channels last in memory
+        out = xp.empty((N, H + pt + pb, W + pl + pr, C), x.dtype).transpose(0, 3, 1, 2)
+    else:
+        out = xp.empty((N, C, H + pt + pb, W + pl + pr), x.dtype)
+    out[...] = value
+    out[:, :, pt : pt + H, pl : pl + W] = x
+    return out
+
+
+def _im2col(x, kh, kw, Ho, Wo, g):
+    """The (N*Ho*Wo, groups, kh*kw*C/groups) im2col matrix of padded input ``x``: one copy
+    out of a strided view."""
+    xp = get_array_module(x)
+    N, C = x.shape[:2]
+    G = g.groups
+    Cg = C // G
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    sN, sC, sH, sW = x.strides
+    view = xp.lib.stride_tricks.as_strided(
+        x,
+        (N, Ho, Wo, G, kh, kw, Cg),
+        (sN, sH * sh, sW * sw, sC * Cg, sH * dh, sW * dw, sC),
+        writeable=False,
+    )
+    col = xp.empty((N, Ho, Wo, G, kh, kw, Cg), x.dtype)
+    col[...] = view
+    return col.reshape(N * Ho * Wo, G, kh * kw * Cg)
+
+
+def _weight_matrix(W, G):
+    """(O, Cg, kh, kw) weights as (G, O/G, kh*kw*Cg), matching the im2col column order."""
+    O, Cg, kh, kw = W.shape
+    return W.reshape(G, O // G, Cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(G, O // G, -1)
+
+
+def _rows(gy):
+    """(N, O, Ho, Wo) as an (N*Ho*Wo, O) matrix (free when gy is channels-last)."""
+    N, O, Ho, Wo = gy.shape
+    return gy.transpose(0, 2, 3, 1).reshape(N * Ho * Wo, O)
+
+
+def conv_forward(x, W, b, g: ConvGeometry, col=None):
+    """y = conv(x, W) + b on arrays; returns (y, col)."""
+    xp = get_array_module(x)
+    N, C, H, Wd = x.shape
+    O, Cg, kh, kw = W.shape
+    G = g.groups
+    Ho, Wo = g.out_size(H, Wd, kh, kw)
+    if col is None:
+        col = _im2col(pad_nchw(x, g.pads), kh, kw, Ho, Wo, g)
+    Wm = _weight_matrix(W, G)
+    if G == 1:
+        y = col[:, 0] @ Wm[0].T
+    else:  # one batched GEMM over the groups
+        y = xp.matmul(col.transpose(1, 0, 2), Wm.transpose(0, 2, 1))
+        y = y.transpose(1, 0, 2).reshape(N * Ho * Wo, O)
+    if b is not None:
+        y += b
+    return y.reshape(N, Ho, Wo, O).transpose(0, 3, 1, 2), col
+
+
+def conv_grad_weight(x, gy, kh, kw, g: ConvGeometry, col=None):
+    """The gradient of conv(x, W) in W for output gradient gy, on arrays."""
+    xp = get_array_module(gy)
+    N, O, Ho, Wo = gy.shape
+    C = x.shape[1]
+    G = g.groups
+    if col is None:
+        col = _im2col(pad_nchw(x, g.pads), kh, kw, Ho, Wo, g)
+    gy2 = _rows(gy)
+    if G == 1:
+        gWm = gy2.T @ col[:, 0]
+    else:
+        gWm = xp.matmul(gy2.reshape(-1, G, O // G).transpose(1, 2, 0), col.transpose(1, 0, 2))
+    gW = gWm.reshape(O, kh, kw, C // G).transpose(0, 3, 1, 2)
+    return xp.ascontiguousarray(gW)
+
+
+def conv_grad_input(W, gy, x_shape, g: ConvGeometry):
+    """The gradient of conv(x, W) in x (x of shape ``x_shape``) for output gradient gy:
+    a GEMM, then col2im as a loop over the kernel offsets adding strided slices."""
+    xp = get_array_module(gy)
+    N, O, Ho, Wo = gy.shape
+    _, C, H, Wd = x_shape
+    _, Cg, kh, kw = W.shape
+    G = g.groups
+    (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = g.stride, g.pads, g.dilation
+    Wm = _weight_matrix(W, G)
+    gy2 = _rows(gy)
+    if G == 1:
+        dcol = (gy2 @ Wm[0]).reshape(N, Ho, Wo, 1, kh, kw, Cg)
+    else:
+        dcol = xp.matmul(gy2.reshape(-1, G, O // G).transpose(1, 0, 2), Wm)
+        dcol = dcol.reshape(G, N, Ho, Wo, kh, kw, Cg).transpose(1, 2, 3, 0, 4, 5, 6)
+    Hp, Wp = H + pt + pb, Wd + pl + pr
+    gx = xp.zeros((N, Hp, Wp, G, Cg), gy.dtype)
+    he, we = sh * (Ho - 1) + 1, sw * (Wo - 1) + 1
+    for i in range(kh):
+        for j in range(kw):
+            gx[:, i * dh : i * dh + he : sh, j * dw : j * dw + we : sw] += dcol[:, :, :, :, i, j]
+    gx = gx.reshape(N, Hp, Wp, C)[:, pt : pt + H, pl : pl + Wd]
+    return gx.transpose(0, 3, 1, 2)
+
+
+class Conv(Function):
+    """y = conv2d(x, W) (+ b), the bias added in place to the GEMM's output."""
+
+    def __init__(self, geometry: ConvGeometry):
+        self.g = geometry
+        self.col = None
+
+    def forward(self, x, W, b=None):
+        y, self.col = conv_forward(x, W, b, self.g)
+        return y
+
+    def backward(self, gy):
+        x, W = self.inputs[0], self.inputs[1]
+        need = self.needs_grad
+        gx = ConvGradInput(self.g, x.shape)(W, gy) if need[0] else None
+        gW = ConvGradWeight(self.g, W.shape[2:], self.col)(x, gy) if need[1] else None
+        gb = gy.sum(axis=(0, 2, 3)) if len(need) > 2 and need[2] else None
+        return gx, gW, gb
+
+    def release(self):
+        super().release()
+        self.col = None
+
+
+class ConvGradInput(Function):
+    """gx = the transpose of conv in x, applied to gy (also conv_transpose2d's forward)."""
+
+    def __init__(self, geometry: ConvGeometry, x_shape):
+        self.g, self.x_shape = geometry, tuple(x_shape)
+
+    def forward(self, W, gy):
+        return conv_grad_input(W, gy, self.x_shape, self.g)
+
+    def backward(self, ggx):
+        W, gy = self.inputs
+        gW = ConvGradWeight(self.g, W.shape[2:])(ggx, gy) if self.needs_grad[0] else None
+        ggy = Conv(self.g)(ggx, W) if self.needs_grad[1] else None
+        return gW, ggy
+
+
+class ConvGradWeight(Function):
+    """gW = the transpose of conv in W, applied to gy."""
+
+    def __init__(self, geometry: ConvGeometry, ksize, col=None):
+        self.g, self.ksize, self.col = geometry, tuple(ksize), col
+
+    def forward(self, x, gy):
+        gW = conv_grad_weight(x, gy, *self.ksize, self.g, self.col)
+        self.col = None
+        return gW
+
+    def backward(self, ggW):
+        x, gy = self.inputs
+        gx = ConvGradInput(self.g, x.shape)(ggW, gy) if self.needs_grad[0] else None
+        ggy = Conv(self.g)(x, ggW) if self.needs_grad[1] else None
+        return gx, ggy
+
+
+# -- argument checking ------------------------------------------------------------------------
+
+
+def ntuple(name: str, arg: str, value, n: int, minimum: int = 0) -> tuple:
+    """``value`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` ints >= minimum."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        t = (int(value),) * n
+    else:
+        try:
+            t = tuple(int(v) for v in value)
+        except TypeError:
+            t = ()
+        if len(t) != n or any(isinstance(v, bool) for v in value):
+            raise TypeError(f"{name}: {arg} must be an int or a tuple of {n} ints, got {value!r}")
+    if any(v < minimum for v in t):
+        raise ValueError(f"{name}: {arg} must be >= {minimum}, got {value!r}")
+    return t
+
+
+def batched(name: str, x, nd: int, layout: str):
+    """``x`` with a batch axis (added for unbatched input) and whether one was added."""
+    x = check_tensor(name, x)
+    if x.ndim == nd + 2:
+        return x, False
+    if x.ndim == nd + 1:
+        return x.reshape((1,) + x.shape), True
+    unb = "(" + layout[4:]
+    raise ValueError(
+        f"{name}: expected a {nd + 2}-d input {layout} or {nd + 1}-d {unb}, got shape "
+        f"{tuple(x.shape)}"
+    )
+
+
+def _check_weight(name, x, weight, bias, nd, groups, transposed):
+    weight = check_tensor(name, weight, "weight")
+    if weight.ndim != nd + 2:
+        lay = "(in, out/groups, " if transposed else "(out, in/groups, "
+        ks = "kh, kw)" if nd == 2 else "k)"
+        raise ValueError(
+            f"{name}: expected a {nd + 2}-d weight {lay}{ks}, got shape {tuple(weight.shape)}"
+        )
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
+    C = x.shape[1]
+    if transposed:
+        if weight.shape[0] != C:
+            raise ValueError(
+                f"{name}: expected input with {weight.shape[0]} channels (weight shape "
+                f"{tuple(weight.shape)}), got {tuple(x.shape)}"
+            )
+        if C % groups:
+            raise ValueError(f"{name}: in_channels {C} is not divisible by groups {groups}")
+        out_ch = weight.shape[1] * groups
+    else:
+        if weight.shape[1] * groups != C:
+            raise ValueError(
+                f"{name}: expected input with {weight.shape[1] * groups} channels (weight shape "
+                f"{tuple(weight.shape)}, groups={groups}), got {tuple(x.shape)}"
+            )
+        out_ch = weight.shape[0]
+        if out_ch % groups:
+            raise ValueError(
+                f"{name}: out_channels {out_ch} (weight shape {tuple(weight.shape)}) is not "
+                f"divisible by groups {groups}"
+            )
+    if weight.dtype != x.dtype:
+        raise TypeError(
+            f"{name}: input dtype {x.dtype} and weight dtype {weight.dtype} differ; cast one "
+            f"of them (e.g. model.double() or x.float())"
+        )
+    if bias is not None:
+        bias = check_tensor(name, bias, "bias")
+        if bias.shape != (out_ch,):
+            raise ValueError(
+                f"{name}: expected a bias of shape ({out_ch},), got {tuple(bias.shape)}"
+            )
+        if bias.dtype != x.dtype:
+            raise TypeError(f"{name}: input dtype {x.dtype} and bias dtype {bias.dtype} differ")
+    return weight, bias
+
+
+def _conv_pads(name, padding, ksize, dilation, stride, nd):
+    """Padding as ((before, after), ...) per spatial axis; 'same' may be asymmetric."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return ((0, 0),) * nd
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(
+                    f"{name}: padding='same' is not supported for strided convolutions "
+                    f"(stride={stride})"
+                )
+            tot = [d * (k - 1) for d, k in zip(dilation, ksize)]
+            return tuple((t // 2, t - t // 2) for t in tot)
+        raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', got "
+                         f"{padding!r}")
+    p = ntuple(name, "padding", padding, nd)
+    return tuple((v, v) for v in p)
+
+
+def _to2d(nd, *tuples):
+    """1-d parameters as 2-d ones with a unit height axis."""
+    if nd == 2:
+        return tuples
+    return tuple(((0, 0),) + t if t and isinstance(t[0], tuple) else (1,) + t for t in tuples)
+
+
+def convolution(name: str, input: Tensor, weight: Tensor, bias, stride, padding, dilation,
+                groups: int, nd: int) -> Tensor:
+    """conv1d/conv2d: check the arguments, then one ``Conv`` op on a 4-d layout."""
+    layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
+    x, unbatched = batched(name, input, nd, layout)
+    weight, bias = _check_weight(name, x, weight, bias, nd, groups, False)
+    stride = ntuple(name, "stride", stride, nd, 1)
+    dilation = ntuple(name, "dilation", dilation, nd, 1)
+    ksize = weight.shape[2:]
+    pads = _conv_pads(name, padding, ksize, dilation, stride, nd)
+    for L, k, d, (a, b), ax in zip(x.shape[2:], ksize, dilation, pads, "HW" if nd == 2 else "L"):
+        if d * (k - 1) + 1 > L + a + b:
+            raise ValueError(
+                f"{name}: kernel size {d * (k - 1) + 1} (dilated) is larger than the padded "
+                f"input size {L + a + b} along {ax} (input shape {tuple(input.shape)})"
+            )
+    if nd == 1:
+        x = x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
+        weight = weight.reshape(weight.shape[:2] + (1,) + weight.shape[2:])
+    stride, pads, dilation = _to2d(nd, stride, pads, dilation)
+    g = ConvGeometry(stride, pads, dilation, int(groups))
+    args = (x, weight) if bias is None else (x, weight, bias)
+    y = Conv(g)(*args)
+    if nd == 1:
+        y = y.reshape(y.shape[0], y.shape[1], y.shape[3])
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def transposed_convolution(name: str, input: Tensor, weight: Tensor, bias, stride, padding,
+                           output_padding, groups: int, dilation, nd: int) -> Tensor:
+    """conv_transpose2d: the gradient of a convolution in its input, run forward."""
+    layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
+    x, unbatched = batched(name, input, nd, layout)
+    weight, bias = _check_weight(name, x, weight, bias, nd, groups, True)
+    stride = ntuple(name, "stride", stride, nd, 1)
+    dilation = ntuple(name, "dilation", dilation, nd, 1)
+    if isinstance(padding, str):
+        raise ValueError(f"{name}: padding must be an int or a tuple, got {padding!r}")
+    padding = ntuple(name, "padding", padding, nd)
+    opad = ntuple(name, "output_padding", output_padding, nd)
+    for op, s, d in zip(opad, stride, dilation):
+        if op >= max(s, d):
+            raise ValueError(
+                f"{name}: output_padding {opad} must be smaller than stride {stride} or "
+                f"dilation {dilation}"
+            )
+    ksize = weight.shape[2:]
+    out = tuple(
+        (L - 1) * s - 2 * p + d * (k - 1) + op + 1
+        for L, s, p, d, k, op in zip(x.shape[2:], stride, padding, dilation, ksize, opad)
+    )
+    if any(o <= 0 for o in out):
+        raise ValueError(
+            f"{name}: the output size {out} is not positive (input {tuple(input.shape)}, "
+            f"padding {padding})"
+        )
+    # The output is the 'input' of the convolution this op is the transpose of; its
+    # output_padding rows lie past the last window and stay zero.
+    pads = tuple((p, p) for p in padding)
+    c_out = weight.shape[1] * groups
+    if nd == 1:
+        x = x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
+        weight = weight.reshape(weight.shape[:2] + (1,) + weight.shape[2:])
+        out = (1,) + out
+    stride, pads, dilation = _to2d(nd, stride, pads, dilation)
+    g = ConvGeometry(stride, pads, dilation, int(groups))
+    y = ConvGradInput(g, (x.shape[0], c_out) + out)(weight, x)
+    if bias is not None:
+        y = y + bias.reshape(1, -1, 1, 1)
+    if nd == 1:
+        y = y.reshape(y.shape[0], y.shape[1], y.shape[3])
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """1-d convolution (cross-correlation) of (N, C, L) input with (out, C/groups, k) weight.
+
+    ``padding`` is an int, a 1-tuple, ``'valid'`` or ``'same'``.
+    """
+    return convolution("conv1d", input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """2-d convolution (cross-correlation), as ``torch.nn.functional.conv2d``.
+
+    y[n, o, h, w] = b[o] + sum_{c,i,j} W[o, c, i, j] x[n, g*C/G + c, h*s + i*d, w*s + j*d]
+    (x zero-padded). ``padding`` is an int, a pair, ``'valid'`` or ``'same'``.
+
+    >>> F.conv2d(cr.randn(8, 1, 28, 28), cr.randn(32, 1, 3, 3)).shape   # (8, 32, 26, 26)
+    """
+    return convolution("conv2d", input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """2-d transposed convolution with (in, out/groups, kh, kw) weight, as PyTorch's.
+
+    Output size: (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
+    """
+    return transposed_convolution("conv_transpose2d", input, weight, bias, stride, padding,
+                                  output_padding, groups, dilation, 2)
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """1-d transposed convolution with (in, out/groups, k) weight, as PyTorch's."""
+    return transposed_convolution("conv_transpose1d", input, weight, bias, stride, padding,
+                                  output_padding, groups, dilation, 1)

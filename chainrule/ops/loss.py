@@ -1,0 +1,210 @@
+"""Fused loss ops: cross-entropy on class indices (log-softmax + NLL in one Function),
+gathering the target class for NLL, and binary cross-entropy on logits.
+
+They work on arrays whose class axis is 1 (``(N, C)`` or ``(N, C, d1, ...)``); the
+functions in ``chainrule.nn.functional`` check the arguments and reshape unbatched input.
+"""
+
+from __future__ import annotations
+
+from ..autograd import Function, is_grad_enabled
+from ..backend import get_array_module
+from ..tensor import Tensor
+from . import reduce as _reduce
+from . import shape as _shape
+from .elementwise import clip, log, log1p, sigmoid
+from .nonlinear import softplus
+from .softmax import softmax
+
+
+class GatherClass(Function):
+    """y[n, ...] = x[n, t[n, ...], ...]: pick each sample's target class along axis 1."""
+
+    saves_inputs = False
+
+    def __init__(self, target, num_classes):
+        self.index = target[:, None]  # (N, 1, d...) for take_along_axis
+        self.num_classes = num_classes
+
+    def forward(self, x):
+        return get_array_module(x).take_along_axis(x, self.index, axis=1)[:, 0]
+
+    def backward(self, gy):
+        return ScatterClass(self.index, self.num_classes)(gy)
+
+
+class ScatterClass(Function):
+    """The adjoint of GatherClass: gy placed at each sample's target class, zeros elsewhere."""
+
+    saves_inputs = False
+
+    def __init__(self, index, num_classes):
+        self.index, self.num_classes = index, num_classes
+
+    def forward(self, gy):
+        xp = get_array_module(gy)
+        shape = (gy.shape[0], self.num_classes) + gy.shape[1:]
+        gx = xp.zeros(shape, gy.dtype)
+        xp.put_along_axis(gx, self.index, gy[:, None], axis=1)
+        return gx
+
+    def backward(self, ggx):
+        return GatherClass(self.index[:, 0], self.num_classes)(ggx)
+
+
+class CrossEntropy(Function):
+    """Cross-entropy of logits ``x`` (N, C, d...) against class indices, in one pass.
+
+    With logp = log_softmax(x, axis=1) and target distribution
+    q[n, c] = (1 - eps) w[t_n] [c = t_n] + (eps / C) w[c]  (zero where t_n == ignore_index),
+    loss_n = -sum_c q[n, c] logp[n, c];  'mean' divides the sum by sum_n w[t_n].
+    d loss_n / d x[n, c] = softmax(x)[n, c] sum_c' q[n, c'] - q[n, c].
+    """
+
+    def __init__(self, target, weight, ignore_index, reduction, label_smoothing):
+        self.target, self.weight = target, weight
+        self.ignore_index, self.reduction, self.eps = ignore_index, reduction, label_smoothing
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        n_classes = x.shape[1]
+        t = self.target
+        valid = t != self.ignore_index
+        all_valid = bool(valid.all())
+        if not all_valid:
+            t = xp.where(valid, t, 0)
+        w = self.weight
+        if w is None:
+            wt = valid.astype(x.dtype)
+        else:
+            wt = w[t]
+            if not all_valid:
+                wt *= valid
+        self.t, self.wt, self.valid = t, wt, valid
+        logp = x - x.max(axis=1, keepdims=True)
+        logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
+        self.logp = logp
+        loss = xp.take_along_axis(logp, t[:, None], axis=1)[:, 0]
+        loss *= wt
+        loss *= -(1.0 - self.eps)
+        if self.eps:
+            eps_c = self.eps / n_classes
+            if w is None:
+                smooth = logp.sum(axis=1)
+            else:
+                smooth = (logp * w.reshape((1, -1) + (1,) * (x.ndim - 2))).sum(axis=1)
+            smooth *= valid
+            loss -= eps_c * smooth
+        if self.reduction == "none":
+            return loss
+        total = loss.sum()
+        if self.reduction == "sum":
+            return total
+        self.denom = wt.sum()
+        return total / self.denom
+
+    def _row_grad_scale(self, gy):
+        """The incoming gradient per sample, shape (N, 1, d...)."""
+        if self.reduction == "none":
+            g = gy
+        else:
+            g = gy / self.denom if self.reduction == "mean" else gy
+            g = _shape.broadcast_to(g, self.wt.shape)
+        return _shape.expand_dims(g, 1)
+
+    def _targets(self, xp, shape, dtype):
+        """q (dense, (N, C, d...)) and its row sums r (N, 1, d...)."""
+        C = shape[1]
+        q = xp.zeros(shape, dtype)
+        xp.put_along_axis(q, self.t[:, None], ((1.0 - self.eps) * self.wt)[:, None], axis=1)
+        if self.eps:
+            w = xp.ones(C, dtype) if self.weight is None else self.weight
+            q += (self.eps / C) * w.reshape((1, -1) + (1,) * (len(shape) - 2)) * \
+                self.valid[:, None]
+        return q, q.sum(axis=1, keepdims=True)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        xp = x.xp
+        g = self._row_grad_scale(gy)
+        if is_grad_enabled():  # create_graph: express the gradient with differentiable ops
+            q, r = self._targets(xp, x.shape, x.dtype)
+            p = softmax(x, axis=1)
+            return (p * Tensor._make(r, False) - Tensor._make(q, False)) * g
+        gd = g.data
+        gx = xp.exp(self.logp)
+        if self.eps:
+            q, r = self._targets(xp, x.shape, x.dtype)
+            gx *= r
+            gx -= q
+        else:
+            gx *= self.wt[:, None]
+            idx = self.t[:, None]
+            xp.put_along_axis(gx, idx, xp.take_along_axis(gx, idx, axis=1) - self.wt[:, None],
+                              axis=1)
+        gx *= gd
+        return Tensor._make(gx, False)
+
+
+class BCEWithLogits(Function):
+    """Binary cross-entropy on logits, elementwise and stable for any logit:
+    loss = (1 - y) x + l (log(1 + exp(-|x|)) + max(-x, 0)),  l = 1 + (pos_weight - 1) y;
+    d/dx = (1 - y) - l sigmoid(-x);  d/dy = -x + (pos_weight - 1) softplus(-x)."""
+
+    def __init__(self, pos_weight):
+        self.pos_weight = pos_weight
+
+    def forward(self, x, y):
+        xp = get_array_module(x)
+        sp = xp.log1p(xp.exp(-xp.abs(x)))
+        sp += xp.maximum(-x, 0.0)  # softplus(-x)
+        if self.pos_weight is not None:
+            sp *= (self.pos_weight - 1.0) * y + 1.0
+        loss = (1.0 - y) * x
+        loss += sp
+        return loss
+
+    def backward(self, gy):
+        x, y = self.inputs
+        pw = self.pos_weight
+        if pw is None:
+            gx = gy * (sigmoid(x) - y) if self.needs_grad[0] else None
+            gt = -gy * x if self.needs_grad[1] else None
+            return gx, gt
+        pwm1 = Tensor._make(pw - 1.0, False)
+        gx = gt = None
+        if self.needs_grad[0]:
+            gx = gy * ((1.0 - y) - (pwm1 * y + 1.0) * sigmoid(-x))
+        if self.needs_grad[1]:
+            gt = gy * (pwm1 * softplus(-x) - x)
+        return gx, gt
+
+
+class BinaryCrossEntropy(Function):
+    """loss = -(y log x + (1 - y) log(1 - x)), each log clamped to >= -100 (as PyTorch);
+    d/dx = (x - y) / max(x (1 - x), 1e-12);  d/dy = log(1 - x) - log(x) (clamped)."""
+
+    def forward(self, x, y):
+        xp = get_array_module(x)
+        with xp.errstate(divide="ignore"):
+            log_x = xp.maximum(xp.log(x), -100.0)
+            log_1mx = xp.maximum(xp.log1p(-x), -100.0)
+        return -(y * (log_x - log_1mx) + log_1mx)
+
+    def backward(self, gy):
+        x, y = self.inputs
+        gx = gt = None
+        if self.needs_grad[0]:
+            gx = gy * (x - y) / clip(x * (1.0 - x), 1e-12, None)
+        if self.needs_grad[1]:
+            gt = gy * (clip(log1p(-x), -100.0, None) - clip(log(x), -100.0, None))
+        return gx, gt
+
+
+def reduce_loss(loss: Tensor, reduction: str) -> Tensor:
+    """Apply a loss reduction: 'mean', 'sum' or 'none'."""
+    if reduction == "mean":
+        return _reduce.mean(loss)
+    if reduction == "sum":
+        return _reduce.sum(loss)
+    return loss

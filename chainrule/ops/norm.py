@@ -1,0 +1,196 @@
+"""Normalization: batch_norm and layer_norm, one fused op with a closed-form backward.
+
+Over the normalized axes (M elements each),
+
+    xhat = (x - mean(x)) / sqrt(var(x) + eps),    y = xhat * w + b
+    gx   = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var(x) + eps),   g = gy * w
+    gw   = sum(gy * xhat),    gb = sum(gy)          (over the axes w and b broadcast along)
+
+With graph recording on (``create_graph=True``) the same gradient is built from chainrule
+ops instead, so it can be differentiated again.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function, is_grad_enabled
+from ..backend import get_array_module
+from ..tensor import Tensor
+from ._convert import check_tensor
+
+
+def _sum_to(a, shape):
+    """Sum array ``a`` over the axes along which an array of ``shape`` broadcasts to it."""
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
+    )
+    return a.sum(axis=axes).reshape(shape) if axes else a
+
+
+class Normalize(Function):
+    """y = (x - mean) / sqrt(var + eps) * w + b over ``axes`` (w, b optional, broadcast to x).
+
+    The batch mean and (biased) variance stay on the node as ``mean`` and ``var`` for
+    BatchNorm's running statistics.
+    """
+
+    def __init__(self, axes, eps):
+        self.axes, self.eps = axes, eps
+
+    def forward(self, x, w=None, b=None):
+        xp = get_array_module(x)
+        axes = self.axes
+        mean = x.mean(axis=axes, keepdims=True)
+        xc = x - mean
+        var = xp.mean(xc * xc, axis=axes, keepdims=True)
+        invstd = 1.0 / xp.sqrt(var + x.dtype.type(self.eps))
+        xc *= invstd
+        self.mean, self.var, self.invstd, self.xhat = mean, var, invstd, xc
+        if w is None:
+            return xc.copy() if b is None else xc + b
+        y = xc * w
+        if b is not None:
+            y += b
+        return y
+
+    def backward(self, gy):
+        if is_grad_enabled():
+            return self._backward_graph(gy)
+        w = self.inputs[1].data if len(self.inputs) > 1 else None
+        gy = gy.data
+        axes, xhat = self.axes, self.xhat
+        need = self.needs_grad
+        gx = gw = gb = None
+        if need[0]:
+            g = gy if w is None else gy * w
+            gx = g - g.mean(axis=axes, keepdims=True)
+            gx -= xhat * (g * xhat).mean(axis=axes, keepdims=True)
+            gx *= self.invstd
+            gx = Tensor._make(gx, False)
+        if len(need) > 1 and need[1]:
+            gw = Tensor._make(_sum_to(gy * xhat, w.shape), False)
+        if len(need) > 2 and need[2]:
+            gb = Tensor._make(_sum_to(gy, self.inputs[2].shape), False)
+        return (gx, gw, gb)[: len(need)]
+
+    def _backward_graph(self, gy):
+        """The same gradient from chainrule ops, recomputed from x so it has a graph."""
+        x = self.inputs[0]
+        w = self.inputs[1] if len(self.inputs) > 1 else None
+        axes = self.axes
+        xc = x - x.mean(axis=axes, keepdims=True)
+        invstd = ((xc * xc).mean(axis=axes, keepdims=True) + self.eps) ** -0.5
+        xhat = xc * invstd
+        g = gy if w is None else gy * w
+        gx = (g - g.mean(axis=axes, keepdims=True)
+              - xhat * (g * xhat).mean(axis=axes, keepdims=True)) * invstd
+        gw = gy * xhat if w is not None else None  # the engine sums these to w's and b's shape
+        return (gx, gw, gy)[: len(self.inputs)]
+
+    def release(self):
+        super().release()
+        self.xhat = self.invstd = None
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Batch normalization over (N, C, ...) input, as ``torch.nn.functional.batch_norm``.
+
+    In training the batch statistics normalize, and the running ones (when given) are
+    updated in place: r = (1 - momentum) r + momentum * stat, with the unbiased variance.
+    Otherwise the running statistics normalize.
+    """
+    return _batch_norm("batch_norm", input, running_mean, running_var, weight, bias, training,
+                       momentum, eps)
+
+
+def _batch_norm(name, x, running_mean, running_var, weight, bias, training, momentum, eps):
+    x = check_tensor(name, x)
+    if x.ndim < 2:
+        raise ValueError(f"{name}: expected an input of shape (N, C, ...), got {tuple(x.shape)}")
+    C = x.shape[1]
+    for arg, t in (("running_mean", running_mean), ("running_var", running_var),
+                   ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(
+                f"{name}: expected input with {t.shape[0] if t.ndim == 1 else t.shape} "
+                f"channels ({arg} has shape {tuple(t.shape)}), got {tuple(x.shape)}"
+            )
+    bshape = (1, C) + (1,) * (x.ndim - 2)
+    w = None if weight is None else weight.reshape(bshape)
+    b = None if bias is None else bias.reshape(bshape)
+    if not training:
+        if running_mean is None or running_var is None:
+            raise ValueError(f"{name}: running_mean and running_var are needed when not training")
+        # Running statistics are constants: y = x * scale + shift.
+        scale = (running_var.reshape(bshape) + eps) ** -0.5
+        if w is not None:
+            scale = scale * w
+        shift = -running_mean.reshape(bshape) * scale
+        if b is not None:
+            shift = shift + b
+        return x * scale + shift
+    axes = (0,) + tuple(range(2, x.ndim))
+    M = math.prod(x.shape[i] for i in axes)
+    if M <= 1:
+        raise ValueError(
+            f"{name}: expected more than 1 value per channel when training, got input of "
+            f"shape {tuple(x.shape)}"
+        )
+    fn = Normalize(axes, eps)
+    args = [x]
+    if w is not None or b is not None:
+        args.append(w if w is not None else Tensor._make(x.xp.ones(bshape, x.dtype), False))
+    if b is not None:
+        args.append(b)
+    y = fn(*args)
+    if running_mean is not None:
+        m = float(momentum)
+        rm = running_mean.data
+        rm *= 1.0 - m
+        rm += (m * fn.mean.reshape(C)).astype(rm.dtype, copy=False)
+        running_mean._version += 1
+    if running_var is not None:
+        m = float(momentum)
+        rv = running_var.data
+        rv *= 1.0 - m
+        rv += (m * M / (M - 1) * fn.var.reshape(C)).astype(rv.dtype, copy=False)
+        running_var._version += 1
+    return y
+
+
+def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Layer normalization over the trailing ``normalized_shape`` axes, as PyTorch's."""
+    return _layer_norm("layer_norm", input, normalized_shape, weight, bias, eps)
+
+
+def _layer_norm(name, x, normalized_shape, weight, bias, eps):
+    x = check_tensor(name, x)
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(
+        normalized_shape)
+    shape = tuple(int(n) for n in shape)
+    k = len(shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != shape:
+        raise ValueError(
+            f"{name}: expected an input whose last dimensions are normalized_shape {shape}, "
+            f"got {tuple(x.shape)}"
+        )
+    for arg, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ValueError(
+                f"{name}: expected {arg} of shape {shape}, got {tuple(t.shape)}"
+            )
+    axes = tuple(range(x.ndim - k, x.ndim))
+    args = [x]
+    if weight is not None or bias is not None:
+        args.append(weight if weight is not None else Tensor._make(x.xp.ones(shape, x.dtype),
+                                                                   False))
+    if bias is not None:
+        args.append(bias)
+    return Normalize(axes, eps)(*args)

@@ -1,0 +1,390 @@
+"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d.
+
+A pooling window is visited as a loop over the kh*kw kernel offsets, each a strided slice of
+the (padded) input with the output's shape, so every step is one vectorised NumPy call on
+an output-sized array. Max pooling keeps the index of the winning offset (one byte per
+output element) and its backward scatters the gradient there; average pooling's backward
+spreads it evenly. Each backward is a linear op whose own backward is the forward gather
+again, so second derivatives exist.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+from .conv import batched, ntuple, pad_nchw
+
+
+class PoolGeometry:
+    """Kernel, stride, dilation and padding of a 2-d pooling window, with the input and
+    output sizes. The right/bottom padding may exceed the left one in ceil_mode."""
+
+    __slots__ = ("kernel", "stride", "dilation", "pads", "in_size", "out_size")
+
+    def __init__(self, kernel, stride, dilation, pads, in_size, out_size):
+        self.kernel, self.stride, self.dilation = kernel, stride, dilation
+        self.pads, self.in_size, self.out_size = pads, in_size, out_size
+
+    def offsets(self):
+        """(k, slice of the padded input) for each kernel offset k = i * kw + j."""
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
+        Ho, Wo = self.out_size
+        he, we = sh * (Ho - 1) + 1, sw * (Wo - 1) + 1
+        for i in range(kh):
+            for j in range(kw):
+                yield i * kw + j, (
+                    slice(None),
+                    slice(None),
+                    slice(i * dh, i * dh + he, sh),
+                    slice(j * dw, j * dw + we, sw),
+                )
+
+    def crop(self, gxp):
+        (pt, _), (pl, _) = self.pads
+        H, W = self.in_size
+        return gxp[:, :, pt : pt + H, pl : pl + W]
+
+
+# -- max pooling ------------------------------------------------------------------------------
+
+
+class MaxPool(Function):
+    """y = the largest element of each window; ``self.idx`` holds the winning kernel offset
+    (the first one on ties, as PyTorch)."""
+
+    saves_inputs = False
+
+    def __init__(self, geometry: PoolGeometry):
+        self.g = geometry
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
+        x = pad_nchw(x, self.g.pads, fill)
+        self.x_shape = x.shape
+        y = idx = None
+        n = math.prod(self.g.kernel)
+        for k, sl in self.g.offsets():
+            v = x[sl]
+            if y is None:
+                y = v.copy(order="K")
+                idx = xp.zeros_like(y, dtype=np.uint8 if n <= 256 else np.int32)
+                continue
+            gt = v > y
+            xp.copyto(idx, k, where=gt)
+            xp.maximum(y, v, out=y)
+        self.idx = idx
+        return y
+
+    def backward(self, gy):
+        return _MaxPoolScatter(self.g, self.idx)(gy)
+
+    def release(self):
+        super().release()
+        self.idx = None
+
+
+class _MaxPoolScatter(Function):
+    """gx: each output gradient added at the input position its window's maximum came from."""
+
+    saves_inputs = False
+
+    def __init__(self, geometry, idx):
+        self.g, self.idx = geometry, idx
+
+    def forward(self, gy):
+        xp = get_array_module(gy)
+        Ho, Wo = self.g.out_size
+        (pt, pb), (pl, pr) = self.g.pads
+        H, W = self.g.in_size
+        N, C = gy.shape[:2]
+        # The gradient buffer is channels-last when gy is (the layout of a conv output).
+        if gy.strides[1] < gy.strides[3]:
+            gx = xp.zeros((N, H + pt + pb, W + pl + pr, C), gy.dtype).transpose(0, 3, 1, 2)
+        else:
+            gx = xp.zeros((N, C, H + pt + pb, W + pl + pr), gy.dtype)
+        zero = gy.dtype.type(0)
+        for k, sl in self.g.offsets():
+            gx[sl] += xp.where(self.idx == k, gy, zero)
+        return self.g.crop(gx)
+
+    def backward(self, ggx):
+        return _MaxPoolGather(self.g, self.idx)(ggx)
+
+
+class _MaxPoolGather(Function):
+    """The transpose of ``_MaxPoolScatter``: each window's value at its maximum's position."""
+
+    saves_inputs = False
+
+    def __init__(self, geometry, idx):
+        self.g, self.idx = geometry, idx
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        x = pad_nchw(x, self.g.pads)
+        y = xp.zeros(self.idx.shape, x.dtype)
+        for k, sl in self.g.offsets():
+            xp.copyto(y, x[sl], where=self.idx == k)
+        return y
+
+    def backward(self, gy):
+        return _MaxPoolScatter(self.g, self.idx)(gy)
+
+
+# -- average pooling --------------------------------------------------------------------------
+
+
+class _WindowSum(Function):
+    """y = sum over each window of the zero-padded input, times ``scale`` (a scalar or an
+    (Ho, Wo) array of 1 / divisor)."""
+
+    saves_inputs = False
+
+    def __init__(self, geometry, scale):
+        self.g, self.scale = geometry, scale
+
+    def forward(self, x):
+        x = pad_nchw(x, self.g.pads)
+        y = None
+        for _, sl in self.g.offsets():
+            if y is None:
+                y = x[sl].copy(order="K")
+            else:
+                y += x[sl]
+        y *= self.scale
+        return y
+
+    def backward(self, gy):
+        return _WindowSpread(self.g, self.scale)(gy)
+
+
+class _WindowSpread(Function):
+    """The transpose of ``_WindowSum``: gy * scale added to every position of its window."""
+
+    saves_inputs = False
+
+    def __init__(self, geometry, scale):
+        self.g, self.scale = geometry, scale
+
+    def forward(self, gy):
+        xp = get_array_module(gy)
+        (pt, pb), (pl, pr) = self.g.pads
+        H, W = self.g.in_size
+        N, C = gy.shape[:2]
+        g = gy * self.scale
+        if gy.strides[1] < gy.strides[3]:
+            gx = xp.zeros((N, H + pt + pb, W + pl + pr, C), gy.dtype).transpose(0, 3, 1, 2)
+        else:
+            gx = xp.zeros((N, C, H + pt + pb, W + pl + pr), gy.dtype)
+        for _, sl in self.g.offsets():
+            gx[sl] += g
+        return self.g.crop(gx)
+
+    def backward(self, ggx):
+        return _WindowSum(self.g, self.scale)(ggx)
+
+
+# -- argument handling ------------------------------------------------------------------------
+
+
+def _out_len(L, k, s, p, d, ceil_mode):
+    span = L + 2 * p - d * (k - 1) - 1
+    o = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (o - 1) * s >= L + p:  # the last window must start inside the input
+        o -= 1
+    return o
+
+
+def _geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode, nd):
+    k = ntuple(name, "kernel_size", kernel_size, nd, 1)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else ntuple(
+        name, "stride", stride, nd, 1)
+    p = ntuple(name, "padding", padding, nd)
+    d = ntuple(name, "dilation", dilation, nd, 1)
+    if any(pi * 2 > ki for pi, ki in zip(p, k)):
+        raise ValueError(
+            f"{name}: padding {p} should be at most half of the kernel size {k}"
+        )
+    size = x.shape[2:]
+    out = []
+    for L, ki, si, pi, di in zip(size, k, s, p, d):
+        if di * (ki - 1) + 1 > L + 2 * pi:
+            dims = "x".join(str(n + 2 * q) for n, q in zip(size, p))
+            ks = "x".join(str(di * (ki - 1) + 1) for ki, di in zip(k, d)) if nd > 1 else str(
+                d[0] * (k[0] - 1) + 1)
+            raise ValueError(
+                f"{name}: kernel {ks} is larger than the padded input {dims} (input shape "
+                f"{tuple(x.shape)})"
+            )
+        out.append(_out_len(L, ki, si, pi, di, ceil_mode))
+    # Right padding: enough for the last window (ceil_mode may need more than p).
+    pads = tuple(
+        (pi, max(pi, (o - 1) * si + di * (ki - 1) + 1 - L - pi))
+        for L, ki, si, pi, di, o in zip(size, k, s, p, d, out)
+    )
+    if nd == 1:
+        return PoolGeometry((1,) + k, (1,) + s, (1,) + d, ((0, 0),) + pads, (1,) + size,
+                            (1,) + tuple(out)), (k, s, p)
+    return PoolGeometry(k, s, d, pads, size, tuple(out)), (k, s, p)
+
+
+def _as4d(name, input, nd):
+    layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
+    x, unbatched = batched(name, input, nd, layout)
+    if x.dtype.kind not in "fiu":
+        raise TypeError(f"{name}: expected a numeric input, got dtype {x.dtype}")
+    return x, unbatched
+
+
+def _finish(y, nd, unbatched):
+    if nd == 1:
+        y = y.reshape(y.shape[0], y.shape[1], y.shape[3])
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def max_pooling(name: str, input: Tensor, kernel_size, stride, padding, dilation, ceil_mode,
+                return_indices, nd: int):
+    """max_pool1d/2d with PyTorch's arguments."""
+    x, unbatched = _as4d(name, input, nd)
+    g, _ = _geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode, nd)
+    xx = x if nd == 2 else x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
+    fn = MaxPool(g)
+    y = _finish(fn(xx), nd, unbatched)
+    if not return_indices:
+        return y
+    return y, _finish(Tensor._make(_flat_indices(g, fn.idx), False), nd, unbatched)
+
+
+def _flat_indices(g, idx):
+    """PyTorch's max-pool indices: the flat position h * W + w in each input plane."""
+    xp = get_array_module(idx)
+    (kh, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
+    (pt, _), (pl, _) = g.pads
+    Ho, Wo = g.out_size
+    idx = idx.astype(np.int64)
+    h = xp.arange(Ho).reshape(Ho, 1) * sh - pt + (idx // kw) * dh
+    w = xp.arange(Wo) * sw - pl + (idx % kw) * dw
+    return h * g.in_size[1] + w
+
+
+def _divisor(L, k, s, p, o, count_include_pad):
+    start = np.arange(o) * s - p
+    end = np.minimum(start + k, L + p)
+    if count_include_pad:
+        return end - start
+    return np.minimum(end, L) - np.maximum(start, 0)
+
+
+def avg_pooling(name: str, input: Tensor, kernel_size, stride, padding, ceil_mode,
+                count_include_pad, divisor_override, nd: int) -> Tensor:
+    """avg_pool1d/2d with PyTorch's arguments."""
+    x, unbatched = _as4d(name, input, nd)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}")
+    g, (k, s, p) = _geometry(name, x, kernel_size, stride, padding, 1, ceil_mode, nd)
+    xx = x if nd == 2 else x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise ValueError(f"{name}: divisor_override must be non-zero")
+        scale = x.dtype.type(1.0 / divisor_override)
+    else:
+        divs = [_divisor(L, ki, si, pi, o, count_include_pad)
+                for L, ki, si, pi, o in zip(x.shape[2:], k, s, p, g.out_size[2 - nd:])]
+        div = divs[0] if nd == 1 else np.outer(divs[0], divs[1])
+        if (div == div.flat[0]).all():
+            scale = x.dtype.type(1.0 / div.flat[0])
+        else:
+            xp = x.xp
+            scale = xp.asarray((1.0 / div).astype(x.dtype))
+    return _finish(_WindowSum(g, scale)(xx), nd, unbatched)
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """2-d max pooling over (N, C, H, W) or (C, H, W) input, as PyTorch's.
+
+    Padding is with -inf; ``stride`` defaults to ``kernel_size``. With
+    ``return_indices=True`` also returns the flat index h * W + w of each maximum.
+    """
+    return max_pooling("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices, 2)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """1-d max pooling over (N, C, L) or (C, L) input, as PyTorch's."""
+    return max_pooling("max_pool1d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices, 1)
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """2-d average pooling, as PyTorch's: the window sum over the divisor (the window area,
+    the area inside the input with ``count_include_pad=False``, or ``divisor_override``)."""
+    return avg_pooling("avg_pool2d", input, kernel_size, stride, padding, ceil_mode,
+                       count_include_pad, divisor_override, 2)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """1-d average pooling over (N, C, L) or (C, L) input, as PyTorch's."""
+    return avg_pooling("avg_pool1d", input, kernel_size, stride, padding, ceil_mode,
+                       count_include_pad, None, 1)
+
+
+# -- adaptive pooling -------------------------------------------------------------------------
+
+
+def _adaptive_matrix(L: int, o: int, dtype):
+    """(o, L) averaging matrix: row i averages x[floor(i L / o) : ceil((i + 1) L / o)]."""
+    P = np.zeros((o, L), dtype)
+    for i in range(o):
+        a, b = (i * L) // o, -((-(i + 1) * L) // o)
+        P[i, a:b] = 1.0 / (b - a)
+    return P
+
+
+def adaptive_avg_pooling(name: str, input: Tensor, output_size, nd: int) -> Tensor:
+    """adaptive_avg_pool1d/2d: a window average is separable, so it is a product of one
+    (out, in) averaging matrix per axis."""
+    from .linalg import einsum
+
+    layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
+    x, unbatched = batched(name, input, nd, layout)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}")
+    if output_size is None or isinstance(output_size, (int, np.integer)):
+        sizes = (output_size,) * nd
+    else:
+        sizes = tuple(output_size)
+        if len(sizes) != nd:
+            raise ValueError(f"{name}: output_size must be an int or a tuple of {nd}, got "
+                             f"{output_size!r}")
+    sizes = tuple(L if o is None else int(o) for o, L in zip(sizes, x.shape[2:]))
+    if any(o <= 0 for o in sizes):
+        raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
+    xp = x.xp
+    mats = [Tensor._make(xp.asarray(_adaptive_matrix(L, o, x.dtype)), False)
+            for L, o in zip(x.shape[2:], sizes)]
+    if nd == 2:
+        y = einsum("nchw,ih,jw->ncij", x, *mats)
+    else:
+        y = einsum("ncl,il->nci", x, mats[0])
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Average pooling to a fixed (out_h, out_w) output (an int, a pair; None keeps that
+    input size), with PyTorch's windows [floor(i H / out), ceil((i + 1) H / out))."""
+    return adaptive_avg_pooling("adaptive_avg_pool2d", input, output_size, 2)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of (N, C, L) input to a fixed output length."""
+    return adaptive_avg_pooling("adaptive_avg_pool1d", input, output_size, 1)

@@ -1,0 +1,438 @@
+"""Fused recurrent layers: one layer of an RNN, LSTM or GRU over a whole sequence.
+
+A naive recurrent layer costs some 25 small ops per time step; here the recurrence runs in
+NumPy with as few, as large, calls as the math allows:
+
+- the input projection of every time step is ONE GEMM: ``xw = x @ W_ih^T + b``;
+- each step does one GEMM for all gates (``h @ W_hh^T``) and one ``tanh`` call for all of
+  them: sigmoid(a) = 0.5 + 0.5 tanh(a / 2), and the halving is folded into the weights
+  of the sigmoid gates once per sequence (scaling by 0.5 is exact in floating point);
+- backward through time fills the gate gradients of every step into one array, so the
+  weight gradients are one GEMM each at the end.
+
+Gate orders and equations are PyTorch's (``*`` is elementwise, ``s`` is sigmoid)::
+
+    RNN   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)        (or relu)
+    LSTM  i, f, g, o = s(.), s(.), tanh(.), s(.) of W_ih x + b_ih + W_hh h + b_hh
+          c' = f * c + i * g,   h' = o * tanh(c')
+    GRU   r, z = s(W_ir x + b_ir + W_hr h + b_hr), s(W_iz x + b_iz + W_hz h + b_hz)
+          n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),   h' = (1 - z) * n + z * h
+
+The backward pass is written in NumPy too, so it is first order only by itself. With
+``create_graph=True`` the gradient is returned through ``_RecurrenceGrad``, whose own
+backward differentiates a step-by-step composition of chainrule ops (``recurrence``
+with ``fused=False``): second derivatives work, third derivatives do not.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function, enable_grad, grad, is_grad_enabled
+from ..tensor import Tensor
+from . import elementwise as _ew
+from . import shape as _shape
+from .linalg import matmul
+
+#: Number of gate blocks stacked in the weights of each mode.
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class _Recurrence(Function):
+    """One layer, one direction, the whole sequence (time-major).
+
+    Inputs: ``x (T, N, I), h0 (N, H)``, for LSTM ``c0 (N, H)``, then
+    ``W_ih (G*H, I), W_hh (G*H, H)`` and, with bias, ``b_ih, b_hh (G*H,)``.
+    Outputs: ``y (T, N, H), h_n (N, H)`` and for LSTM ``c_n (N, H)``. ``reverse`` runs
+    from the last step to the first (the backward direction of a bidirectional layer);
+    ``y`` stays in input order.
+
+    Subclasses hold the per-mode cell: ``_scan`` (forward over the steps, saving what
+    backward needs on ``self``) and ``_scan_back`` (backward through time).
+    """
+
+    has_cell = False
+
+    def __init__(self, reverse: bool, has_bias: bool):
+        self.reverse, self.has_bias = reverse, has_bias
+
+    def _split(self, xs):
+        x, h0 = xs[0], xs[1]
+        k = 2
+        c0 = None
+        if self.has_cell:
+            c0, k = xs[2], 3
+        W_ih, W_hh = xs[k], xs[k + 1]
+        b_ih, b_hh = (xs[k + 2], xs[k + 3]) if self.has_bias else (None, None)
+        return x, h0, c0, W_ih, W_hh, b_ih, b_hh
+
+    def forward(self, *xs):
+        x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._split(xs)
+        T, N, _ = x.shape
+        H = W_hh.shape[1]
+        if b_ih is None:
+            b_ih = b_hh = np.zeros(W_hh.shape[0], W_hh.dtype)
+        W_in, b_in, WhhT = self._prepare(W_ih, W_hh, b_ih, b_hh)
+        # One GEMM for the input projection of all time steps; the scan works in it in place.
+        xw = np.matmul(x.reshape(T * N, -1), W_in.T).reshape(T, N, -1)
+        xw += b_in
+        self.shape = (T, N, H)
+        order = range(T - 1, -1, -1) if self.reverse else range(T)
+        outs = self._scan(xw, h0, c0, WhhT, b_hh, order)
+        self.order = order
+        return outs
+
+    def _prev(self, Y, h0, t):
+        """The state that step ``t`` started from."""
+        p = t + 1 if self.reverse else t - 1
+        return h0 if p < 0 or p >= len(Y) else Y[p]
+
+    def backward(self, *gys):
+        if is_grad_enabled():  # create_graph: go through a differentiable node
+            n_out = 3 if self.has_cell else 2
+            gs = _RecurrenceGrad(self)(*self.inputs, *gys[:n_out])
+            gs = iter((gs,) if isinstance(gs, Tensor) else gs)
+            return tuple(next(gs) if need else None for need in self.needs_grad)
+        return tuple(
+            None if g is None else Tensor._make(g, False)
+            for g in self._grads([g.data for g in gys])
+        )
+
+    def _grads(self, gys):
+        """The gradient of every input (arrays), from the output gradients (arrays)."""
+        x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._split([t.data for t in self.inputs])
+        T, N, H = self.shape
+        gy, ghn = gys[0], gys[1]
+        gcn = gys[2] if self.has_cell else None
+        Dx, Dh, gh0, gc0 = self._scan_back(gy, ghn, gcn, h0, c0, W_hh)
+        G = Dx.shape[-1]
+        Dx2, Dh2 = Dx.reshape(T * N, G), Dh.reshape(T, N, G)
+        need = self.needs_grad
+        k = 3 if self.has_cell else 2
+        gx = gW_ih = gW_hh = gb_ih = gb_hh = None
+        if need[0]:
+            gx = np.matmul(Dx2, W_ih).reshape(x.shape)
+        if need[k]:
+            gW_ih = np.matmul(Dx2.T, x.reshape(T * N, -1))
+        if need[k + 1]:
+            # sum_t Dh[t]^T h_prev[t]: the steps whose h_prev is an output are one GEMM.
+            Y = self.Y
+            if self.reverse:
+                rest, first, prev = Dh2[:-1], Dh2[-1], Y[1:]
+            else:
+                rest, first, prev = Dh2[1:], Dh2[0], Y[:-1]
+            gW_hh = np.matmul(first.T, h0)
+            if T > 1:
+                gW_hh += np.matmul(rest.reshape(-1, G).T, prev.reshape(-1, H))
+        if self.has_bias:
+            if need[k + 2]:
+                gb_ih = Dx2.sum(axis=0)
+            if need[k + 3]:
+                gb_hh = Dx2.sum(axis=0) if Dh is Dx else Dh2.reshape(T * N, G).sum(axis=0)
+        out = [gx, gh0 if need[1] else None]
+        if self.has_cell:
+            out.append(gc0 if need[2] else None)
+        out += [gW_ih, gW_hh]
+        if self.has_bias:
+            out += [gb_ih, gb_hh]
+        return out
+
+    def release(self):
+        super().release()
+        self.__dict__.update(Y=None, G=None, C=None, TC=None, HN=None)
+
+    # -- per mode --------------------------------------------------------------------
+
+    def _prepare(self, W_ih, W_hh, b_ih, b_hh):
+        """(W for the input GEMM, bias added to it, W_hh^T for the step GEMM)."""
+        return W_ih, b_ih + b_hh, np.ascontiguousarray(W_hh.T)
+
+    def _scan(self, xw, h0, c0, WhhT, b_hh, order):
+        raise NotImplementedError
+
+    def _scan_back(self, gy, ghn, gcn, h0, c0, W_hh):
+        raise NotImplementedError
+
+
+class _RNNRecurrence(_Recurrence):
+    """h' = act(W_ih x + b_ih + W_hh h + b_hh) with act tanh or relu."""
+
+    def __init__(self, reverse, has_bias, relu=False):
+        super().__init__(reverse, has_bias)
+        self.relu = relu
+
+    def _scan(self, xw, h0, c0, WhhT, b_hh, order):
+        Y = xw  # each step's pre-activation becomes its output, in place
+        s = np.empty_like(h0)
+        h = h0
+        for t in order:
+            a = Y[t]
+            a += np.matmul(h, WhhT, out=s)
+            if self.relu:
+                np.maximum(a, 0, out=a)
+            else:
+                np.tanh(a, out=a)
+            h = a
+        self.Y = Y
+        return Y, h.copy()
+
+    def _scan_back(self, gy, ghn, gcn, h0, c0, W_hh):
+        Y = self.Y
+        # d act / d a from the outputs, for all steps at once.
+        fac = (Y > 0).astype(Y.dtype) if self.relu else 1 - Y * Y
+        D = np.empty_like(Y)
+        dh = ghn.copy()
+        for t in reversed(self.order):
+            dh += gy[t]
+            np.multiply(dh, fac[t], out=D[t])
+            np.matmul(D[t], W_hh, out=dh)
+        return D, D, dh, None
+
+
+class _LSTMRecurrence(_Recurrence):
+    """Gates i, f, g, o; c' = f c + i g; h' = o tanh(c')."""
+
+    has_cell = True
+
+    def _prepare(self, W_ih, W_hh, b_ih, b_hh):
+        H = W_hh.shape[1]
+        # Pre-scale the sigmoid gates by 1/2: then one tanh call gives all four gates.
+        s = np.full(4 * H, 0.5, W_hh.dtype)
+        s[2 * H : 3 * H] = 1
+        self.mul = s  # tanh -> gate: a * mul + add (sigmoid gates: 0.5 t + 0.5)
+        self.add = np.where(s == 1, 0, s).astype(W_hh.dtype)
+        return W_ih * s[:, None], (b_ih + b_hh) * s, np.ascontiguousarray((W_hh * s[:, None]).T)
+
+    def _scan(self, xw, h0, c0, WhhT, b_hh, order):
+        T, N, H = self.shape
+        G = xw  # becomes the activated gates i, f, g, o of every step
+        C, TC, Y = (np.empty((T, N, H), xw.dtype) for _ in range(3))
+        s4 = np.empty((N, 4 * H), xw.dtype)
+        s1 = np.empty((N, H), xw.dtype)
+        mul, add = self.mul, self.add
+        h, c = h0, c0
+        for t in order:
+            a = G[t]
+            a += np.matmul(h, WhhT, out=s4)
+            np.tanh(a, out=a)
+            a *= mul
+            a += add
+            ct = C[t]
+            np.multiply(a[:, H : 2 * H], c, out=ct)
+            ct += np.multiply(a[:, :H], a[:, 2 * H : 3 * H], out=s1)
+            np.tanh(ct, out=TC[t])
+            np.multiply(a[:, 3 * H :], TC[t], out=Y[t])
+            h, c = Y[t], ct
+        self.G, self.C, self.TC, self.Y = G, C, TC, Y
+        return Y, h.copy(), c.copy()
+
+    def _scan_back(self, gy, ghn, gcn, h0, c0, W_hh):
+        T, N, H = self.shape
+        G, C, TC = self.G, self.C, self.TC
+        # Gate derivatives for all steps at once: s (1 - s) for i, f, o and 1 - g^2 for g.
+        fac = 1 - G
+        fac *= G
+        g = G[..., 2 * H : 3 * H]
+        np.multiply(g, g, out=fac[..., 2 * H : 3 * H])
+        np.subtract(1, fac[..., 2 * H : 3 * H], out=fac[..., 2 * H : 3 * H])
+        ftc = 1 - TC * TC
+        D = np.empty_like(G)
+        s1 = np.empty((N, H), G.dtype)
+        dh = ghn.copy()
+        dc = gcn.copy()
+        for t in reversed(self.order):
+            dh += gy[t]
+            a, d = G[t], D[t]
+            np.multiply(dh, TC[t], out=d[:, 3 * H :])
+            np.multiply(dh, a[:, 3 * H :], out=s1)
+            s1 *= ftc[t]
+            dc += s1
+            np.multiply(dc, a[:, 2 * H : 3 * H], out=d[:, :H])
+            np.multiply(dc, self._prev(C, c0, t), out=d[:, H : 2 * H])
+            np.multiply(dc, a[:, :H], out=d[:, 2 * H : 3 * H])
+            d *= fac[t]
+            dc *= a[:, H : 2 * H]
+            np.matmul(d, W_hh, out=dh)
+        return D, D, dh, dc
+
+
+class _GRURecurrence(_Recurrence):
+    """Gates r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = n + z (h - n)."""
+
+    def _prepare(self, W_ih, W_hh, b_ih, b_hh):
+        H = W_hh.shape[1]
+        s = np.ones(3 * H, W_hh.dtype)
+        s[: 2 * H] = 0.5  # sigmoid through tanh for r and z
+        b = b_ih.copy()
+        b[: 2 * H] += b_hh[: 2 * H]  # b_hn stays inside r * (...)
+        return W_ih * s[:, None], b * s, np.ascontiguousarray((W_hh * s[:, None]).T)
+
+    def _scan(self, xw, h0, c0, WhhT, b_hh, order):
+        T, N, H = self.shape
+        G = xw  # becomes the gates r, z, n of every step
+        HN, Y = np.empty((T, N, H), xw.dtype), np.empty((T, N, H), xw.dtype)
+        s3 = np.empty((N, 3 * H), xw.dtype)
+        s1 = np.empty((N, H), xw.dtype)
+        b_hn = b_hh[2 * H :]
+        h = h0
+        for t in order:
+            a = G[t]
+            np.matmul(h, WhhT, out=s3)
+            rz = a[:, : 2 * H]
+            rz += s3[:, : 2 * H]
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
+            np.add(s3[:, 2 * H :], b_hn, out=HN[t])
+            n = a[:, 2 * H :]
+            n += np.multiply(a[:, :H], HN[t], out=s1)
+            np.tanh(n, out=n)
+            y = Y[t]
+            np.subtract(h, n, out=y)
+            y *= a[:, H : 2 * H]
+            y += n
+            h = y
+        self.G, self.HN, self.Y = G, HN, Y
+        return Y, h.copy()
+
+    def _scan_back(self, gy, ghn, gcn, h0, c0, W_hh):
+        T, N, H = self.shape
+        G, HN, Y = self.G, self.HN, self.Y
+        fac = 1 - G  # r (1 - r), z (1 - z), and 1 - n^2 for n
+        fac *= G
+        n = G[..., 2 * H :]
+        np.multiply(n, n, out=fac[..., 2 * H :])
+        np.subtract(1, fac[..., 2 * H :], out=fac[..., 2 * H :])
+        Dx, Dh = np.empty_like(G), np.empty_like(G)
+        s1 = np.empty((N, H), G.dtype)
+        dh = ghn.copy()
+        for t in reversed(self.order):
+            dh += gy[t]
+            a, dx, dhh = G[t], Dx[t], Dh[t]
+            r, z, nt = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+            dn = dx[:, 2 * H :]
+            np.multiply(dh, z, out=s1)  # the direct path h -> z * h
+            np.subtract(dh, s1, out=dn)
+            dn *= fac[t, :, 2 * H :]
+            dz = dhh[:, H : 2 * H]
+            np.subtract(self._prev(Y, h0, t), nt, out=dz)
+            dz *= dh
+            dz *= fac[t, :, H : 2 * H]
+            np.multiply(dn, r, out=dhh[:, 2 * H :])
+            dr = dhh[:, :H]
+            np.multiply(dn, HN[t], out=dr)
+            dr *= fac[t, :, :H]
+            np.matmul(dhh, W_hh, out=dh)
+            dh += s1
+        Dx[..., : 2 * H] = Dh[..., : 2 * H]
+        return Dx, Dh, dh, None
+
+
+_KERNELS = {
+    "RNN_TANH": lambda r, b: _RNNRecurrence(r, b),
+    "RNN_RELU": lambda r, b: _RNNRecurrence(r, b, relu=True),
+    "LSTM": _LSTMRecurrence,
+    "GRU": _GRURecurrence,
+}
+
+
+class _RecurrenceGrad(Function):
+    """The gradients of a ``_Recurrence`` node as a node of their own (for create_graph).
+
+    Forward is the fused NumPy backward. Its backward differentiates the step-by-step
+    composition of chainrule ops twice, on fresh leaves holding the same values.
+    """
+
+    def __init__(self, node: _Recurrence):
+        self.node = node
+        self.n_in = len(node.inputs)
+
+    def forward(self, *xs):
+        grads = self.node._grads(list(xs[self.n_in :]))
+        self.present = [g is not None for g in grads]
+        return tuple(g for g in grads if g is not None)
+
+    def backward(self, *ggs):
+        if is_grad_enabled():
+            raise RuntimeError(
+                f"{self.node.name}: third derivatives of a recurrent layer are not supported"
+            )
+        node, n_in = self.node, self.n_in
+        leaves = [Tensor(t.data, requires_grad=True) for t in self.inputs]
+        xs, gys = leaves[:n_in], leaves[n_in:]
+        with enable_grad():
+            outs = _composed(node, xs)
+            firsts = grad(list(outs), [x for x, p in zip(xs, self.present) if p], gys,
+                          create_graph=True, allow_unused=True)
+            total = None
+            for g, gg in zip(firsts, ggs):
+                if g is not None:
+                    term = (g * gg).sum()
+                    total = term if total is None else total + term
+        if total is None or not total.requires_grad:
+            return (None,) * len(leaves)
+        seconds = grad(total, leaves, allow_unused=True)
+        return tuple(None if g is None else g.detach() for g in seconds)
+
+
+def _composed(node: _Recurrence, xs):
+    x, h0, c0, W_ih, W_hh, b_ih, b_hh = node._split(xs)
+    mode = {_LSTMRecurrence: "LSTM", _GRURecurrence: "GRU"}.get(type(node))
+    if mode is None:
+        mode = "RNN_RELU" if node.relu else "RNN_TANH"
+    return _recurrence_composed(mode, x, h0, c0, W_ih, W_hh, b_ih, b_hh, node.reverse)
+
+
+def _cell_composed(mode, xw_t, h, c, W_hh, b_hh):
+    """One step from the input projection ``xw_t`` (with b_ih), in chainrule ops."""
+    hw = matmul(h, _shape.transpose(W_hh))
+    if b_hh is not None:
+        hw = hw + b_hh
+    if mode == "LSTM":
+        i, f, g, o = _shape.split(xw_t + hw, 4, axis=-1)
+        c = _ew.sigmoid(f) * c + _ew.sigmoid(i) * _ew.tanh(g)
+        return _ew.sigmoid(o) * _ew.tanh(c), c
+    if mode == "GRU":
+        xr, xz, xn = _shape.split(xw_t, 3, axis=-1)
+        hr, hz, hn = _shape.split(hw, 3, axis=-1)
+        r, z = _ew.sigmoid(xr + hr), _ew.sigmoid(xz + hz)
+        n = _ew.tanh(xn + r * hn)
+        return n + z * (h - n), None
+    a = xw_t + hw
+    return (_ew.relu(a) if mode == "RNN_RELU" else _ew.tanh(a)), None
+
+
+def _recurrence_composed(mode, x, h0, c0, W_ih, W_hh, b_ih, b_hh, reverse):
+    """The same layer as ``_Recurrence``, step by step in differentiable chainrule ops."""
+    xw = matmul(x, _shape.transpose(W_ih))
+    if b_ih is not None:
+        xw = xw + b_ih
+    T = x.shape[0]
+    h, c = h0, c0
+    ys = [None] * T
+    for t in range(T - 1, -1, -1) if reverse else range(T):
+        h, c = _cell_composed(mode, xw[t], h, c, W_hh, b_hh)
+        ys[t] = h
+    y = _shape.stack(ys, axis=0)
+    return (y, h, c) if mode == "LSTM" else (y, h)
+
+
+def recurrence(mode: str, x, h0, c0, W_ih, W_hh, b_ih=None, b_hh=None, reverse: bool = False,
+               fused: bool = True):
+    """One recurrent layer over a time-major sequence: ``(y, h_n)``, or ``(y, h_n, c_n)``.
+
+    ``mode`` is ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``; shapes are
+    ``x (T, N, I)``, ``h0, c0 (N, H)``, ``W_ih (G*H, I)``, ``W_hh (G*H, H)``,
+    ``b_ih, b_hh (G*H,)`` with G gates (1, 1, 4, 3). ``c0`` is for LSTM only. ``fused=False``
+    runs the step-by-step composition of chainrule ops instead of the fused kernel (slower;
+    any order of derivatives).
+    """
+    if mode not in GATES:
+        raise ValueError(f"recurrence: mode must be one of {sorted(GATES)}, got {mode!r}")
+    if not fused:
+        return _recurrence_composed(mode, x, h0, c0, W_ih, W_hh, b_ih, b_hh, reverse)
+    has_bias = b_ih is not None
+    args = [x, h0] + ([c0] if mode == "LSTM" else []) + [W_ih, W_hh]
+    if has_bias:
+        args += [b_ih, b_hh]
+    return _KERNELS[mode](reverse, has_bias)(*args)

@@ -1,0 +1,357 @@
+"""The gradient table of the engine's ops: every differentiable op, checked the same way.
+
+Each row is a ``Case`` (from ``tests/gradtable.py``, shared with the nn tables) and is
+checked by
+
+- ``check_case``: gradcheck (float64 central differences against backpropagation) and
+  gradgradcheck (second derivatives through ``create_graph=True``) unless the case says
+  ``second_order=False``;
+- ``check_against_torch``: values and gradients against PyTorch where ``torch_fn`` is given
+  (skipped where torch is not installed);
+- float32 inputs give float32 outputs and gradients (no silent promotion to float64).
+
+To add an op, add one line to ``CASES``::
+
+    *variants("softplus", F.softplus, UNARY, normal, tF.softplus),
+
+``variants(name, fn, shape_variants, sample, torch_fn)`` makes one ``Case`` per shape
+variant; each variant is a tuple with one shape per input. Cover a 0-d, a broadcast and a
+batched variant where the op allows them (``UNARY`` and ``BINARY`` below do). ``sample``
+draws the values: keep them inside the op's domain (``positive`` for log and sqrt) and
+away from kinks (``away_from_zero`` for abs and relu, ``distinct`` for max, min and clip,
+whose gradients jump at ties and at the bounds). Reductions are one line each in
+``REDUCTIONS``, expanded over the axis variants in ``AXES``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from tests.gradtable import (
+    Case,
+    away_from_zero,
+    check_against_torch,
+    check_case,
+    distinct,
+    make_inputs,
+    normal,
+    positive,
+)
+
+
+def above_minus_one(rng, shape):
+    """Values in [-0.5, 2): inside log1p's domain, away from its pole at -1."""
+    return rng.uniform(-0.5, 2.0, shape)
+
+
+def variants(name, fn, shape_variants, sample=normal, torch_fn=None, **kw):
+    """One ``Case`` per shape variant (a tuple with one shape per input)."""
+    return [Case(name, fn, list(shapes), sample, torch_fn, **kw) for shapes in shape_variants]
+
+
+UNARY = [((),), ((5,),), ((2, 3, 4),)]
+BINARY = [((), ()), ((2, 3), ()), ((), (3,)), ((2, 3), (3,)), ((4, 1, 3), (2, 1)),
+          ((2, 3, 4), (2, 3, 4))]  # fmt: skip
+
+
+def _alternating(shape):
+    return (np.arange(math.prod(shape)) % 2 == 0).reshape(shape)
+
+
+def _where(a, b):
+    return cr.where(_alternating(np.broadcast_shapes(a.shape, b.shape)), a, b)
+
+
+def _twhere(a, b):
+    import torch
+
+    cond = torch.from_numpy(_alternating(np.broadcast_shapes(a.shape, b.shape)))
+    return torch.where(cond, a, b)
+
+
+MASK = np.array([[True, False, True, True], [False, False, True, False],
+                 [True, True, False, False]])  # fmt: skip
+
+
+def _t(name):
+    """A torch function by dotted name, looked up only when the oracle test runs."""
+
+    def f(*xs, **kw):
+        import torch
+
+        obj = torch
+        for part in name.split("."):
+            obj = getattr(obj, part)
+        return obj(*xs, **kw)
+
+    return f
+
+
+def _tmask(x):
+    import torch
+
+    return x[torch.from_numpy(MASK)]
+
+
+def _tpad(x):
+    import torch.nn.functional as tF
+
+    return tF.pad(x, (2, 1, 1, 0))
+
+
+CASES = [
+    # -- arithmetic, tensor with tensor (broadcasting) -----------------------------------
+    *variants("add", lambda a, b: a + b, BINARY, normal, lambda a, b: a + b),
+    *variants("sub", lambda a, b: a - b, BINARY, normal, lambda a, b: a - b),
+    *variants("mul", lambda a, b: a * b, BINARY, normal, lambda a, b: a * b),
+    *variants("div", lambda a, b: a / b, BINARY, away_from_zero, lambda a, b: a / b),
+    *variants("pow", lambda a, b: a**b, BINARY, positive, lambda a, b: a**b),
+    *variants("maximum", cr.maximum, BINARY, distinct, _t("maximum")),
+    *variants("minimum", cr.minimum, BINARY, distinct, _t("minimum")),
+    *variants("where", _where, BINARY, normal, _twhere),
+    # -- arithmetic with Python scalars on either side -----------------------------------
+    *variants("add_scalar", lambda x: x + 2.5, UNARY, normal, lambda x: x + 2.5),
+    *variants("radd", lambda x: 2.5 + x, UNARY, normal, lambda x: 2.5 + x),
+    *variants("sub_scalar", lambda x: x - 1.5, UNARY, normal, lambda x: x - 1.5),
+    *variants("rsub", lambda x: 1.5 - x, UNARY, normal, lambda x: 1.5 - x),
+    *variants("mul_scalar", lambda x: x * 3.0, UNARY, normal, lambda x: x * 3.0),
+    *variants("rmul", lambda x: 0.5 * x, UNARY, normal, lambda x: 0.5 * x),
+    *variants("div_scalar", lambda x: x / 4.0, UNARY, normal, lambda x: x / 4.0),
+    *variants("rdiv", lambda x: 2.0 / x, UNARY, away_from_zero, lambda x: 2.0 / x),
+    *variants("pow_2", lambda x: x**2, UNARY, normal, lambda x: x**2),
+    *variants("pow_3", lambda x: x**3, UNARY, normal, lambda x: x**3),
+    *variants("pow_half", lambda x: x**0.5, UNARY, positive, lambda x: x**0.5),
+    *variants("pow_minus_1", lambda x: x**-1, UNARY, away_from_zero, lambda x: x**-1),
+    *variants("pow_0", lambda x: x**0, UNARY, normal, lambda x: x**0),
+    *variants("rpow", lambda x: 2.0**x, UNARY, normal, lambda x: 2.0**x),
+    *variants("neg", lambda x: -x, UNARY, normal, lambda x: -x),
+    # -- unary math and activations ------------------------------------------------------
+    *variants("abs", cr.abs, UNARY, away_from_zero, _t("abs")),
+    *variants("exp", cr.exp, UNARY, normal, _t("exp")),
+    *variants("log", cr.log, UNARY, positive, _t("log")),
+    *variants("log1p", cr.log1p, UNARY, above_minus_one, _t("log1p")),
+    *variants("sqrt", cr.sqrt, UNARY, positive, _t("sqrt")),
+    *variants("sin", cr.sin, UNARY, normal, _t("sin")),
+    *variants("cos", cr.cos, UNARY, normal, _t("cos")),
+    *variants("tanh", cr.tanh, UNARY, normal, _t("tanh")),
+    *variants("sigmoid", cr.sigmoid, UNARY, normal, _t("sigmoid")),
+    *variants("relu", cr.relu, UNARY, away_from_zero, _t("relu")),
+    *variants("clip", lambda x: x.clip(-0.5, 0.5), UNARY, distinct,
+           lambda x: x.clamp(-0.5, 0.5)),
+    *variants("clip_min", lambda x: cr.clip(x, min=0.2), UNARY, distinct,
+           lambda x: x.clamp(min=0.2)),
+    *variants("clip_max", lambda x: cr.clip(x, max=0.2), UNARY, distinct,
+           lambda x: x.clamp(max=0.2)),
+    *variants("clone", lambda x: x.clone(), UNARY, normal, lambda x: x.clone()),
+    # -- softmax -------------------------------------------------------------------------
+    *variants("softmax", cr.softmax, [((5,),), ((2, 3, 4),)], normal,
+              lambda x: _t("softmax")(x, dim=-1)),
+    *variants("softmax_axis0", lambda x: cr.softmax(x, axis=0), [((2, 3, 4),)], normal,
+           lambda x: _t("softmax")(x, dim=0)),
+    *variants("log_softmax", cr.log_softmax, [((5,),), ((2, 3, 4),)], normal,
+           lambda x: _t("log_softmax")(x, dim=-1)),
+    *variants("log_softmax_dim1", lambda x: cr.log_softmax(x, dim=1), [((2, 3, 4),)], normal,
+           lambda x: _t("log_softmax")(x, dim=1)),
+    # -- matrix products -----------------------------------------------------------------
+    *variants("matmul", lambda a, b: a @ b,
+           [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
+            ((2, 2, 3), (3, 4)), ((3,), (2, 3, 4)), ((2, 3, 4), (4,)),
+            ((2, 1, 2, 3), (3, 3, 2))],
+           normal, lambda a, b: a @ b),
+    *variants("rmatmul_list", lambda b: [[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]] @ b, [((3, 4),)],
+              normal, lambda b: _t("tensor")([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]],
+                                             dtype=b.dtype) @ b),
+    *variants("dot", cr.dot, [((4,), (4,))], normal, _t("dot")),
+    *variants("outer", cr.outer, [((3,), (4,))], normal, _t("outer")),
+    *variants("einsum_matmul", lambda a, b: cr.einsum("ij,jk->ik", a, b), [((2, 3), (3, 4))],
+           normal, lambda a, b: _t("einsum")("ij,jk->ik", a, b)),
+    *variants("einsum_batched", lambda a, b: cr.einsum("bij,bjk->bik", a, b),
+           [((2, 2, 3), (2, 3, 2))], normal, lambda a, b: _t("einsum")("bij,bjk->bik", a, b)),
+    *variants("einsum_sum_all", lambda a: cr.einsum("ij->", a), [((2, 3),)], normal,
+           lambda a: _t("einsum")("ij->", a)),
+    *variants("einsum_inner", lambda a, b: cr.einsum("i,i->", a, b), [((3,), (3,))], normal,
+           lambda a, b: _t("einsum")("i,i->", a, b)),
+    *variants("einsum_rowdot", lambda a, b: cr.einsum("ij,ij->i", a, b), [((2, 3), (2, 3))],
+           normal, lambda a, b: _t("einsum")("ij,ij->i", a, b)),
+    *variants("einsum_ellipsis", lambda a, b: cr.einsum("...ij,j->...i", a, b),
+           [((2, 2, 3), (3,))], normal, lambda a, b: _t("einsum")("...ij,j->...i", a, b)),
+    *variants("einsum_implicit", lambda a, b: cr.einsum("ij,jk", a, b), [((2, 3), (3, 4))],
+           normal, lambda a, b: _t("einsum")("ij,jk", a, b)),
+    *variants("einsum_summed_away", lambda a, b: cr.einsum("ij,jk->k", a, b),
+           [((2, 3), (3, 4))], normal, lambda a, b: _t("einsum")("ij,jk->k", a, b)),
+    *variants("einsum_three", lambda a, b, c: cr.einsum("ij,jk,kl->il", a, b, c),
+           [((2, 3), (3, 2), (2, 2))], normal,
+           lambda a, b, c: _t("einsum")("ij,jk,kl->il", a, b, c)),
+    # -- shape ops -----------------------------------------------------------------------
+    *variants("reshape", lambda x: x.reshape(6, 4), [((2, 3, 4),)], normal,
+           lambda x: x.reshape(6, 4)),
+    *variants("reshape_minus1", lambda x: x.reshape(-1), [((), ), ((2, 3, 4),)], normal,
+           lambda x: x.reshape(-1)),
+    *variants("T", lambda x: x.T, [((),), ((3,),), ((2, 3),), ((2, 3, 4),)], normal,
+           lambda x: x.permute(*reversed(range(x.ndim))) if x.ndim else x),
+    *variants("transpose_axes", lambda x: x.transpose(1, 0, 2), [((2, 3, 4),)], normal,
+           lambda x: x.permute(1, 0, 2)),
+    *variants("permute", lambda x: cr.permute(x, (2, 0, 1)), [((2, 3, 4),)], normal,
+           lambda x: x.permute(2, 0, 1)),
+    *variants("swapaxes", lambda x: x.swapaxes(0, 2), [((2, 3, 4),)], normal,
+           lambda x: x.transpose(0, 2)),
+    *variants("mT", lambda x: x.mT, [((2, 3, 4),)], normal, lambda x: x.mT),
+    *variants("expand_dims", lambda x: x.expand_dims(1), [((3,),), ((2, 3),)], normal,
+           lambda x: x.unsqueeze(1)),
+    *variants("expand_dims_tuple", lambda x: cr.expand_dims(x, (0, -1)), [((), ), ((2, 3),)],
+           normal, None),
+    *variants("squeeze", lambda x: x.squeeze(), [((2, 1, 3, 1),)], normal, lambda x: x.squeeze()),
+    *variants("squeeze_axis", lambda x: x.squeeze(axis=1), [((2, 1, 3),)], normal,
+           lambda x: x.squeeze(1)),
+    *variants("broadcast_to", lambda x: cr.broadcast_to(x, (4, 2, 3)), [((),), ((3,),), ((2, 1),)],
+           normal, lambda x: x.broadcast_to((4, 2, 3))),
+    *variants("flatten", lambda x: x.flatten(), [((),), ((2, 3, 4),)], normal,
+           lambda x: x.flatten()),
+    *variants("flatten_start1", lambda x: x.flatten(1), [((2, 3, 4),)], normal,
+           lambda x: x.flatten(1)),
+    *variants("concatenate", lambda a, b: cr.concatenate([a, b]), [((2, 3), (1, 3))], normal,
+           lambda a, b: _t("cat")([a, b])),
+    *variants("concatenate_axis1", lambda a, b, c: cr.concatenate([a, b, c], axis=1),
+           [((2, 3), (2, 1), (2, 2))], normal, lambda a, b, c: _t("cat")([a, b, c], dim=1)),
+    *variants("stack", lambda a, b: cr.stack([a, b], axis=-1), [((), ()), ((2, 3), (2, 3))],
+           normal, lambda a, b: _t("stack")([a, b], dim=-1)),
+    *variants("split_sections", lambda x: cr.split(x, 2, axis=1), [((2, 4),)], normal,
+           lambda x: _t("split")(x, 2, dim=1)),
+    *variants("split_indices", lambda x: cr.split(x, [1, 3]), [((5,),), ((5, 2),)], normal,
+           lambda x: _t("tensor_split")(x, [1, 3])),
+    *variants("split_one_used", lambda x: cr.split(x, 3)[1], [((6,),)], normal,
+           lambda x: _t("split")(x, 2)[1]),
+    *variants("pad", lambda x: cr.pad(x, ((1, 0), (2, 1))), [((2, 3),)], normal, _tpad),
+    *variants("pad_int", lambda x: x.pad(1, constant_values=0.5), [((3,),), ((2, 3),)], normal,
+           None),
+    # -- indexing ------------------------------------------------------------------------
+    *variants("getitem_int", lambda x: x[1], [((3, 4),)], normal, lambda x: x[1]),
+    *variants("getitem_slices", lambda x: x[:, 1:3], [((3, 4),)], normal, lambda x: x[:, 1:3]),
+    *variants("getitem_step", lambda x: x[::2, 1::2], [((3, 4),)], normal,
+           lambda x: x[::2, 1::2]),
+    *variants("getitem_none_ellipsis", lambda x: x[None, ..., 0], [((2, 3, 4),)], normal,
+           lambda x: x[None, ..., 0]),
+    *variants("getitem_repeated_rows", lambda x: x[[0, 2, 0, 0]], [((3, 4),)], normal,
+           lambda x: x[[0, 2, 0, 0]]),
+    *variants("getitem_repeated_elements", lambda x: x[[0, 1, 0], [2, 2, 2]], [((3, 4),)],
+           normal, lambda x: x[[0, 1, 0], [2, 2, 2]]),
+    *variants("getitem_mixed", lambda x: x[1:, [0, 0, 3]], [((3, 4),)], normal,
+           lambda x: x[1:, [0, 0, 3]]),
+    *variants("getitem_tensor_index", lambda x: x[cr.tensor([2, 2, 1])], [((3, 4),)], normal,
+           lambda x: x[[2, 2, 1]]),
+    *variants("getitem_mask", lambda x: x[MASK], [((3, 4),)], normal, _tmask),
+]  # fmt: skip
+
+
+# -- reductions: one line each, expanded over the axis variants ----------------------------
+
+
+def _tdims(x, axis):
+    if axis is None:
+        return tuple(range(x.ndim))
+    return axis if isinstance(axis, tuple) else (axis,)
+
+
+def _treduce(name, **extra):
+    """A torch reduction called with NumPy's (axis, keepdims) conventions."""
+
+    def f(x, axis, keepdims):
+        import torch
+
+        if x.ndim == 0:  # torch reduces a 0-d tensor through a (1,) view
+            return getattr(torch, name)(x.reshape(1), dim=0, **extra)
+        return getattr(torch, name)(x, dim=_tdims(x, axis), keepdim=keepdims, **extra)
+
+    return f
+
+
+def _tprod(x, axis, keepdims):
+    for d in sorted(_tdims(x, axis), reverse=True):
+        x = x.prod(dim=d, keepdim=keepdims)
+    return x.reshape(()) if x.ndim == 0 else x
+
+
+# (name, fn(x, axis, keepdims), domain, torch_fn(x, axis, keepdims))
+REDUCTIONS = [
+    ("sum", lambda x, a, k: x.sum(axis=a, keepdims=k), normal, _treduce("sum")),
+    ("mean", lambda x, a, k: x.mean(axis=a, keepdims=k), normal, _treduce("mean")),
+    ("max", lambda x, a, k: x.max(axis=a, keepdims=k), distinct, _treduce("amax")),
+    ("min", lambda x, a, k: x.min(axis=a, keepdims=k), distinct, _treduce("amin")),
+    ("var", lambda x, a, k: x.var(axis=a, keepdims=k), normal, _treduce("var", correction=0)),
+    ("var_ddof1", lambda x, a, k: cr.var(x, axis=a, keepdims=k, ddof=1), normal,
+     _treduce("var")),
+    ("std", lambda x, a, k: x.std(axis=a, keepdims=k), normal, _treduce("std", correction=0)),
+    ("logsumexp", lambda x, a, k: x.logsumexp(axis=a, keepdims=k), normal,
+     _treduce("logsumexp")),
+    ("prod", lambda x, a, k: x.prod(axis=a, keepdims=k), away_from_zero, _tprod),
+]  # fmt: skip
+
+# (axis, keepdims, shape variants)
+AXES = [
+    (None, False, [((),), ((5,),), ((2, 3, 4),)]),
+    (None, True, [((2, 3),)]),
+    (1, False, [((2, 3),), ((2, 3, 4),)]),
+    (-1, True, [((3,),), ((2, 3, 4),)]),
+    ((0, 2), False, [((2, 3, 4),)]),
+    ((0, 1), True, [((2, 3, 4),)]),
+]
+
+
+def _bind(f, axis, keepdims):
+    return lambda x: f(x, axis, keepdims)
+
+
+# A 0-d input has no degree of freedom for ddof=1, and std's gradient at var=0 is infinite.
+NO_0D = {"var_ddof1", "std"}
+
+CASES += [
+    case
+    for name, fn, sample, tfn in REDUCTIONS
+    for axis, keepdims, shapes in AXES
+    for case in variants(
+        f"{name}(axis={axis}, keepdims={keepdims})",
+        _bind(fn, axis, keepdims),
+        [v for v in shapes if not (name in NO_0D and v == ((),))],
+        sample,
+        _bind(tfn, axis, keepdims),
+    )
+]
+
+
+# -- the tests ---------------------------------------------------------------------------
+
+PARAMS = [pytest.param(c, id=str(c)) for c in CASES]
+
+
+def test_every_variant_is_distinct():
+    ids = [str(c) for c in CASES]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+@pytest.mark.parametrize("case", PARAMS)
+def test_gradients(case):
+    check_case(case)
+
+
+@pytest.mark.parametrize("case", [p for p in PARAMS if p.values[0].torch_fn is not None])
+def test_matches_torch(case):
+    pytest.importorskip("torch")
+    check_against_torch(case)
+
+
+@pytest.mark.parametrize("case", PARAMS)
+def test_float32_stays_float32(case):
+    arrays, _ = make_inputs(case)
+    xs = [cr.tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
+    out = case.fn(*xs)
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    for y in outs:
+        assert y.dtype == np.float32, f"{case}: float32 inputs gave {y.dtype}"
+    cr.backward(outs, [cr.ones(y.shape) for y in outs])
+    for x in xs:
+        if x.grad is not None:
+            assert x.grad.dtype == np.float32 and x.grad.shape == x.shape
