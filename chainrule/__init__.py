@@ -47,6 +47,9 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the ops are the package's functions (cr.exp, cr.matmul...)
 from .random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
 
+from . import nn, optim  # noqa: E402 - after the ops they are built on
+from .io import load, save  # noqa: E402
+
 float32 = "float32"
 float64 = "float64"
 float16 = "float16"
@@ -56,11 +59,23 @@ bool_ = "bool"
 
 __version__ = "0.1.0"
 
+# Imported on first use, so that `import chainrule` stays fast.
+_LAZY = ("data", "train", "diagnose", "evolve", "models")
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
 __all__ = [
     "Function", "Generator", "GradcheckError", "Tensor", "arange", "as_tensor", "backward",
     "cupy_available", "default_generator", "detect_anomaly", "empty", "enable_grad", "eye",
     "from_numpy", "full", "full_like", "get_rng_state", "grad", "gradcheck", "gradgradcheck",
-    "is_grad_enabled", "linspace", "manual_seed", "no_grad", "ones", "ones_like", "ops", "rand",
-    "rand_like", "randint", "randn", "randn_like", "randperm", "set_grad_enabled",
+    "is_grad_enabled", "linspace", "load", "manual_seed", "nn", "no_grad", "ones", "ones_like",
+    "ops", "optim", "rand",
+    "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
     "set_rng_state", "tensor", "zeros", "zeros_like", *ops.__all__,
 ]  # fmt: skip
