@@ -1,0 +1,5 @@
+"""Saving and loading checkpoints (safetensors)."""
+
+from .safetensors import load, save
+
+__all__ = ["load", "save"]

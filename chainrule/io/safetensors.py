@@ -1,0 +1,333 @@
+"""Checkpoints in the safetensors format, written and read by hand (no dependency).
+
+The file is: an 8-byte little-endian header length ``n``; ``n`` bytes of UTF-8 JSON
+(padded with spaces to a multiple of 8) mapping each tensor name to its ``dtype``,
+``shape`` and ``data_offsets`` into the data that follows, plus an optional
+``"__metadata__"`` of string pairs; then the raw little-endian tensor bytes.
+
+A flat ``{name: tensor}`` dict (a model's ``state_dict``) is written exactly as
+``safetensors.numpy.save_file`` writes it, so PyTorch reads it with
+``safetensors.torch.load_file`` and the reverse. Nested state (an optimizer's
+``state_dict``, a training checkpoint) is flattened: its tensors get dotted names and the
+rest of the structure (numbers, strings, lists) goes as JSON into ``"__metadata__"``, so
+``load`` rebuilds the same object. Loading never executes code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..backend import as_numpy
+from ..tensor import Tensor
+from .atomic import atomic_write
+
+__all__ = ["load", "save"]
+
+# safetensors dtype names, in the order the reference writer sorts tensors by
+# (largest first, then by name), which keeps every tensor aligned to its item size.
+_DTYPES = {
+    "U64": np.dtype("<u8"),
+    "I64": np.dtype("<i8"),
+    "F64": np.dtype("<f8"),
+    "F32": np.dtype("<f4"),
+    "U32": np.dtype("<u4"),
+    "I32": np.dtype("<i4"),
+    "F16": np.dtype("<f2"),
+    "U16": np.dtype("<u2"),
+    "I16": np.dtype("<i2"),
+    "I8": np.dtype("i1"),
+    "U8": np.dtype("u1"),
+    "BOOL": np.dtype("?"),
+}
+_RANK = {name: i for i, name in enumerate(_DTYPES)}
+_NAME_OF = {(dt.kind, dt.itemsize): name for name, dt in _DTYPES.items()}
+# bfloat16 has no NumPy dtype: it is read as float32 (its bits are float32's top half).
+_BF16_RANK = _RANK["F16"] - 0.5
+
+#: The metadata key that holds the JSON structure of a nested object.
+STRUCTURE_KEY = "chainrule.structure"
+_MAX_HEADER = 100_000_000  # the reference reader's limit
+
+
+# -- flattening nested state ------------------------------------------------------------
+
+
+def _flatten(obj, fname: str) -> tuple[dict[str, np.ndarray], Any, bool]:
+    """Tensors of ``obj`` by dotted name, the JSON skeleton, and whether ``obj`` is flat."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def array_of(x, name):
+        a = as_numpy(x.data if isinstance(x, Tensor) else x)
+        if (a.dtype.kind, a.dtype.itemsize) not in _NAME_OF:
+            raise TypeError(
+                f"{fname}: {name!r} has dtype {a.dtype}, which safetensors cannot store; "
+                f"supported: bool, uint8-64, int8-64, float16/32/64"
+            )
+        if name in arrays:
+            raise ValueError(f"{fname}: two tensors would both be named {name!r}")
+        arrays[name] = a
+        return name
+
+    def walk(x, name):
+        if isinstance(x, Tensor):
+            return {"tensor": array_of(x, name)}
+        if isinstance(x, np.ndarray):
+            return {"ndarray": array_of(x, name)}
+        if isinstance(x, np.generic):
+            x = x.item()
+        if x is None or isinstance(x, (bool, int, str)):
+            return x
+        if isinstance(x, float):
+            # JSON has no inf/nan: keep them as tagged strings.
+            return x if math.isfinite(x) else {"float": repr(x)}
+        if isinstance(x, (list, tuple)):
+            items = [walk(v, f"{name}.{i}" if name else str(i)) for i, v in enumerate(x)]
+            return items if isinstance(x, list) else {"tuple": items}
+        if isinstance(x, dict):
+            items = []
+            for k, v in x.items():
+                if not isinstance(k, (str, int)) or isinstance(k, bool):
+                    raise TypeError(
+                        f"{fname}: dict keys must be str or int, got {type(k).__name__} "
+                        f"{k!r} under {name or 'the top level'!r}"
+                    )
+                items.append((k, walk(v, f"{name}.{k}" if name else str(k))))
+            if all(isinstance(k, str) for k, _ in items):
+                return {"dict": dict(items)}
+            return {"items": [[k, v] for k, v in items]}
+        raise TypeError(
+            f"{fname}: cannot save a {type(x).__name__} at {name or 'the top level'!r}; "
+            f"expected tensors, arrays, numbers, strings, None, lists, tuples and dicts"
+        )
+
+    skeleton = walk(obj, "")
+    flat = (
+        isinstance(obj, dict)
+        and all(isinstance(k, str) for k in obj)
+        and all(isinstance(v, (Tensor, np.ndarray)) for v in obj.values())
+    )
+    return arrays, skeleton, flat
+
+
+def _unflatten(node, tensors: dict[str, Tensor], arrays: dict[str, np.ndarray], where: str):
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, list):
+        return [_unflatten(v, tensors, arrays, where) for v in node]
+    if isinstance(node, dict) and len(node) == 1:
+        (tag, value), = node.items()
+        if tag in ("tensor", "ndarray"):
+            if value not in arrays:
+                raise ValueError(f"load: {where}: the structure names a missing tensor {value!r}")
+            return tensors[value] if tag == "tensor" else arrays[value]
+        if tag == "float":
+            return float(value)
+        if tag == "tuple":
+            return tuple(_unflatten(v, tensors, arrays, where) for v in value)
+        if tag == "dict":
+            return {k: _unflatten(v, tensors, arrays, where) for k, v in value.items()}
+        if tag == "items":
+            return {k: _unflatten(v, tensors, arrays, where) for k, v in value}
+    raise ValueError(f"load: {where}: unreadable structure entry {str(node)[:80]}")
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+def _serialize(arrays: dict[str, np.ndarray], metadata: dict[str, str] | None):
+    """The header bytes and the list of data chunks, in the reference writer's order."""
+    order = sorted(arrays, key=lambda k: (_RANK[_NAME_OF[arrays[k].dtype.kind,
+                                                         arrays[k].dtype.itemsize]], k))
+    header: dict[str, Any] = {}
+    if metadata:
+        header["__metadata__"] = metadata
+    chunks = []
+    offset = 0
+    for name in order:
+        a = arrays[name]
+        dtype = _NAME_OF[a.dtype.kind, a.dtype.itemsize]
+        a = np.asarray(a, dtype=_DTYPES[dtype], order="C")  # keeps 0-d arrays 0-d
+        header[name] = {
+            "dtype": dtype,
+            "shape": list(a.shape),
+            "data_offsets": [offset, offset + a.nbytes],
+        }
+        offset += a.nbytes
+        chunks.append(a)
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-len(text) % 8)
+    return struct.pack("<Q", len(text)) + text, chunks
+
+
+def _write_chunks(f, header: bytes, chunks: list[np.ndarray]) -> None:
+    f.write(header)
+    for a in chunks:
+        if a.nbytes:
+            f.write(memoryview(a.reshape(-1)).cast("B"))
+
+
+def save(obj, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
+    """Save a state dict (flat or nested) to ``path`` as safetensors, atomically.
+
+    ``obj`` is a ``{name: Tensor}`` dict (written exactly as ``safetensors`` would) or any
+    nest of dicts, lists and tuples holding tensors, NumPy arrays, numbers, strings and
+    None. A flat dict is a plain safetensors file whose arrays load back as Tensors; in a
+    nested object NumPy arrays load back as arrays. ``metadata`` is extra ``{str: str}``
+    stored in the header. The file is written to a temporary file beside ``path`` and
+    renamed over it only when complete.
+
+    >>> cr.save(model.state_dict(), "model.safetensors")
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
+    path = Path(path)
+    if metadata is not None:
+        if not isinstance(metadata, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+        ):
+            raise TypeError(f"save: metadata must be a dict of str to str, got {metadata!r}")
+        if STRUCTURE_KEY in metadata:
+            raise ValueError(f"save: metadata key {STRUCTURE_KEY!r} is reserved")
+    arrays, skeleton, flat = _flatten(obj, "save")
+    meta = dict(metadata or {})
+    if not flat:
+        meta[STRUCTURE_KEY] = json.dumps(skeleton, separators=(",", ":"), ensure_ascii=False)
+    header, chunks = _serialize(arrays, meta)
+
+    atomic_write(path, lambda f: _write_chunks(f, header, chunks), "save")
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def _parse(buf: bytearray, where: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The arrays and metadata in a safetensors buffer, every field checked."""
+    if len(buf) < 8:
+        raise ValueError(
+            f"load: {where} is not a safetensors file: {len(buf)} bytes, shorter than the "
+            f"8-byte header length"
+        )
+    (n,) = struct.unpack_from("<Q", buf, 0)
+    if n > _MAX_HEADER or 8 + n > len(buf):
+        raise ValueError(
+            f"load: {where} is not a safetensors file or is truncated: header length {n} "
+            f"but the file has {len(buf)} bytes"
+        )
+    try:
+        header = json.loads(bytes(buf[8 : 8 + n]).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(
+            f"load: {where} is not a safetensors file: bad JSON header ({e})"
+        ) from None
+    if not isinstance(header, dict):
+        raise ValueError(f"load: {where} is not a safetensors file: header is not a JSON object")
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+    ):
+        raise ValueError(f"load: {where}: __metadata__ must map str to str")
+    data = memoryview(buf)[8 + n :]
+    arrays: dict[str, np.ndarray] = {}
+    end = 0
+    for name, info in sorted(header.items(), key=lambda kv: _offsets(kv, where)):
+        dtype, shape, (begin, stop) = _entry(name, info, where)
+        count = math.prod(shape)
+        itemsize = 2 if dtype == "BF16" else _DTYPES[dtype].itemsize
+        if stop - begin != count * itemsize:
+            raise ValueError(
+                f"load: {where}: tensor {name!r} of dtype {dtype} and shape {shape} needs "
+                f"{count * itemsize} bytes, its data_offsets {[begin, stop]} hold {stop - begin}"
+            )
+        if begin != end:
+            raise ValueError(
+                f"load: {where}: tensor {name!r} starts at byte {begin}, expected {end} "
+                f"(tensors must not overlap or leave gaps)"
+            )
+        end = stop
+        if stop > len(data):
+            break  # reported below as a truncated file
+        if dtype == "BF16":
+            bits = np.frombuffer(data[begin:stop], dtype="<u2").astype(np.uint32) << 16
+            a = bits.view(np.float32)
+        else:
+            a = np.frombuffer(data[begin:stop], dtype=_DTYPES[dtype], count=count)
+        arrays[name] = a.reshape(shape)
+    if end != len(data):
+        what = "truncated" if end > len(data) else "longer than its header says"
+        raise ValueError(
+            f"load: {where} is {what}: expected {8 + n + end} bytes, got {len(buf)}"
+        )
+    return arrays, metadata
+
+
+def _offsets(kv, where):
+    name, info = kv
+    try:
+        return tuple(int(o) for o in info["data_offsets"])
+    except (TypeError, KeyError, ValueError):
+        raise ValueError(
+            f"load: {where}: tensor {name!r} has no valid data_offsets: {str(info)[:80]}"
+        ) from None
+
+
+def _entry(name, info, where):
+    if not isinstance(info, dict):
+        raise ValueError(f"load: {where}: header entry {name!r} is not an object")
+    dtype = info.get("dtype")
+    if dtype not in _DTYPES and dtype != "BF16":
+        raise ValueError(
+            f"load: {where}: tensor {name!r} has unsupported dtype {dtype!r}; "
+            f"supported: {', '.join([*_DTYPES, 'BF16'])}"
+        )
+    shape = info.get("shape")
+    if not isinstance(shape, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
+    ):
+        raise ValueError(f"load: {where}: tensor {name!r} has a bad shape {shape!r}")
+    offsets = info.get("data_offsets")
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(isinstance(o, int) and o >= 0 for o in offsets)
+        or offsets[1] < offsets[0]
+    ):
+        raise ValueError(f"load: {where}: tensor {name!r} has bad data_offsets {offsets!r}")
+    return dtype, tuple(shape), offsets
+
+
+def load(path: str | os.PathLike, *, return_metadata: bool = False):
+    """Load what ``save`` wrote (or any safetensors file) from ``path``.
+
+    A file of plain tensors gives a ``{name: Tensor}`` dict; a nested object saved by
+    ``save`` comes back with the same structure. With ``return_metadata=True`` the result
+    is ``(obj, metadata)``. BF16 tensors are read as float32.
+
+    >>> model.load_state_dict(cr.load("model.safetensors"))
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load: path must be a str or os.PathLike, got {type(path).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load: no such file: {path}")
+    with open(path, "rb") as f:
+        # One writable buffer: the arrays are views into it, not copies.
+        buf = bytearray(f.read())
+    arrays, metadata = _parse(buf, str(path))
+    tensors = {name: Tensor(a) for name, a in arrays.items()}
+    structure = metadata.pop(STRUCTURE_KEY, None)
+    if structure is None:
+        obj = tensors
+    else:
+        try:
+            skeleton = json.loads(structure)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"load: {path}: bad {STRUCTURE_KEY} metadata ({e})") from None
+        obj = _unflatten(skeleton, tensors, arrays, str(path))
+    return (obj, metadata) if return_metadata else obj
