@@ -208,10 +208,14 @@ def _freed_error(node):
 
 def _user_frame() -> str:
     """Where in the user's code the current op was created (for anomaly reports)."""
+    import os
     import traceback
 
+    # The package's own folder, not any path containing "chainrule": a checkout may live
+    # in a folder of that name.
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
     for frame in reversed(traceback.extract_stack()[:-2]):
-        if "/chainrule/" not in frame.filename.replace("\\", "/"):
+        if not os.path.abspath(frame.filename).startswith(package):
             return (
                 f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
                 f"    {frame.line}"
@@ -280,8 +284,8 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
                     g = r
         if x.grad is None:
             gd = g.data
-            if create_graph:
-                x.grad = g
+            if create_graph and g.requires_grad:
+                x.grad = g  # part of a graph: never changed in place (see below)
             elif passthrough or id(gd) in owned or gd.base is not None or not gd.flags.writeable:
                 # The array may be shared with another gradient (add passes its upstream
                 # gradient to both inputs; reshape returns a view): own a copy, so that
@@ -294,7 +298,9 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
             x.grad = x.grad + g
         else:
             xg = x.grad.data
-            if xg.shape == g.data.shape and xg.flags.writeable:
+            # Not in place into a gradient that carries a graph (from create_graph=True):
+            # the user may hold it, and its graph may have saved that array.
+            if xg.shape == g.data.shape and xg.flags.writeable and not x.grad.requires_grad:
                 xg += g.data
             else:
                 x.grad = Tensor(xg + g.data)
@@ -467,6 +473,10 @@ def _seed_grads(fname, outputs, grad_outputs):
                     f"{fname}: gradient has shape {tuple(g.shape)} but the output has shape "
                     f"{tuple(y.shape)}"
                 )
+            if g.dtype != y.dtype and y.dtype.kind == "f":
+                # A float64 gradient for a float32 output would otherwise reach a leaf's
+                # .grad as float64 when the output is that leaf.
+                g = g.astype(y.dtype)
         seeds.append(g)
     return seeds
 

@@ -126,8 +126,14 @@ def infer_dtype(data) -> np.dtype:
     raise TypeError(f"tensor: cannot make a tensor from data of type {type(data).__name__}")
 
 
-def result_dtype(a, b) -> np.dtype:
-    """Dtype of a binary op between two tensors' dtypes (PyTorch's promotion for these kinds)."""
-    if a == b:
-        return a
-    return np.result_type(a, b)
+def result_dtype(*dtypes) -> np.dtype:
+    """The common dtype of tensors' dtypes, with PyTorch's promotion.
+
+    Floats win over integers and bools without widening: float32 with int64 is float32
+    (NumPy would say float64). Within one kind the wider dtype wins.
+    """
+    first = np.dtype(dtypes[0])
+    if all(np.dtype(d) == first for d in dtypes[1:]):
+        return first
+    floats = [d for d in dtypes if np.dtype(d).kind in "fc"]
+    return np.result_type(*floats) if floats else np.result_type(*dtypes)

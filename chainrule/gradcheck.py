@@ -146,6 +146,9 @@ def gradcheck(
             v[i] = 1.0
             ana[i] = np.concatenate([g.ravel() for g in analytical_vjp(v)])
         err = np.abs(num - ana) - (atol + rtol * np.abs(num))
+        # A NaN on either side is a mismatch (a comparison with NaN would let it pass), and
+        # the worst one to report.
+        err = np.where(np.isnan(err), np.inf, err)
         if (err > 0).any():
             i, j = np.unravel_index(np.argmax(err), err.shape)
             ti, jj = _locate(diff, j)
@@ -162,7 +165,7 @@ def gradcheck(
             v = g.standard_normal(n_out)
             num = float(v @ numerical_jvp(us))
             ana = float(sum((a * u).sum() for a, u in zip(analytical_vjp(v), us)))
-            if abs(num - ana) > atol + rtol * abs(num):
+            if not abs(num - ana) <= atol + rtol * abs(num):  # NaN fails too
                 message = _report(_fname, "directional derivative",
                                   f"random direction {d}", num, ana, atol, rtol)
                 ok = False

@@ -450,3 +450,64 @@ def test_custom_function_first_and_second_order():
     np.testing.assert_allclose(gg.numpy(), [6.0, -12.0])
     assert cr.gradcheck(lambda t: Cube()(t), x)
     assert cr.gradgradcheck(lambda t: Cube()(t), x)
+
+
+# -- more engine behaviour -----------------------------------------------------------------
+
+
+def test_inplace_change_of_an_input_backward_does_not_read_is_allowed():
+    x = f64([1.0, 2.0])
+    h = x * 1.0
+    y = (h + 1.0).sum()  # add does not keep h's value
+    with cr.no_grad():
+        h.mul_(5.0)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [1.0, 1.0])
+
+
+def test_third_derivative():
+    x = f64(0.7)
+    (g1,) = cr.grad(x.sin(), x, create_graph=True)
+    (g2,) = cr.grad(g1, x, create_graph=True)
+    (g3,) = cr.grad(g2, x)
+    np.testing.assert_allclose(g3.numpy(), -np.cos(0.7))
+
+
+def test_leaf_root_gradient_does_not_alias_the_seed():
+    x = f64([1.0, 2.0])
+    seed = cr.tensor(np.array([5.0, 6.0]))
+    x.backward(gradient=seed)
+    x.grad.zero_()
+    np.testing.assert_allclose(seed.numpy(), [5.0, 6.0])
+
+
+def test_detect_anomaly_blames_the_op_not_its_gradient_formula():
+    """Sqrt's backward divides by its output; the report names Sqrt, not that division."""
+    x = f64([0.0, 1.0])
+    with cr.detect_anomaly(), np.errstate(divide="ignore"):
+        y = cr.sqrt(x * 1.0).sum()
+        with pytest.raises(FloatingPointError) as info:
+            y.backward()
+    assert "Sqrt produced Inf in its backward" in str(info.value)
+    assert "Div" not in str(info.value)
+    assert "test_autograd.py" in str(info.value)  # the user's line that created the op
+
+
+def test_accumulating_into_a_grad_with_a_graph_does_not_change_it_in_place():
+    x = f64([1.0, 2.0])
+    (x**3).sum().backward(create_graph=True)
+    g1 = x.grad
+    assert g1.requires_grad
+    before = g1.numpy().copy()
+    (x * 1.0).sum().backward()
+    np.testing.assert_allclose(g1.numpy(), before)
+    np.testing.assert_allclose(x.grad.numpy(), before + 1.0)
+
+
+def test_create_graph_backward_does_not_alias_a_constant_seed():
+    x = f64([1.0, 2.0])
+    seed = cr.tensor(np.array([1.0, 1.0]))
+    (x + 0.0).backward(gradient=seed, create_graph=True)
+    (x * 1.0).sum().backward()
+    np.testing.assert_allclose(seed.numpy(), [1.0, 1.0])
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])

@@ -101,3 +101,21 @@ def test_inputs_restored_after_check():
 def test_gradgradcheck_with_given_grad_outputs():
     x = f64((3,))
     assert cr.gradgradcheck(lambda x: x**3, x, grad_outputs=np.ones(3))
+
+
+def test_nan_gradient_is_a_failure_not_a_pass():
+    """A comparison with NaN is False, so a NaN must be caught explicitly."""
+
+    class NaNGrad(cr.Function):
+        def forward(self, x):
+            return x * 2.0
+
+        def backward(self, gy):
+            return gy * float("nan")
+
+    x = cr.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with pytest.raises(cr.GradcheckError, match="analytical nan"):
+        cr.gradcheck(lambda t: NaNGrad()(t), x)
+    big = cr.tensor(np.ones(200), requires_grad=True)  # the random-direction mode
+    with pytest.raises(cr.GradcheckError, match="directional"):
+        cr.gradcheck(lambda t: NaNGrad()(t).sum() * NaNGrad()(t), big)

@@ -99,7 +99,8 @@ def normalize_axis(fname: str, axis, ndim: int):
     for a in axes:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{fname}: axis must be an int or a tuple of ints, got {axis!r}")
-        if not -ndim <= a < max(ndim, 1):
+        # A 0-d tensor accepts axis 0 and -1, as in PyTorch (reducing it changes nothing).
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ValueError(
                 f"{fname}: axis {a} is out of range for a tensor with {ndim} dimensions"
             )

@@ -37,7 +37,8 @@ class ConvGeometry:
 
     def out_size(self, H, W, kh, kw):
         (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = self.stride, self.pads, self.dilation
-        return (H + pt + pb - dh * (kh - 1) - 1) // sh + 1, (W + pl + pr - dw * (kw - 1) - 1) // sw + 1
+        Ho = (H + pt + pb - dh * (kh - 1) - 1) // sh + 1
+        return Ho, (W + pl + pr - dw * (kw - 1) - 1) // sw + 1
 
 
 def pad_nchw(x, pads, value=0):
@@ -135,19 +136,18 @@ def conv_grad_input(W, gy, x_shape, g: ConvGeometry):
     _, Cg, kh, kw = W.shape
     G = g.groups
     (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = g.stride, g.pads, g.dilation
-    Wm = _weight_matrix(W, G)
-    gy2 = _rows(gy)
-    if G == 1:
-        dcol = (gy2 @ Wm[0]).reshape(N, Ho, Wo, 1, kh, kw, Cg)
-    else:
-        dcol = xp.matmul(gy2.reshape(-1, G, O // G).transpose(1, 0, 2), Wm)
-        dcol = dcol.reshape(G, N, Ho, Wo, kh, kw, Cg).transpose(1, 2, 3, 0, 4, 5, 6)
+    # One batched GEMM gives the columns of each kernel offset as a contiguous
+    # (N*Ho*Wo, Cg) block, so each col2im addition below runs over long contiguous rows.
+    Wk = xp.ascontiguousarray(W.reshape(G, O // G, Cg, kh * kw).transpose(3, 0, 1, 2))
+    gyg = _rows(gy).reshape(-1, G, O // G).transpose(1, 0, 2)  # (G, M, O/G)
+    dcol = xp.matmul(gyg[None], Wk)  # (kh*kw, G, N*Ho*Wo, Cg)
+    dcol = dcol.reshape(kh, kw, G, N, Ho, Wo, Cg).transpose(0, 1, 3, 4, 5, 2, 6)
     Hp, Wp = H + pt + pb, Wd + pl + pr
     gx = xp.zeros((N, Hp, Wp, G, Cg), gy.dtype)
     he, we = sh * (Ho - 1) + 1, sw * (Wo - 1) + 1
     for i in range(kh):
         for j in range(kw):
-            gx[:, i * dh : i * dh + he : sh, j * dw : j * dw + we : sw] += dcol[:, :, :, :, i, j]
+            gx[:, i * dh : i * dh + he : sh, j * dw : j * dw + we : sw] += dcol[i, j]
     gx = gx.reshape(N, Hp, Wp, C)[:, pt : pt + H, pl : pl + Wd]
     return gx.transpose(0, 3, 1, 2)
 

@@ -73,7 +73,14 @@ class Pow(Function):
     def backward(self, gy):
         a, b = self.inputs
         ga = gy * b * a ** (b - 1) if self.needs_grad[0] else None
-        gb = gy * self.output() * log(a) if self.needs_grad[1] else None
+        gb = None
+        if self.needs_grad[1]:
+            zero = a.data == 0
+            if zero.any():
+                # At a = 0 the output is 0 and PyTorch's d/db is 0, not 0 * log 0 = NaN: take
+                # the log of 1 there, so no NaN reaches second derivatives either.
+                a = where(Tensor._make(zero, False), 1.0, a)
+            gb = gy * self.output() * log(a)
         return ga, gb
 
 

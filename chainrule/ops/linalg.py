@@ -7,7 +7,7 @@ import string
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, result_dtype
 from ..tensor import Tensor
 from . import shape as _shape
 from ._convert import as_tensor, pair
@@ -156,7 +156,7 @@ def einsum(subscripts: str, *operands) -> Tensor:
     ts = [as_tensor(t) for t in operands]
     if not ts:
         raise ValueError("einsum: need at least one operand")
-    dtype = np.result_type(*[t.dtype for t in ts])
+    dtype = result_dtype(*[t.dtype for t in ts])
     ts = [t.astype(dtype) for t in ts]
     subs, out = _parse_einsum(subscripts, [t.shape for t in ts])
     sizes: dict = {}

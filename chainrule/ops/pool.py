@@ -44,6 +44,26 @@ class PoolGeometry:
                     slice(j * dw, j * dw + we, sw),
                 )
 
+    def overlapping(self):
+        """True when windows share input positions (their gradients must add up)."""
+        return any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel, self.stride,
+                                                          self.dilation))
+
+    def grad_buffer(self, gy):
+        """The padded input gradient's buffer, channels-last when gy is (as a conv output
+        is); uninitialised only where the windows tile the input exactly."""
+        xp = get_array_module(gy)
+        (pt, pb), (pl, pr) = self.pads
+        H, W = self.in_size
+        N, C = gy.shape[:2]
+        tiles = not (pt or pb or pl or pr) and all(
+            s == k and d == 1 and o * s == n for k, s, d, o, n in
+            zip(self.kernel, self.stride, self.dilation, self.out_size, self.in_size))
+        new = xp.empty if tiles else xp.zeros
+        if gy.strides[1] < gy.strides[3]:
+            return new((N, H + pt + pb, W + pl + pr, C), gy.dtype).transpose(0, 3, 1, 2)
+        return new((N, C, H + pt + pb, W + pl + pr), gy.dtype)
+
     def crop(self, gxp):
         (pt, _), (pl, _) = self.pads
         H, W = self.in_size
@@ -75,8 +95,10 @@ class MaxPool(Function):
                 y = v.copy(order="K")
                 idx = xp.zeros_like(y, dtype=np.uint8 if n <= 256 else np.int32)
                 continue
-            gt = v > y
-            xp.copyto(idx, k, where=gt)
+            # Offsets come in increasing k, so "idx = k where v > y" is max(idx, k * (v > y)):
+            # branch-free, unlike a masked assignment.
+            gt = (v > y).view(np.uint8)
+            xp.maximum(idx, gt * idx.dtype.type(k), out=idx)
             xp.maximum(y, v, out=y)
         self.idx = idx
         return y
@@ -98,19 +120,13 @@ class _MaxPoolScatter(Function):
         self.g, self.idx = geometry, idx
 
     def forward(self, gy):
-        xp = get_array_module(gy)
-        Ho, Wo = self.g.out_size
-        (pt, pb), (pl, pr) = self.g.pads
-        H, W = self.g.in_size
-        N, C = gy.shape[:2]
-        # The gradient buffer is channels-last when gy is (the layout of a conv output).
-        if gy.strides[1] < gy.strides[3]:
-            gx = xp.zeros((N, H + pt + pb, W + pl + pr, C), gy.dtype).transpose(0, 3, 1, 2)
-        else:
-            gx = xp.zeros((N, C, H + pt + pb, W + pl + pr), gy.dtype)
-        zero = gy.dtype.type(0)
-        for k, sl in self.g.offsets():
-            gx[sl] += xp.where(self.idx == k, gy, zero)
+        gx = self.g.grad_buffer(gy)
+        if self.g.overlapping():
+            for k, sl in self.g.offsets():
+                gx[sl] += gy * (self.idx == k)
+        else:  # each input position is in one window: write, don't add
+            for k, sl in self.g.offsets():
+                get_array_module(gy).multiply(gy, self.idx == k, out=gx[sl])
         return self.g.crop(gx)
 
     def backward(self, ggx):
@@ -130,7 +146,7 @@ class _MaxPoolGather(Function):
         x = pad_nchw(x, self.g.pads)
         y = xp.zeros(self.idx.shape, x.dtype)
         for k, sl in self.g.offsets():
-            xp.copyto(y, x[sl], where=self.idx == k)
+            y += x[sl] * (self.idx == k)
         return y
 
     def backward(self, gy):
@@ -173,17 +189,14 @@ class _WindowSpread(Function):
         self.g, self.scale = geometry, scale
 
     def forward(self, gy):
-        xp = get_array_module(gy)
-        (pt, pb), (pl, pr) = self.g.pads
-        H, W = self.g.in_size
-        N, C = gy.shape[:2]
+        gx = self.g.grad_buffer(gy)
         g = gy * self.scale
-        if gy.strides[1] < gy.strides[3]:
-            gx = xp.zeros((N, H + pt + pb, W + pl + pr, C), gy.dtype).transpose(0, 3, 1, 2)
-        else:
-            gx = xp.zeros((N, C, H + pt + pb, W + pl + pr), gy.dtype)
+        overlapping = self.g.overlapping()
         for _, sl in self.g.offsets():
-            gx[sl] += g
+            if overlapping:
+                gx[sl] += g
+            else:
+                gx[sl] = g
         return self.g.crop(gx)
 
     def backward(self, ggx):
@@ -264,7 +277,7 @@ def max_pooling(name: str, input: Tensor, kernel_size, stride, padding, dilation
 def _flat_indices(g, idx):
     """PyTorch's max-pool indices: the flat position h * W + w in each input plane."""
     xp = get_array_module(idx)
-    (kh, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
+    (_, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
     (pt, _), (pl, _) = g.pads
     Ho, Wo = g.out_size
     idx = idx.astype(np.int64)

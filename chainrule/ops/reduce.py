@@ -10,11 +10,18 @@ import math
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..backend import get_array_module
 from ..tensor import Tensor
 from . import shape as _shape
 from ._convert import check_tensor, normalize_axis, pick_axis
+
+
+def _axes(fname, x, axis, dim):
+    """The axes a reduction runs over, as a tuple, or None for all of them (and for a 0-d
+    tensor, whose axis 0 or -1 PyTorch accepts)."""
+    axes = normalize_axis(fname, pick_axis(axis, dim), x.ndim)
+    return None if x.ndim == 0 else axes
 
 
 def _kept_shape(shape, axes):
@@ -71,7 +78,7 @@ def sum_to(x: Tensor, shape) -> Tensor:
 def sum(x, axis=None, keepdims: bool = False, dim=None, dtype=None) -> Tensor:  # noqa: A001
     """Sum of elements over ``axis`` (all axes when None)."""
     x = check_tensor("sum", x)
-    axes = normalize_axis("sum", pick_axis(axis, dim), x.ndim)
+    axes = _axes("sum", x, axis, dim)
     if dtype is not None:
         x = x.astype(dtype)
     elif x.dtype.kind == "b":
@@ -90,7 +97,7 @@ def mean(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
     x = check_tensor("mean", x)
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
-    axes = normalize_axis("mean", pick_axis(axis, dim), x.ndim)
+    axes = _axes("mean", x, axis, dim)
     n = _count(x.shape, axes)
     # The mean of nothing is NaN, as in NumPy and PyTorch (this module's max is the op).
     return Sum(axes, keepdims)(x) * (1.0 / n if n else float("nan"))
@@ -107,7 +114,7 @@ def var(x, axis=None, keepdims: bool = False, ddof: int = 0, dim=None, correctio
         ddof = correction
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
-    axes = normalize_axis("var", pick_axis(axis, dim), x.ndim)
+    axes = _axes("var", x, axis, dim)
     n = _count(x.shape, axes)
     if n - ddof <= 0:
         raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {n} elements")
@@ -139,7 +146,7 @@ class _StdSqrt(Function):
 def std(x, axis=None, keepdims: bool = False, ddof: int = 0, dim=None, correction=None) -> Tensor:
     """Standard deviation: sqrt(var(x)). See ``var`` for ``ddof``."""
     x = check_tensor("std", x)
-    normalize_axis("std", pick_axis(axis, dim), x.ndim)  # so that errors name std
+    _axes("std", x, axis, dim)  # so that errors name std
     return _StdSqrt()(var(x, axis, keepdims, ddof, dim, correction))
 
 
@@ -166,7 +173,7 @@ class _Extreme(Function):
 
 def _extreme(fn, x, axis, keepdims, dim):
     x = check_tensor(fn, x)
-    axes = normalize_axis(fn, pick_axis(axis, dim), x.ndim)
+    axes = _axes(fn, x, axis, dim)
     if x.size == 0:
         raise ValueError(f"{fn}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
     return _Extreme(axes, keepdims, fn)(x)
@@ -218,7 +225,7 @@ def logsumexp(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
     x = check_tensor("logsumexp", x)
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
-    return LogSumExp(normalize_axis("logsumexp", pick_axis(axis, dim), x.ndim), keepdims)(x)
+    return LogSumExp(_axes("logsumexp", x, axis, dim), keepdims)(x)
 
 
 class Prod(Function):
@@ -239,9 +246,29 @@ class Prod(Function):
         xp = x.xp
         if not bool((x.data == 0).any()):
             return gy * _shape.reshape(self.output(), kept) / x
-        # With zeros, y / x is undefined: form the product of the other elements directly
-        # (a constant here, so the second derivative is not available at zeros).
-        return gy * Tensor._make(_prod_of_others(xp, x.data, self.axes), False)
+        # With zeros, y / x is undefined: form the product of the other elements directly,
+        # with cumulative products when no graph is wanted, else with differentiable ops.
+        if not is_grad_enabled():
+            return gy * Tensor._make(_prod_of_others(xp, x.data, self.axes), False)
+        return gy * _prod_of_others_graph(x, self.axes)
+
+
+def _prod_of_others_graph(x, axes):
+    """prod_{j != i} x_j for every i, as a graph: each element's row of the reduced values
+    with the element itself replaced by 1, multiplied out (n^2 work; used for second
+    derivatives at zeros only)."""
+    from .elementwise import where
+
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    rest = [i for i in range(x.ndim) if i not in axes]
+    perm = rest + list(axes)
+    xt = _shape.transpose(x, perm)
+    lead = xt.shape[: len(rest)]
+    n = math.prod(xt.shape[len(rest) :])
+    rows = _shape.broadcast_to(_shape.reshape(xt, (*lead, 1, n)), (*lead, n, n))
+    diag = Tensor._make(x.xp.eye(n, dtype=bool), False)
+    others = prod(where(diag, 1.0, rows), axis=-1)
+    return _shape.transpose(_shape.reshape(others, xt.shape), tuple(np.argsort(perm)))
 
 
 def _prod_of_others(xp, x, axes):
@@ -260,7 +287,7 @@ def _prod_of_others(xp, x, axes):
 def prod(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
     """Product of elements over ``axis``."""
     x = check_tensor("prod", x)
-    return Prod(normalize_axis("prod", pick_axis(axis, dim), x.ndim), keepdims)(x)
+    return Prod(_axes("prod", x, axis, dim), keepdims)(x)
 
 
 def _arg(fn, x, axis, keepdims, dim):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
-from ..backend import get_array_module
+from ..backend import get_array_module, result_dtype
 from ..tensor import Tensor
 from . import reduce as _reduce
 from ._convert import as_tensor, check_tensor, normalize_axis, pick_axis
@@ -94,6 +94,8 @@ def swapaxes(x, axis1: int, axis2: int) -> Tensor:
     x = check_tensor("swapaxes", x)
     (a,) = normalize_axis("swapaxes", axis1, x.ndim)
     (b,) = normalize_axis("swapaxes", axis2, x.ndim)
+    if x.ndim == 0:
+        return x
     perm = list(range(x.ndim))
     perm[a], perm[b] = perm[b], perm[a]
     return transpose(x, perm)
@@ -118,6 +120,8 @@ def squeeze(x, axis=None, dim=None) -> Tensor:
     """Remove axes of length 1 (only ``axis`` when given)."""
     x = check_tensor("squeeze", x)
     axes = normalize_axis("squeeze", pick_axis(axis, dim), x.ndim)
+    if x.ndim == 0:
+        return x
     if axes is None:
         axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
     for a in axes:
@@ -205,7 +209,7 @@ def concatenate(tensors, axis: int = 0, dim=None) -> Tensor:
                 f"concatenate: shapes {[tuple(t.shape) for t in tensors]} differ outside axis "
                 f"{axis}"
             )
-    dtype = np.result_type(*[t.dtype for t in tensors])
+    dtype = result_dtype(*[t.dtype for t in tensors])
     tensors = [t.astype(dtype) for t in tensors]
     if len(tensors) == 1:
         return tensors[0]
@@ -245,6 +249,8 @@ def split(x, indices_or_sections, axis: int = 0, dim=None) -> list:
     """Split into pieces along ``axis``, as ``np.split``: an int gives that many equal
     pieces, a list of indices gives the cut points."""
     x = check_tensor("split", x)
+    if x.ndim == 0:
+        raise ValueError("split: a 0-d tensor has no axis to split")
     (axis,) = normalize_axis("split", pick_axis(axis, dim), x.ndim)
     n = x.shape[axis]
     if isinstance(indices_or_sections, (int, np.integer)):
@@ -279,6 +285,8 @@ def pad(x, pad_width, mode: str = "constant", constant_values=0) -> Tensor:
     x = check_tensor("pad", x)
     if mode != "constant":
         raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+    if x.ndim == 0:
+        raise ValueError("pad: a 0-d tensor has no axis to pad")
     try:
         pw = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (x.ndim, 2))
     except (TypeError, ValueError):

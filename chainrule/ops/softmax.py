@@ -22,7 +22,7 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        y = x - x.max(axis=self.axis, keepdims=True)
+        y = xp.asarray(x - x.max(axis=self.axis, keepdims=True))  # 0-d: an array, not a scalar
         xp.exp(y, out=y)
         y /= y.sum(axis=self.axis, keepdims=True)
         return y
@@ -56,6 +56,13 @@ class LogSoftmax(Function):
         return gy - exp(y) * _reduce.sum(gy, axis=self.axis, keepdims=True)
 
 
+def _one_axis(fname, x, axis):
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{fname}: axis must be an int, got {axis!r}")
+    (axis,) = normalize_axis(fname, axis, x.ndim)
+    return (None if x.ndim == 0 else axis,)  # a 0-d tensor: the one element's softmax
+
+
 def _float(fname, x):
     x = check_tensor(fname, x)
     return x if x.dtype.kind == "f" else x.astype(np.float32)
@@ -64,14 +71,14 @@ def _float(fname, x):
 def softmax(x, axis: int = -1, dim=None) -> Tensor:
     """Normalised exponentials along ``axis``: exp(x_i) / sum_j exp(x_j), computed stably."""
     x = _float("softmax", x)
-    (axis,) = normalize_axis("softmax", pick_axis(axis, dim), x.ndim)
+    (axis,) = _one_axis("softmax", x, pick_axis(axis, dim))
     return Softmax(axis)(x)
 
 
 def log_softmax(x, axis: int = -1, dim=None) -> Tensor:
     """log(softmax(x)) along ``axis``, computed as x - logsumexp(x) (no log of 0)."""
     x = _float("log_softmax", x)
-    (axis,) = normalize_axis("log_softmax", pick_axis(axis, dim), x.ndim)
+    (axis,) = _one_axis("log_softmax", x, pick_axis(axis, dim))
     return LogSoftmax(axis)(x)
 
 

@@ -355,3 +355,24 @@ def test_float32_stays_float32(case):
     for x in xs:
         if x.grad is not None:
             assert x.grad.dtype == np.float32 and x.grad.shape == x.shape
+
+
+# Ops of chainrule.ops that have no gradient, and other names for ops in the table.
+NO_GRADIENT = {
+    "argmax", "argmin", "equal", "not_equal", "less", "less_equal", "greater",
+    "greater_equal", "logical_and", "logical_or", "logical_not", "isnan", "isfinite", "sign",
+    "any", "all", "one_hot",
+}  # fmt: skip
+SAME_AS = {"cat": "concatenate", "clamp": "clip", "unsqueeze": "expand_dims",
+           "sum_to": "add"}  # sum_to undoes broadcasting: every broadcast "add" case uses it
+
+
+def test_every_differentiable_op_is_in_the_table():
+    names = {c.name for c in CASES}
+
+    def covered(op):
+        op = SAME_AS.get(op, op)
+        return any(n == op or n.startswith((op + "_", op + "(")) for n in names)
+
+    missing = [op for op in cr.ops.__all__ if op not in NO_GRADIENT and not covered(op)]
+    assert not missing, f"ops with no row in the gradient table: {missing}"

@@ -131,7 +131,8 @@ def test_sigmoid_does_not_overflow():
 
 
 def test_logsumexp_of_all_minus_inf():
-    assert cr.logsumexp(cr.tensor([-np.inf, -np.inf])).item() == -np.inf
+    with np.errstate(divide="ignore"):  # log(0) is the right answer here
+        assert cr.logsumexp(cr.tensor([-np.inf, -np.inf])).item() == -np.inf
 
 
 # -- ops without gradients ------------------------------------------------------------------

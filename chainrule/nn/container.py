@@ -1,0 +1,160 @@
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+
+from .module import Module
+
+
+class Sequential(Module):
+    """Modules applied one after another: ``Sequential(a, b)(x) == b(a(x))``.
+
+    Children are named "0", "1", ... (or by an OrderedDict's keys), so state_dict keys are
+    PyTorch's (``0.weight``).
+    """
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            for name, m in args[0].items():
+                self.add_module(name, m)
+        else:
+            for i, m in enumerate(args):
+                if not isinstance(m, Module):
+                    raise TypeError(
+                        f"Sequential: argument {i} must be a Module, got {type(m).__name__}"
+                    )
+                self.add_module(str(i), m)
+
+    def forward(self, x):
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, idx):
+        items = list(self._modules.items())
+        if isinstance(idx, slice):
+            return Sequential(OrderedDict(items[idx]))
+        if not -len(items) <= idx < len(items):
+            raise IndexError(f"Sequential: index {idx} out of range for {len(items)} modules")
+        return items[idx][1]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        name = list(self._modules)[idx]
+        self.add_module(name, module)
+
+    def __delitem__(self, idx) -> None:
+        names = list(self._modules)
+        for name in names[idx] if isinstance(idx, slice) else [names[idx]]:
+            del self._modules[name]
+        # renumber so keys stay 0..n-1
+        mods = list(self._modules.values())
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self._modules[str(i)] = m
+
+    def append(self, module: Module) -> Sequential:
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules, registered so their parameters are found."""
+
+    def __init__(self, modules: Iterable[Module] | None = None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, idx):
+        mods = list(self._modules.values())
+        if isinstance(idx, slice):
+            return ModuleList(mods[idx])
+        if not -len(mods) <= idx < len(mods):
+            raise IndexError(f"ModuleList: index {idx} out of range for {len(mods)} modules")
+        return mods[idx]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        self.add_module(list(self._modules)[idx], module)
+
+    def append(self, module: Module) -> ModuleList:
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> ModuleList:
+        for m in modules:
+            self.append(m)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        mods = list(self._modules.values())
+        mods.insert(index, module)
+        self._modules.clear()
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleList is a container; call its modules in your forward")
+
+
+class ModuleDict(Module):
+    """A dict of modules, registered so their parameters are found."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        if key not in self._modules:
+            raise KeyError(f"ModuleDict: no module named {key!r}")
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        del self._modules[key]
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def update(self, modules) -> None:
+        items = modules.items() if hasattr(modules, "items") else modules
+        for k, m in items:
+            self.add_module(k, m)
+
+    def pop(self, key: str) -> Module:
+        return self._modules.pop(key)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ModuleDict is a container; call its modules in your forward")

@@ -1,0 +1,154 @@
+"""Normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..creation import ones, zeros
+from ..ops.norm import _batch_norm, _layer_norm
+from ..tensor import Tensor
+from .module import Module
+from .parameter import Parameter
+
+
+class _BatchNorm(Module):
+    """Batch normalization with PyTorch's parameters, buffers and state_dict keys:
+    weight, bias, running_mean, running_var, num_batches_tracked."""
+
+    _dims: tuple = ()
+    _layout = ""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device=None,
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if not isinstance(num_features, int) or isinstance(num_features, bool) or \
+                num_features <= 0:
+            raise ValueError(f"{name}: num_features must be a positive int, got "
+                             f"{num_features!r}")
+        if eps <= 0:
+            raise ValueError(f"{name}: eps must be positive, got {eps!r}")
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        if affine:
+            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
+            self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
+            self.register_buffer("num_batches_tracked",
+                                 Tensor(np.zeros((), np.int64)).to(device or "cpu"))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, input: Tensor) -> Tensor:
+        name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        if input.ndim not in self._dims:
+            raise ValueError(f"{name}: expected a {self._layout} input, got shape "
+                             f"{tuple(input.shape)}")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{name}: expected input with {self.num_features} channels, got "
+                             f"{tuple(input.shape)}")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data[...] += 1
+            if self.momentum is None:  # cumulative moving average
+                factor = 1.0 / float(self.num_batches_tracked.data)
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        track = not self.training or self.track_running_stats
+        return _batch_norm(name, input, self.running_mean if track else None,
+                           self.running_var if track else None, self.weight, self.bias,
+                           use_batch, factor, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization over (N, C) or (N, C, L) input, per channel C.
+
+    >>> bn = nn.BatchNorm1d(16)
+    >>> bn(cr.randn(32, 16)).shape
+    (32, 16)
+    """
+
+    _dims = (2, 3)
+    _layout = "2-d (N, C) or 3-d (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization over (N, C, H, W) input, per channel C: in training
+    y = (x - mean) / sqrt(var + eps) * weight + bias with the batch statistics, which also
+    update the running ones; in eval mode the running statistics normalize."""
+
+    _dims = (4,)
+    _layout = "4-d (N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Normalization over the trailing ``normalized_shape`` axes of each sample, with
+    elementwise weight and bias of that shape."""
+
+    def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else \
+            tuple(normalized_shape)
+        if not shape or any(not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
+            raise ValueError(f"LayerNorm: normalized_shape must be positive ints, got "
+                             f"{normalized_shape!r}")
+        self.normalized_shape = tuple(int(n) for n in shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(ones(*self.normalized_shape, dtype=dtype, device=device))
+            if bias:
+                self.bias = Parameter(zeros(*self.normalized_shape, dtype=dtype, device=device))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight.data[...] = 1
+        if self.bias is not None:
+            self.bias.data[...] = 0
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"LayerNorm: input must be a Tensor, got {type(input).__name__}")
+        return _layer_norm("LayerNorm", input, self.normalized_shape, self.weight, self.bias,
+                           self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")

@@ -1,0 +1,114 @@
+"""Pooling layers: ``MaxPool1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool1d/2d``."""
+
+from __future__ import annotations
+
+from ..ops.pool import adaptive_avg_pooling, avg_pooling, max_pooling
+from ..tensor import Tensor
+from .module import Module
+
+
+class _MaxPoolNd(Module):
+    _nd = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input: Tensor):
+        return max_pooling(type(self).__name__, input, self.kernel_size, self.stride,
+                           self.padding, self.dilation, self.ceil_mode, self.return_indices,
+                           self._nd)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(_MaxPoolNd):
+    """1-d max pooling over (N, C, L) input; ``stride`` defaults to ``kernel_size``."""
+
+    _nd = 1
+
+
+class MaxPool2d(_MaxPoolNd):
+    """2-d max pooling over (N, C, H, W) input; ``stride`` defaults to ``kernel_size``.
+
+    >>> nn.MaxPool2d(2)(cr.randn(8, 32, 26, 26)).shape
+    (8, 32, 13, 13)
+    """
+
+
+class AvgPool1d(Module):
+    """1-d average pooling over (N, C, L) input."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input: Tensor) -> Tensor:
+        return avg_pooling("AvgPool1d", input, self.kernel_size, self.stride, self.padding,
+                           self.ceil_mode, self.count_include_pad, None, 1)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={_t(self.kernel_size)}, stride={_t(self.stride)}, "
+                f"padding={_t(self.padding)}")
+
+
+def _t(v):
+    """AvgPool1d shows its sizes as 1-tuples, as PyTorch."""
+    return (v,) if isinstance(v, int) else tuple(v)
+
+
+class AvgPool2d(Module):
+    """2-d average pooling over (N, C, H, W) input; ``stride`` defaults to ``kernel_size``."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override: int | None = None) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input: Tensor) -> Tensor:
+        return avg_pooling("AvgPool2d", input, self.kernel_size, self.stride, self.padding,
+                           self.ceil_mode, self.count_include_pad, self.divisor_override, 2)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AdaptiveAvgPoolNd(Module):
+    _nd = 2
+
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pooling(type(self).__name__, input, self.output_size, self._nd)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """Average pooling of (N, C, L) input to a fixed output length."""
+
+    _nd = 1
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Average pooling of (N, C, H, W) input to a fixed (out_h, out_w) size.
+
+    >>> nn.AdaptiveAvgPool2d(1)(cr.randn(8, 64, 7, 7)).shape
+    (8, 64, 1, 1)
+    """
