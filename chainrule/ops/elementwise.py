@@ -421,10 +421,22 @@ class ReLU(Function):
         return get_array_module(x).maximum(x, 0)
 
     def backward(self, gy):
-        # The gradient at exactly 0 is 0 (PyTorch's choice); the mask is a constant, so
-        # relu's second derivative is 0, as it should be away from the kink.
-        mask = self.output().data > 0
-        return gy * Tensor._make(mask.astype(gy.dtype), False)
+        return ReLUGrad()(self.output(), gy)
+
+
+class ReLUGrad(Function):
+    """gx = gy where y > 0, else 0 (relu's backward, fused; the gradient at exactly 0 is 0,
+    PyTorch's choice). Linear in gy and piecewise constant in y, so its own backward sends
+    ReLUGrad(y, ggx) to gy and nothing to y: relu's second derivative is 0 off the kink."""
+
+    saves_inputs = True
+
+    def forward(self, y, gy):
+        return gy * (y > 0)
+
+    def backward(self, ggx):
+        y = self.inputs[0]
+        return None, (ReLUGrad()(y, ggx) if self.needs_grad[1] else None)
 
 
 class Maximum(Function):
