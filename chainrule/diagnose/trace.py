@@ -1,0 +1,156 @@
+"""Walk a graph's backward pass node by node without changing it (for explain and draw)."""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..autograd import _fit_grad, no_grad
+from ..tensor import Tensor
+
+
+@dataclass
+class Step:
+    """One node of the backward pass: its op, the upstream gradients of its outputs and the
+    gradients it sends to each input (None where an input needs none)."""
+
+    index: int
+    node: object
+    inputs: list  # input Tensors
+    input_names: list
+    output_names: list
+    upstream: list  # arrays: dL/d(output_i)
+    downstream: list  # arrays or None: dL/d(input_j), in the input's shape
+    local: list  # arrays or None: d(output)/d(input_j) for elementwise ops, output-shaped
+
+
+class Namer:
+    """Readable names for tensors: given names for parameters, x0, x1... for other leaves,
+    t1, t2... for intermediate results."""
+
+    def __init__(self, names: dict | None = None, fname: str = "explain"):
+        if names is not None and not isinstance(names, dict):
+            raise TypeError(f"{fname}: names must be a dict of name -> Tensor (e.g. "
+                            f"dict(model.named_parameters())), got {type(names).__name__}")
+        for n, t in (names or {}).items():
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{fname}: names[{n!r}] must be a Tensor, got "
+                                f"{type(t).__name__}")
+        self.by_id = {id(t): str(n) for n, t in (names or {}).items()}
+        self.leaves = 0
+        self.inner = 0
+
+    def __call__(self, t, leaf: bool) -> str:
+        k = id(t)
+        if k not in self.by_id:
+            if leaf:
+                self.by_id[k] = f"x{self.leaves}"
+                self.leaves += 1
+            else:
+                self.inner += 1
+                self.by_id[k] = f"t{self.inner}"
+        return self.by_id[k]
+
+
+# Ops whose output has the input's (broadcast) shape, so a local derivative is an array.
+ELEMENTWISE = {
+    "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Exp", "Log", "Log1p", "Sqrt", "Sin", "Cos",
+    "Tanh", "Sigmoid", "ReLU", "AddScalar", "MulScalar", "DivScalar", "RSubScalar",
+    "RDivScalar", "PowScalar", "Pow", "Maximum", "Minimum", "Clip", "LeakyReLU", "ELU",
+    "GELU", "SiLU", "Softplus", "Cast", "Clone",
+}  # fmt: skip
+
+
+def check_output(fname: str, output) -> None:
+    if not isinstance(output, Tensor):
+        raise TypeError(f"{fname}: expected a Tensor, got {type(output).__name__}")
+    if output.creator is None:
+        raise ValueError(
+            f"{fname}: the tensor has no graph (it is a leaf, or was computed under no_grad)"
+        )
+    if output.creator.inputs is None:
+        raise RuntimeError(
+            f"{fname}: the graph was freed by backward(); call {fname} before backward(), or "
+            f"call backward(retain_graph=True)"
+        )
+
+
+def backward_steps(output: Tensor, names: dict | None = None, local: bool = True,
+                   fname: str = "backward_steps"):
+    """The steps of backpropagating from a scalar ``output``, in the order the engine runs
+    them, plus the final gradient of every leaf ({id: array}) and the namer used.
+
+    The output is called L unless ``names`` names it.
+    """
+    if output.size != 1:
+        raise ValueError(
+            f"{fname}: the output must be a scalar (one element, like a loss), got shape "
+            f"{tuple(output.shape)}"
+        )
+    namer = Namer(names, fname)
+    namer.by_id.setdefault(id(output), "L")
+    pending = {output.creator: [None] * len(output.creator.outputs)}
+    pending[output.creator][_index(output)] = Tensor(output.xp.ones(output.shape, output.dtype))
+    heap = [(-output.creator.generation, 0, output.creator)]
+    seq = 1
+    steps, leaf_grads = [], {}
+    with no_grad():
+        while heap:
+            node = heapq.heappop(heap)[2]
+            gys = pending.pop(node)
+            if node.inputs is None:
+                raise RuntimeError("backward_steps: part of the graph was freed by backward()")
+            outs = [r() for r in node.outputs]
+            for i, g in enumerate(gys):
+                if g is None:
+                    shape, dtype = node.out_meta[i]
+                    gys[i] = Tensor(output.xp.zeros(shape, dtype))
+            gxs = node.backward(*gys)
+            gxs = gxs if isinstance(gxs, tuple) else (gxs,)
+            locs = [None] * len(node.inputs)
+            if local and node.name in ELEMENTWISE:
+                ones = node.backward(*[Tensor(output.xp.ones_like(g.data)) for g in gys])
+                ones = ones if isinstance(ones, tuple) else (ones,)
+                # Before undoing broadcasting: the derivative of each output element.
+                locs = [None if o is None else np.broadcast_to(o.numpy(), gys[0].shape)
+                        for o in ones]
+            down = []
+            for x, need, gx in zip(node.inputs, node.needs_grad, gxs):
+                if not need or gx is None:
+                    down.append(None)
+                    continue
+                gx = _fit_grad(gx, x)
+                down.append(gx.numpy())
+                c = x.creator
+                if c is None:
+                    k = id(x)
+                    leaf_grads[k] = gx.numpy() if k not in leaf_grads else leaf_grads[k] + \
+                        gx.numpy()
+                    continue
+                slot = pending.get(c)
+                if slot is None:
+                    slot = pending[c] = [None] * len(c.outputs)
+                    heapq.heappush(heap, (-c.generation, seq, c))
+                    seq += 1
+                i = _index(x)
+                slot[i] = gx if slot[i] is None else slot[i] + gx
+            steps.append(Step(
+                index=len(steps) + 1,
+                node=node,
+                inputs=list(node.inputs),
+                input_names=[namer(x, x.creator is None) for x in node.inputs],
+                output_names=[namer(o, False) if o is not None else "?" for o in outs],
+                upstream=[g.numpy() for g in gys],
+                downstream=down,
+                local=locs,
+            ))
+    return steps, leaf_grads, namer
+
+
+def _index(t) -> int:
+    for i, r in enumerate(t.creator.outputs):
+        if r() is t:
+            return i
+    raise RuntimeError("backward_steps: a tensor is missing from its creator's outputs")
