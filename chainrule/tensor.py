@@ -32,7 +32,7 @@ class Tensor:
         "grad",
         "requires_grad",
         "creator",
-        "_version",
+        "_vc",
         "_hooks",
         "_retains_grad",
         "__weakref__",
@@ -52,7 +52,7 @@ class Tensor:
         self.grad = None
         self.requires_grad = False
         self.creator = None
-        self._version = 0
+        self._vc = None
         self._hooks = ()
         self._retains_grad = False
         if requires_grad:
@@ -68,10 +68,37 @@ class Tensor:
         t.grad = None
         t.requires_grad = requires_grad
         t.creator = None
-        t._version = 0
+        t._vc = None
         t._hooks = ()
         t._retains_grad = False
         return t
+
+    # -- version counter -----------------------------------------------------------------
+
+    @property
+    def _version(self) -> int:
+        """How many times the data was changed in place. A tensor and its views (reshape,
+        transpose, basic indexing, detach...) share one counter, so a change made through
+        either is seen by a backward rule that saved the other."""
+        vc = self._vc
+        return 0 if vc is None else vc[0]
+
+    @_version.setter
+    def _version(self, v: int) -> None:
+        vc = self._vc
+        if vc is None:
+            self._vc = [v]
+        else:
+            vc[0] = v
+
+    def _share_version(self, base: Tensor) -> Tensor:
+        """Make this tensor, whose data may be a view of ``base``'s, share its counter."""
+        if self is not base and self.xp.may_share_memory(self.data, base.data):
+            vc = base._vc
+            if vc is None:
+                vc = base._vc = [0]
+            self._vc = vc
+        return self
 
     # -- properties --------------------------------------------------------------------
 
@@ -185,8 +212,9 @@ class Tensor:
             yield self[i]
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph (shares memory)."""
-        return Tensor._make(self.data, False)
+        """The same data, cut from the graph (shares memory, and the in-place version
+        counter, as in PyTorch)."""
+        return Tensor._make(self.data, False)._share_version(self)
 
     def clone(self) -> Tensor:
         """A copy of the data that stays in the graph."""

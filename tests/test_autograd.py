@@ -511,3 +511,56 @@ def test_create_graph_backward_does_not_alias_a_constant_seed():
     (x * 1.0).sum().backward()
     np.testing.assert_allclose(seed.numpy(), [1.0, 1.0])
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+# -- views share the in-place version counter ----------------------------------------------
+
+
+def test_inplace_change_through_a_view_of_a_saved_input_raises():
+    x = f64([1.0, 2.0])
+    h = x * 1.0
+    y = (h * h).sum()
+    with cr.no_grad():
+        h.reshape(2, 1).mul_(2.0)
+    with pytest.raises(RuntimeError, match=r"Mul: an input of shape \(2,\) was modified"):
+        y.backward()
+
+
+def test_inplace_change_of_base_after_a_view_was_saved_raises():
+    x = f64([1.0, 2.0, 3.0])
+    h = x * 1.0
+    v = h[1:]
+    y = (v * v).sum()
+    with cr.no_grad():
+        h.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"Mul: an input of shape \(2,\) was modified"):
+        y.backward()
+
+
+def test_weight_updated_before_backward_through_its_transpose_raises():
+    w = f64([[1.0, 2.0], [3.0, 4.0]])
+    y = (f64([[1.0, 1.0]]) @ w.T).sum()
+    with cr.no_grad():
+        w.sub_(0.1)
+    with pytest.raises(RuntimeError, match=r"MatMul: an input of shape \(2, 2\)"):
+        y.backward()
+
+
+def test_inplace_change_through_detach_raises():
+    x = f64([1.0, 2.0])
+    h = x.exp()
+    y = (h * 2.0).sum()
+    h.detach().zero_()
+    with pytest.raises(RuntimeError, match=r"Exp: its output of shape \(2,\) was modified"):
+        y.backward()
+
+
+def test_copies_do_not_share_the_version_counter():
+    x = f64([1.0, 2.0, 3.0])
+    h = x * 1.0
+    v = h[[0, 1]]  # integer-array indexing copies
+    y = (v * v).sum()
+    with cr.no_grad():
+        h.add_(1.0)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0, 0.0])

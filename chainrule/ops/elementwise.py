@@ -276,6 +276,12 @@ def pow(a, b) -> Tensor:  # noqa: A001 - the public name is PyTorch's
                 f"integer power {b}; convert it to float first"
             )
         return PowScalar(b.item() if isinstance(b, np.generic) else b)(a)
+    a, b = pair(a, b)
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub" and bool((b.data < 0).any()):
+        raise ValueError(
+            f"pow: integer tensors (dtypes {a.dtype} and {b.dtype}) cannot be raised to "
+            f"negative integer powers; convert to float first"
+        )
     return _binary(Pow, "pow", a, b)
 
 
@@ -609,10 +615,23 @@ def minimum(a, b) -> Tensor:
     return _binary(Minimum, "minimum", a, b)
 
 
+def _bound(fname, argname, v):
+    """A clip bound as a Python number (a one-element tensor or array is accepted)."""
+    if v is None or isinstance(v, (int, float, np.number)):
+        return v
+    if np.size(v) == 1:
+        return (v if isinstance(v, Tensor) else np.asarray(v)).item()
+    raise TypeError(
+        f"{fname}: {argname} must be a number or a one-element tensor, got shape "
+        f"{tuple(np.shape(v))}"
+    )
+
+
 def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
     """Limit values to [min, max] (either may be None); the gradient flows where
     min <= x <= max."""
     x = check_tensor("clip", x)
+    min, max = _bound("clip", "min", min), _bound("clip", "max", max)
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
     if min is not None and max is not None and min > max:

@@ -113,7 +113,15 @@ def _parse_einsum(spec: str, shapes):
         lhs, out = spec.split("->")
     else:
         lhs, out = spec, None
+    bad = sorted(set(spec) - set(string.ascii_letters) - set(",.->"))
+    if bad:
+        raise ValueError(f"einsum: {spec!r} has invalid subscripts {bad}; use letters")
     subs = lhs.split(",")
+    if out is not None and set(out.replace("...", "")) - set("".join(subs)):
+        raise ValueError(
+            f"einsum: output subscripts in {spec!r} must appear in an input: "
+            f"{sorted(set(out.replace('...', '')) - set(''.join(subs)))}"
+        )
     if len(subs) != len(shapes):
         raise ValueError(f"einsum: {spec!r} names {len(subs)} operands but {len(shapes)} given")
     used = set(c for c in spec if c.isalpha())

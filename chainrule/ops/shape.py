@@ -17,6 +17,8 @@ def _shape_arg(shape):
     """Accept reshape(2, 3) and reshape((2, 3))."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in shape):
+        raise TypeError(f"reshape: shape must be ints, got {shape!r}")
     return tuple(int(s) for s in shape)
 
 
@@ -48,7 +50,7 @@ def reshape(x, *shape) -> Tensor:
             f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.size} elements) "
             f"into shape {shape}"
         )
-    return Reshape(shape)(x)
+    return Reshape(shape)(x)._share_version(x)
 
 
 class Transpose(Function):
@@ -73,7 +75,11 @@ def transpose(x, *axes) -> Tensor:
     if axes is None or len(axes) == 0:
         axes = tuple(range(x.ndim - 1, -1, -1))
     axes = tuple(int(a) for a in axes)
-    if len(axes) != x.ndim or sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+    if (
+        len(axes) != x.ndim
+        or any(not -x.ndim <= a < x.ndim for a in axes)
+        or sorted(a % x.ndim for a in axes) != list(range(x.ndim))
+    ):
         raise ValueError(
             f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of a tensor of "
             f"shape {tuple(x.shape)}"
@@ -81,7 +87,7 @@ def transpose(x, *axes) -> Tensor:
     axes = tuple(a % x.ndim for a in axes)
     if axes == tuple(range(x.ndim)):
         return x
-    return Transpose(axes)(x)
+    return Transpose(axes)(x)._share_version(x)
 
 
 def permute(x, *axes) -> Tensor:
@@ -174,7 +180,7 @@ def broadcast_to(x, shape) -> Tensor:
         ok = False
     if not ok:
         raise ValueError(f"broadcast_to: cannot broadcast shape {tuple(x.shape)} to {shape}")
-    return BroadcastTo(shape)(x)
+    return BroadcastTo(shape)(x)._share_version(x)
 
 
 class Concatenate(Function):
@@ -262,7 +268,7 @@ def split(x, indices_or_sections, axis: int = 0, dim=None) -> list:
         bounds = [n // k * i for i in range(1, k)]
     else:
         bounds = [int(i) for i in indices_or_sections]
-    return list(Split(bounds, axis)(x)) if bounds else [x]
+    return [y._share_version(x) for y in Split(bounds, axis)(x)] if bounds else [x]
 
 
 class Pad(Function):
@@ -367,6 +373,6 @@ def getitem(x, index) -> Tensor:
     x = check_tensor("getitem", x)
     index = _normalize_index(index)
     try:
-        return GetItem(index)(x)
+        return GetItem(index)(x)._share_version(x)
     except IndexError as e:
         raise IndexError(f"getitem: {e} (tensor shape {tuple(x.shape)})") from None

@@ -96,6 +96,18 @@ BAD = [
     ("exp_list", lambda: cr.exp([1.0]), TypeError, r"exp: input must be a Tensor, got list"),
     ("log_str", lambda: cr.log("x"), TypeError, r"log: input must be a Tensor, got str"),
     ("astype", lambda: A.astype("float7"), TypeError, r"astype: unknown dtype 'float7'"),
+    ("pow_int_negative", lambda: cr.tensor([1, 2]) ** cr.tensor([-1, 2]), ValueError,
+     r"pow: integer tensors \(dtypes int64 and int64\) cannot be raised to negative"),
+    ("rpow_int_negative", lambda: 2 ** cr.tensor([-1, 2]), ValueError, r"pow: integer tensors"),
+    ("reshape_float", lambda: A.reshape(3.0, 2), TypeError, r"reshape: shape must be ints"),
+    ("transpose_range", lambda: A.transpose(0, 5), ValueError,
+     r"transpose: axes \(0, 5\) are not a permutation"),
+    ("clip_tensor_bound", lambda: A.clip(cr.ones(3)), TypeError,
+     r"clip: min must be a number or a one-element tensor, got shape \(3,\)"),
+    ("einsum_char", lambda: cr.einsum("i1->i", A), ValueError,
+     r"einsum: 'i1->i' has invalid subscripts \['1'\]"),
+    ("einsum_output", lambda: cr.einsum("ij->k", A), ValueError,
+     r"einsum: output subscripts in 'ij->k' must appear in an input: \['k'\]"),
 ]
 
 
@@ -122,3 +134,8 @@ def test_comparisons_and_argmax_carry_no_gradient():
     x = cr.tensor([1.0, -2.0], requires_grad=True)
     for y in (x > 0, x == x, x.argmax(), cr.one_hot(cr.tensor([0, 1]), 2), x.sign()):
         assert not y.requires_grad and y.creator is None
+
+
+def test_clip_accepts_one_element_tensor_bounds():
+    x = cr.tensor([-2.0, 0.2, 3.0])
+    np.testing.assert_allclose(x.clip(cr.tensor(-1.0), cr.tensor([1.0])).numpy(), [-1, 0.2, 1])
