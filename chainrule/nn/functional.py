@@ -26,6 +26,7 @@ from .activation import (
     softplus,
     tanh,
 )
+from .attention import scaled_dot_product_attention
 from .dropout import dropout
 from .flatten import pad
 from .linear import bilinear, linear

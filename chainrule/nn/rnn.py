@@ -86,6 +86,7 @@ class RNNBase(Module):
 
     @property
     def num_directions(self) -> int:
+        """2 for a bidirectional layer, else 1."""
         return 2 if self.bidirectional else 1
 
     def _check_state(self, argname: str, h, expected) -> Tensor:

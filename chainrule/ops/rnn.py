@@ -124,11 +124,11 @@ class _Recurrence(Function):
             gW_hh = np.matmul(first.T, h0)
             if T > 1:
                 gW_hh += np.matmul(rest.reshape(-1, G).T, prev.reshape(-1, H))
-        if self.has_bias:
-            if need[k + 2]:
-                gb_ih = Dx2.sum(axis=0)
-            if need[k + 3]:
-                gb_hh = Dx2.sum(axis=0) if Dh is Dx else Dh2.reshape(T * N, G).sum(axis=0)
+        if self.has_bias and (need[k + 2] or need[k + 3]):
+            gb_ih = Dx2.sum(axis=0)
+            # LSTM and RNN add both biases to the same pre-activation: one sum serves both.
+            gb_hh = gb_ih.copy() if Dh is Dx else Dh2.reshape(T * N, G).sum(axis=0)
+            gb_ih, gb_hh = (gb_ih if need[k + 2] else None), (gb_hh if need[k + 3] else None)
         out = [gx, gh0 if need[1] else None]
         if self.has_cell:
             out.append(gc0 if need[2] else None)
@@ -417,8 +417,9 @@ def _recurrence_composed(mode, x, h0, c0, W_ih, W_hh, b_ih, b_hh, reverse):
     return (y, h, c) if mode == "LSTM" else (y, h)
 
 
-def recurrence(mode: str, x, h0, c0, W_ih, W_hh, b_ih=None, b_hh=None, reverse: bool = False,
-               fused: bool = True):
+def recurrence(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, W_ih: Tensor,
+               W_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None,
+               reverse: bool = False, fused: bool = True) -> tuple:
     """One recurrent layer over a time-major sequence: ``(y, h_n)``, or ``(y, h_n, c_n)``.
 
     ``mode`` is ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``; shapes are
