@@ -18,7 +18,8 @@ def digits_run(tmp_path_factory):
     """A short digits MLP run shared by the tests below."""
     pytest.importorskip("sklearn")
     out = tmp_path_factory.mktemp("run") / "digits"
-    assert main(["train", "--epochs", "3", "--out", str(out), "--quiet"]) == 0
+    assert main(["train", "--epochs", "3", "--batch-size", "128", "--lr", "0.005", "--out",
+                 str(out), "--quiet"]) == 0
     return out
 
 
@@ -128,8 +129,8 @@ def test_csv_regression_and_classification(tmp_path, capsys):
     np.savetxt(path, data, delimiter=",", header="a,b,c,value,label", comments="",
                fmt=["%.6f"] * 4 + ["%d"])
     out = tmp_path / "reg"
-    assert main(["train", "--dataset", f"csv:{path}", "--target", "value", "--epochs", "40",
-                 "--out", str(out), "--quiet"]) == 0
+    assert main(["train", "--dataset", f"csv:{path}", "--target", "value", "--epochs", "15",
+                 "--lr", "0.01", "--batch-size", "16", "--out", str(out), "--quiet"]) == 0
     line = capsys.readouterr().out.strip().splitlines()[-1]
     assert line.startswith("test mse ")
     assert float(line.split("r2 ")[1].split()[0]) > 0.8
@@ -137,7 +138,7 @@ def test_csv_regression_and_classification(tmp_path, capsys):
     assert main(["predict", str(out / "model.safetensors"), str(path)]) == 0
     preds = np.array([float(v) for v in capsys.readouterr().out.splitlines()[1:]])
     assert np.corrcoef(preds, y_reg)[0, 1] > 0.9
-    assert main(["train", "--dataset", f"csv:{path}", "--target", "label", "--epochs", "30",
+    assert main(["train", "--dataset", f"csv:{path}", "--target", "label", "--epochs", "5",
                  "--out", str(tmp_path / "cls"), "--quiet"]) == 0
     assert "test accuracy" in capsys.readouterr().out
 

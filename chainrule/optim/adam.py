@@ -26,6 +26,7 @@ def adam(
     amsgrad: bool,
     maximize: bool,
     decoupled_weight_decay: bool,
+    out=None,
 ) -> None:
     """One Adam (or AdamW) step on array ``p`` in place; ``step`` counts from 1.
 
@@ -39,26 +40,30 @@ def adam(
         p *= 1 - lr * weight_decay
         weight_decay = 0.0
     g = grad_with_decay(p, g, weight_decay, maximize)
-    t = g * (1 - beta1)  # the one scratch array of the step
+    t = xp.empty_like(p) if out is None else out  # the one scratch array of the step
+    # m <- b1 m + (1 - b1) g, computed as g + b1 (m - g): no temporary array.
+    exp_avg -= g
     exp_avg *= beta1
-    exp_avg += t
-    exp_avg_sq *= beta2
+    exp_avg += g
     xp.multiply(g, g, out=t)
     t *= 1 - beta2
+    exp_avg_sq *= beta2
     exp_avg_sq += t
-    bias_correction1 = 1 - beta1**step
+    step_size = lr / (1 - beta1**step)
     bias_correction2_sqrt = math.sqrt(1 - beta2**step)
     v = exp_avg_sq
     if amsgrad:
         xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         v = max_exp_avg_sq
+    if step_size == 0:  # lr = 0 (e.g. the end of a schedule): the moments move, p does not
+        return
+    # p <- p - step_size m / (sqrt(v) / bc2 + eps), with step_size folded into the
+    # denominator to save a pass over the arrays.
     xp.sqrt(v, out=t)
-    t /= bias_correction2_sqrt
-    t += eps
+    t *= 1 / (bias_correction2_sqrt * step_size)
+    t += eps / step_size
     xp.divide(exp_avg, t, out=t)
-    t *= lr / bias_correction1
     p -= t
-
 
 
 class Adam(Optimizer):
@@ -131,6 +136,7 @@ class Adam(Optimizer):
             amsgrad=amsgrad,
             maximize=bool(group["maximize"]),
             decoupled_weight_decay=bool(group["decoupled_weight_decay"]),
+            out=self._scratch(p.data),
         )
 
 

@@ -1,0 +1,103 @@
+"""Every example runs end to end with tiny settings (the full sizes are in their --help)."""
+
+import importlib.util
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart_on_digits(capsys):
+    pytest.importorskip("sklearn")
+    acc = load("quickstart").main(epochs=2)
+    assert acc > 0.8
+    assert capsys.readouterr().out.strip().splitlines()[-1] == f"test accuracy: {acc:.3f}"
+
+
+def test_quickstart_falls_back_to_two_spirals(monkeypatch):
+    import chainrule.data
+
+    def no_sklearn(*args, **kwargs):
+        raise ImportError("load_digits: needs scikit-learn")
+
+    monkeypatch.setattr(chainrule.data, "load_digits", no_sklearn)
+    quickstart = load("quickstart")
+    X, y = quickstart.two_spirals(200)
+    assert X.shape == (200, 2) and X.dtype == np.float32 and set(y.tolist()) == {0, 1}
+    acc = quickstart.main(epochs=2)
+    assert 0.0 <= acc <= 1.0
+
+
+def test_xor():
+    result = load("xor").main(["--seeds", "2", "--max-epochs", "600"])
+    assert result["solved"] == 2 and result["median_epochs"] < 600
+
+
+def test_mnist():
+    if not (DATA / "mnist" / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.skip("MNIST test files not found")
+    results = load("mnist").main(["--data-dir", str(DATA), "--epochs", "1",
+                                  "--train-size", "400", "--test-size", "200", "--verbose", "0"])
+    assert set(results) == {"mlp", "cnn"}
+    assert results["mlp"] > 0.3, results  # far above chance after one epoch
+    assert 0.0 <= results["cnn"] <= 1.0
+
+
+def test_mnist1d():
+    pytest.importorskip("mnist1d")
+    results = load("mnist1d").main(["--epochs", "1", "--train-size", "200", "--test-size",
+                                    "100", "--verbose", "0"])
+    assert set(results) == {"mlp", "cnn", "gru"}
+    assert all(0.0 <= acc <= 1.0 for acc in results.values())
+
+
+def test_char_lstm(capsys):
+    if not (DATA / "text" / "tinyshakespeare.txt").is_file():
+        pytest.skip("tinyshakespeare.txt not found")
+    result = load("char_lstm").main([
+        "--data-dir", str(DATA), "--minutes", "0.02", "--hidden-size", "32", "--seq-len", "16",
+        "--batch-size", "8", "--steps-per-epoch", "5", "--val-batches", "1",
+        "--sample-length", "20", "--verbose", "0"])
+    assert result["val_loss"] < math.log(65)  # better than uniform over the 65 symbols
+    assert result["sample"].startswith("ROMEO:\n") and len(result["sample"]) == 27
+    assert "nats/char" in capsys.readouterr().out
+
+
+def test_autoencoder(tmp_path):
+    pytest.importorskip("sklearn")
+    out = tmp_path / "rec.png"
+    result = load("autoencoder").main(["--epochs", "3", "--out", str(out), "--verbose", "0"])
+    assert 0 < result["mse"] < 0.2 and 0 < result["pca_mse"] < result["mse"] * 10
+    pytest.importorskip("matplotlib")
+    assert out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_forecast():
+    result = load("forecast").main(["--length", "600", "--window", "16", "--horizon", "2",
+                                    "--epochs", "2", "--hidden-size", "8", "--verbose", "0"])
+    assert set(result) == {"GRU", "naive last value"}
+    assert all(np.isfinite(v["mae"]) and v["rmse"] >= v["mae"] for v in result.values())
+
+
+def test_transfer():
+    pytest.importorskip("sklearn")
+    result = load("transfer").main(["--labels-per-class", "2", "--repeats", "1",
+                                    "--pretrain-epochs", "2", "--finetune-epochs", "3"])
+    assert 0.0 <= result["transfer"] <= 1.0 and 0.0 <= result["scratch"] <= 1.0
+
+
+@pytest.mark.slow
+def test_xor_full_size_solves_most_seeds():
+    result = load("xor").main([])
+    assert result["solved"] >= 15 and result["median_epochs"] < 500
