@@ -119,20 +119,18 @@ def test_bad_arguments():
         DataLoader(5)
 
 
-def test_fast_path_is_faster_than_per_sample():
-    import time
+def test_fast_path_indexes_whole_batches(monkeypatch):
+    """A TensorDataset is batched with one fancy index per tensor, never sample by sample
+    (the speed of that is the benchmark's business, not a timed test's)."""
+    X = np.random.default_rng(0).normal(size=(1000, 8)).astype(np.float32)
+    y = np.arange(1000)
+    ds = TensorDataset(X, y)
 
-    X = np.random.default_rng(0).normal(size=(20000, 64)).astype(np.float32)
-    y = np.zeros(20000, np.int64)
-    fast = DataLoader(TensorDataset(X, y), batch_size=128, shuffle=True, generator=0)
-    slow = DataLoader(ListDataset(X, y), batch_size=128, shuffle=True, generator=0)
-    t0 = time.perf_counter()
-    for _ in fast:
-        pass
-    t1 = time.perf_counter()
-    for i, _ in enumerate(slow):
-        if i == 20:
-            break
-    t2 = time.perf_counter()
-    # 157 fast batches take less time than 21 per-sample ones.
-    assert (t1 - t0) < (t2 - t1)
+    def per_sample(self, i):
+        raise AssertionError("DataLoader fetched a TensorDataset sample by sample")
+
+    monkeypatch.setattr(TensorDataset, "__getitem__", per_sample)
+    batches = list(DataLoader(ds, batch_size=128, shuffle=True, generator=0))
+    assert len(batches) == 8
+    seen = np.concatenate([b[1].numpy() for b in batches])
+    assert sorted(seen.tolist()) == list(range(1000))

@@ -101,3 +101,21 @@ def test_transfer():
 def test_xor_full_size_solves_most_seeds():
     result = load("xor").main([])
     assert result["solved"] >= 15 and result["median_epochs"] < 500
+
+
+# Full-size runs that reproduce the results stated in the README (minutes each).
+@pytest.mark.slow
+@pytest.mark.parametrize("model, published", [("mlp", 0.68), ("cnn", 0.94), ("gru", 0.91)])
+def test_mnist1d_full_size_reaches_published_accuracy(model, published):
+    pytest.importorskip("mnist1d")
+    results = load("mnist1d").main(["--model", model, "--verbose", "0"])
+    assert results[model] >= published, results
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model, target", [("mlp", 0.97), ("cnn", 0.985)])
+def test_mnist_full_size_reaches_target(model, target):
+    if not (DATA / "mnist" / "t10k-images-idx3-ubyte.gz").is_file():
+        pytest.skip("MNIST test files not found")
+    results = load("mnist").main(["--model", model, "--data-dir", str(DATA), "--verbose", "0"])
+    assert results[model] >= target, results
