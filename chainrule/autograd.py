@@ -31,6 +31,12 @@ def is_grad_enabled() -> bool:
     return _state["grad_enabled"]
 
 
+def arrays_only() -> bool:
+    """True when graph recording and anomaly detection are both off: an op then needs no
+    node and no check, so a hot layer may compute on arrays directly (inference)."""
+    return not _state["grad_enabled"] and not _state["anomaly"]
+
+
 class _GradMode(contextlib.ContextDecorator):
     """Sets graph recording on or off inside a ``with`` block or a decorated function."""
 
@@ -105,6 +111,13 @@ class Function:
     saves_inputs = True
     saves_output = False
 
+    # True unless a subclass overrides release() (the backward loop then inlines it).
+    _plain_release = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._plain_release = cls.release is Function.release
+
     # Set on a node that was recorded into the graph.
     inputs: tuple = ()
     generation = 0
@@ -120,13 +133,36 @@ class Function:
         return type(self).__name__
 
     def __call__(self, *inputs):
-        ys = self.forward(*[x.data for x in inputs])
-        record = False
-        if _state["grad_enabled"]:
-            for x in inputs:
-                if x.requires_grad:
-                    record = True
-                    break
+        # The hot path of every op: one input (the common case) avoids building a list.
+        if len(inputs) == 1:
+            x = inputs[0]
+            ys = self.forward(x.data)
+            if ys.__class__ is not tuple and not _state["anomaly"]:
+                # One input, one output: _record inlined.
+                if x.requires_grad and _state["grad_enabled"]:
+                    y = _make_tensor(ys, True)
+                    self.inputs = inputs
+                    self.needs_grad = [True]
+                    c = x.creator
+                    self.generation = 1 if c is None else c.generation + 1
+                    if self.saves_inputs:
+                        vc = x._vc
+                        self.in_versions = [0 if vc is None else vc[0]]
+                    if self.saves_output:
+                        self.out_data = (ys,)
+                    self.outputs = [weakref.ref(y)]
+                    y.creator = self
+                    return y
+                return _make_tensor(ys, False)
+            record = x.requires_grad and _state["grad_enabled"]
+        else:
+            ys = self.forward(*[x.data for x in inputs])
+            record = False
+            if _state["grad_enabled"]:
+                for x in inputs:
+                    if x.requires_grad:
+                        record = True
+                        break
         make = _make_tensor
         if ys.__class__ is not tuple:
             y = make(ys, record)
@@ -146,46 +182,51 @@ class Function:
     def _record(self, inputs, outs, ys):
         """Make this call a node of the graph: link outputs to it, keep what backward needs."""
         self.inputs = inputs
-        needs = []
         gen = 0
         for x in inputs:
-            needs.append(x.requires_grad)
             c = x.creator
             if c is not None and c.generation > gen:
                 gen = c.generation
-        self.needs_grad = needs
+        self.needs_grad = [x.requires_grad for x in inputs]
         self.generation = gen + 1
         if self.saves_inputs:
-            self.in_versions = [x._version for x in inputs]
+            # x._version, read without the property: this runs once per op.
+            self.in_versions = [0 if x._vc is None else x._vc[0] for x in inputs]
         if self.saves_output:
             self.out_data = ys
-        self.outputs = [weakref.ref(o) for o in outs]
-        if len(ys) > 1:  # to fill in zeros for an output that gets no gradient
-            self.out_meta = [(y.shape, y.dtype) for y in ys]
+        if len(outs) == 1:
+            y = outs[0]
+            self.outputs = [weakref.ref(y)]
+            y.creator = self
+        else:
+            self.outputs = [weakref.ref(o) for o in outs]
+            # to fill in zeros for an output that gets no gradient
+            self.out_meta = [(a.shape, a.dtype) for a in ys]
+            for o in outs:
+                o.creator = self
         if _state["anomaly"]:
             self.trace = _user_frame()
-        for o in outs:
-            o.creator = self
 
     # -- helpers for backward rules --------------------------------------------------
 
     def output(self, i: int = 0):
         """The i-th output as a Tensor (the live graph node when it still exists)."""
-        from .tensor import Tensor
-
         y = self.outputs[i]()
         if y is not None:
-            if y._version != 0:
+            if y._vc is not None and y._vc[0] != 0:
                 raise RuntimeError(
                     f"{self.name}: its output of shape {tuple(y.shape)} was modified in "
                     f"place after the forward pass, but backward needs its value"
                 )
             return y
+        from .tensor import Tensor
+
         return Tensor(self.out_data[i])
 
     def _check_versions(self):
         for x, v in zip(self.inputs, self.in_versions):
-            if x._version != v:
+            vc = x._vc
+            if (0 if vc is None else vc[0]) != v:
                 raise RuntimeError(
                     f"{self.name}: an input of shape {tuple(x.shape)} was modified in place "
                     f"after the forward pass (version {v} -> {x._version}), but backward "
@@ -323,7 +364,8 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
             else:
                 add_node_grad(r.creator, _output_index(r), g)
 
-        heappop = heapq.heappop
+        heappop, heappush = heapq.heappop, heapq.heappush
+        state = _state
         while heap:
             node = heappop(heap)[2]
             gys = pending.pop(node)
@@ -331,61 +373,72 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
             if inputs is None:
                 raise _freed_error(node)
             outputs = node.outputs
-            for i, ref in enumerate(outputs):
-                y = ref()
-                if y is None:
-                    continue
-                if capture is not None and id(y) in capture and gys[i] is not None:
-                    k = id(y)
-                    capture[k] = gys[i] if capture[k] is None else capture[k] + gys[i]
-                if y._hooks or y._retains_grad:
-                    for hook in y._hooks:
-                        r = hook(gys[i])
-                        if r is not None:
-                            gys[i] = r
-                    if y._retains_grad and gys[i] is not None:
-                        y.grad = gys[i] if y.grad is None else y.grad + gys[i]
-            if len(gys) > 1:
-                for i, g in enumerate(gys):
-                    if g is None:  # an unused output of a multi-output op: zero gradient
-                        shape, dtype = node.out_meta[i]
-                        gys[i] = Tensor(inputs[0].xp.zeros(shape, dtype))
+            if len(outputs) == 1 and capture is None:
+                # The common case, checked cheaply: one output, no hooks on it.
+                y = outputs[0]()
+                if y is not None and (y._hooks or y._retains_grad):
+                    _output_hooks(y, gys, 0)
+            else:
+                for i, ref in enumerate(outputs):
+                    y = ref()
+                    if y is None:
+                        continue
+                    if capture is not None and id(y) in capture and gys[i] is not None:
+                        k = id(y)
+                        capture[k] = gys[i] if capture[k] is None else capture[k] + gys[i]
+                    if y._hooks or y._retains_grad:
+                        _output_hooks(y, gys, i)
+                if len(gys) > 1:
+                    for i, g in enumerate(gys):
+                        if g is None:  # an unused output of a multi-output op: zero gradient
+                            shape, dtype = node.out_meta[i]
+                            gys[i] = Tensor(inputs[0].xp.zeros(shape, dtype))
             if node.saves_inputs:
                 node._check_versions()
-            _state["in_backward"] = True
+            state["in_backward"] = True
             try:
                 gxs = node.backward(*gys)
             finally:
-                _state["in_backward"] = False
+                state["in_backward"] = False
             if gxs.__class__ is not tuple:
                 gxs = (gxs,)
-            if _state["anomaly"]:
+            if state["anomaly"]:
                 _check_finite(node, "backward", gxs, inputs)
             needs = node.needs_grad
             if not retain_graph:
-                node.release()
+                if node._plain_release:
+                    node.inputs = None
+                    node.out_data = None
+                else:
+                    node.release()
             for x, need, gx in zip(inputs, needs, gxs):
                 if not need or gx is None:
                     continue
-                passthrough = False
-                for g in gys:
-                    if gx is g:
-                        passthrough = True
-                        break
                 xd, gd = x.data, gx.data
                 if gd.shape != xd.shape or gd.dtype != xd.dtype:
                     gx = _fit_grad(gx, x)
                 c = x.creator
                 if c is None:
+                    passthrough = False
+                    for g in gys:
+                        if gx is g:
+                            passthrough = True
+                            break
                     add_leaf(x, gx, passthrough)
                     continue
                 # add_node_grad, inlined: this loop runs once per edge of the graph
                 slot = pending.get(c)
+                n_out = len(c.outputs)
                 if slot is None:
-                    slot = pending[c] = [None] * len(c.outputs)
-                    heapq.heappush(heap, (-c.generation, seq, c))
+                    if n_out == 1:
+                        pending[c] = [gx]
+                    else:
+                        slot = pending[c] = [None] * n_out
+                        slot[_output_index(x)] = gx
+                    heappush(heap, (-c.generation, seq, c))
                     seq += 1
-                i = 0 if len(c.outputs) == 1 else _output_index(x)
+                    continue
+                i = 0 if n_out == 1 else _output_index(x)
                 slot[i] = gx if slot[i] is None else slot[i] + gx
 
     if capture is None:
@@ -400,6 +453,16 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
             )
         out.append(g)
     return out
+
+
+def _output_hooks(y, gys, i):
+    """Run the hooks of non-leaf output ``y`` on its gradient ``gys[i]``; keep it if asked."""
+    for hook in y._hooks:
+        r = hook(gys[i])
+        if r is not None:
+            gys[i] = r
+    if y._retains_grad and gys[i] is not None:
+        y.grad = gys[i] if y.grad is None else y.grad + gys[i]
 
 
 def _output_index(t):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import ops
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function, arrays_only, is_grad_enabled
 from ..backend import get_array_module
 from ..creation import empty
 from ..ops._convert import check_tensor
@@ -22,10 +22,12 @@ class LinearFunction(Function):
     """
 
     def forward(self, x, W, b=None):
+        # np.dot, not matmul: for 2-d operands it reaches BLAS with less overhead.
+        dot = get_array_module(x).dot
         if x.ndim == 2:
-            y = x @ W.T
+            y = dot(x, W.T)
         else:
-            y = (x.reshape(-1, x.shape[-1]) @ W.T).reshape(x.shape[:-1] + (W.shape[0],))
+            y = dot(x.reshape(-1, x.shape[-1]), W.T).reshape(x.shape[:-1] + (W.shape[0],))
         if b is not None:
             y += b
         return y
@@ -125,14 +127,20 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:
         if input.__class__ is not Tensor and not isinstance(input, Tensor):
             raise TypeError(f"Linear: input must be a Tensor, got {type(input).__name__}")
-        if input.ndim == 0 or input.shape[-1] != self.in_features:
+        x = input.data
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear: expected input with {self.in_features} features (last axis), got "
                 f"shape {tuple(input.shape)}"
             )
-        W, b = self.weight, self.bias
-        if input.dtype != W.dtype:
+        params = self._parameters  # not self.weight: Module.__getattr__ is slow per call
+        W, b = params["weight"], params["bias"]
+        if x.dtype != W.data.dtype:
             input = input.astype(W.dtype)
+        elif arrays_only():  # inference: no graph, so no Function either
+            return Tensor._make(
+                LinearFunction.forward(None, x, W.data, None if b is None else b.data), False
+            )
         if b is None:
             return LinearFunction()(input, W)
         return LinearFunction()(input, W, b)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, arrays_only, is_grad_enabled
 from ..backend import DEFAULT_FLOAT, get_array_module, to_device
 from ..tensor import Tensor
 from ._convert import as_tensor, check_tensor, float_pair, pair
@@ -143,7 +143,9 @@ class MulScalar(Function):
         return x * self.c
 
     def backward(self, gy):
-        return MulScalar(self.c)(gy)
+        if is_grad_enabled():
+            return MulScalar(self.c)(gy)
+        return Tensor._make(gy.data * self.c, False)
 
 
 class DivScalar(Function):
@@ -158,7 +160,9 @@ class DivScalar(Function):
         return x / self.c
 
     def backward(self, gy):
-        return DivScalar(self.c)(gy)
+        if is_grad_enabled():
+            return DivScalar(self.c)(gy)
+        return Tensor._make(gy.data / self.c, False)
 
 
 class RSubScalar(Function):
@@ -369,16 +373,24 @@ class Tanh(Function):
         return get_array_module(x).tanh(x)
 
     def backward(self, gy):
-        return TanhGrad()(self.output(), gy)
+        y = self.output()
+        if is_grad_enabled():
+            return TanhGrad()(y, gy)
+        return Tensor._make(_tanh_grad(y.data, gy.data), False)
+
+
+def _tanh_grad(y, gy):
+    """gy * (1 - y^2)."""
+    g = 1 - y * y
+    g *= gy
+    return g
 
 
 class TanhGrad(Function):
     """gx = gy * (1 - y^2) for y = tanh(x), in one op (tanh's backward, fused)."""
 
     def forward(self, y, gy):
-        g = 1 - y * y
-        g *= gy
-        return g
+        return _tanh_grad(y, gy)
 
     def backward(self, ggx):
         y, gy = self.inputs
@@ -400,17 +412,25 @@ class Sigmoid(Function):
         return y
 
     def backward(self, gy):
-        return SigmoidGrad()(self.output(), gy)
+        y = self.output()
+        if is_grad_enabled():
+            return SigmoidGrad()(y, gy)
+        return Tensor._make(_sigmoid_grad(y.data, gy.data), False)
+
+
+def _sigmoid_grad(y, gy):
+    """gy * y * (1 - y)."""
+    g = 1 - y
+    g *= y
+    g *= gy
+    return g
 
 
 class SigmoidGrad(Function):
     """gx = gy * y * (1 - y) for y = sigmoid(x), in one op (sigmoid's backward, fused)."""
 
     def forward(self, y, gy):
-        g = 1 - y
-        g *= y
-        g *= gy
-        return g
+        return _sigmoid_grad(y, gy)
 
     def backward(self, ggx):
         y, gy = self.inputs
@@ -427,7 +447,10 @@ class ReLU(Function):
         return get_array_module(x).maximum(x, 0)
 
     def backward(self, gy):
-        return ReLUGrad()(self.output(), gy)
+        y = self.output()
+        if is_grad_enabled():
+            return ReLUGrad()(y, gy)
+        return Tensor._make(gy.data * (y.data > 0), False)
 
 
 class ReLUGrad(Function):
@@ -602,6 +625,9 @@ def sigmoid(x) -> Tensor:
 
 def relu(x) -> Tensor:
     """max(x, 0); the gradient at 0 is 0."""
+    if x.__class__ is Tensor and arrays_only():  # inference: no graph, so no Function
+        d = x.data
+        return Tensor._make(get_array_module(d).maximum(d, 0), False)
     return ReLU()(check_tensor("relu", x))
 
 

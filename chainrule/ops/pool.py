@@ -49,18 +49,24 @@ class PoolGeometry:
         return any(s < d * (k - 1) + 1 for k, s, d in zip(self.kernel, self.stride,
                                                           self.dilation))
 
-    def grad_buffer(self, gy):
+    def tiles(self):
+        """True when the windows tile the unpadded input exactly (no overlap, no gaps)."""
+        (pt, pb), (pl, pr) = self.pads
+        return not (pt or pb or pl or pr) and all(
+            s == k and d == 1 and o * s == n for k, s, d, o, n in
+            zip(self.kernel, self.stride, self.dilation, self.out_size, self.in_size))
+
+    def grad_buffer(self, gy, like=None):
         """The padded input gradient's buffer, channels-last when gy is (as a conv output
-        is); uninitialised only where the windows tile the input exactly."""
+        is), or when ``like`` is if given; uninitialised only where the windows tile the
+        input exactly."""
         xp = get_array_module(gy)
         (pt, pb), (pl, pr) = self.pads
         H, W = self.in_size
         N, C = gy.shape[:2]
-        tiles = not (pt or pb or pl or pr) and all(
-            s == k and d == 1 and o * s == n for k, s, d, o, n in
-            zip(self.kernel, self.stride, self.dilation, self.out_size, self.in_size))
-        new = xp.empty if tiles else xp.zeros
-        if gy.strides[1] < gy.strides[3]:
+        new = xp.empty if self.tiles() else xp.zeros
+        like = gy if like is None else like
+        if like.strides[1] < like.strides[3]:
             return new((N, H + pt + pb, W + pl + pr, C), gy.dtype).transpose(0, 3, 1, 2)
         return new((N, C, H + pt + pb, W + pl + pr), gy.dtype)
 
@@ -120,17 +126,48 @@ class _MaxPoolScatter(Function):
         self.g, self.idx = geometry, idx
 
     def forward(self, gy):
-        gx = self.g.grad_buffer(gy)
-        if self.g.overlapping():
-            for k, sl in self.g.offsets():
+        g = self.g
+        blocks = g.stride == g.kernel and g.dilation == (1, 1)
+        if blocks and g.tiles():
+            return _scatter_blocks(gy, self.idx, g.kernel)
+        gx = g.grad_buffer(gy, like=self.idx if blocks else None)
+        if blocks:  # adjacent windows, with padding or a remainder no window reaches
+            (kh, kw), (Ho, Wo) = g.kernel, g.out_size
+            gx[:, :, : Ho * kh, : Wo * kw] = _scatter_blocks(gy, self.idx, g.kernel)
+        elif g.overlapping():
+            for k, sl in g.offsets():
                 gx[sl] += gy * (self.idx == k)
         else:  # each input position is in one window: write, don't add
-            for k, sl in self.g.offsets():
+            for k, sl in g.offsets():
                 get_array_module(gy).multiply(gy, self.idx == k, out=gx[sl])
-        return self.g.crop(gx)
+        return g.crop(gx)
 
     def backward(self, ggx):
         return _MaxPoolGather(self.g, self.idx)(ggx)
+
+
+def _scatter_blocks(gy, idx, kernel):
+    """_MaxPoolScatter's product for windows that are adjacent blocks (stride = kernel, no
+    dilation): one broadcast multiply, in memory order, gives the gradient of the
+    (N, C, Ho*kh, Wo*kw) region the windows cover, instead of a strided, type-converting
+    write per kernel offset."""
+    xp = get_array_module(gy)
+    N, C, Ho, Wo = gy.shape
+    kh, kw = kernel
+    k = (xp.arange(kh)[:, None] * kw + xp.arange(kw)).astype(idx.dtype)
+    if idx.strides[1] < idx.strides[3]:  # the input was channels last: keep it so
+        # One layout for all operands: a mixed-layout broadcast is many times slower.
+        gym = xp.ascontiguousarray(gy.transpose(0, 2, 3, 1))
+        im = idx.transpose(0, 2, 3, 1)
+        gx = xp.empty((N, Ho, kh, Wo, kw, C), gy.dtype)
+        mask = im[:, :, None, :, None, :] == k.reshape(1, 1, kh, 1, kw, 1)
+        xp.multiply(gym[:, :, None, :, None, :], mask, out=gx)
+        return gx.reshape(N, Ho * kh, Wo * kw, C).transpose(0, 3, 1, 2)
+    gy, idx = xp.ascontiguousarray(gy), xp.ascontiguousarray(idx)
+    gx = xp.empty((N, C, Ho, kh, Wo, kw), gy.dtype)
+    mask = idx[:, :, :, None, :, None] == k.reshape(kh, 1, kw)
+    xp.multiply(gy[:, :, :, None, :, None], mask, out=gx)
+    return gx.reshape(N, C, Ho * kh, Wo * kw)
 
 
 class _MaxPoolGather(Function):

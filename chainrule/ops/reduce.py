@@ -42,7 +42,11 @@ class Sum(Function):
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
-        if not self.keepdims and self.axes != ():
+        kept = self.keepdims or self.axes == ()
+        if not is_grad_enabled():  # the same on arrays: no graph of the gradient is wanted
+            g = gy.data if kept else gy.data.reshape(_kept_shape(self.in_shape, self.axes))
+            return Tensor._make(get_array_module(g).broadcast_to(g, self.in_shape), False)
+        if not kept:
             gy = _shape.reshape(gy, _kept_shape(self.in_shape, self.axes))
         return _shape.broadcast_to(gy, self.in_shape)
 

@@ -74,6 +74,18 @@ class Optimizer:
         """Update one parameter in place from its gradient."""
         raise NotImplementedError
 
+    def _scratch(self, p):
+        """An uninitialised array of array ``p``'s shape and dtype that an update may
+        overwrite: a view of one buffer reused across parameters and steps, so that a step
+        allocates nothing (the largest parameter's size, per dtype)."""
+        buffers = self.__dict__.setdefault("_scratch_buffers", {})
+        xp = get_array_module(p)
+        key = (p.dtype, xp.__name__)
+        buf = buffers.get(key)
+        if buf is None or buf.size < p.size:
+            buf = buffers[key] = xp.empty(p.size, p.dtype)
+        return buf[: p.size].reshape(p.shape)
+
     # -- parameter groups -----------------------------------------------------------------
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..backend import get_array_module
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, check_lr, check_number, grad_with_decay
 
@@ -19,12 +20,14 @@ def sgd(
     weight_decay: float,
     nesterov: bool,
     maximize: bool,
+    out=None,
 ):
     """One SGD step on array ``p`` in place; returns the momentum buffer (new on step 1).
 
     ``g <- g + weight_decay * p``; with momentum ``b <- momentum * b + (1 - dampening) * g``
     (``b = g`` on the first step) and ``g <- g + momentum * b`` (Nesterov) or ``g <- b``;
-    then ``p <- p - lr * g``.
+    then ``p <- p - lr * g``. ``out``, if given, is a scratch array of ``p``'s shape and
+    dtype that the step may overwrite.
     """
     d = grad_with_decay(p, g, weight_decay, maximize)
     owned = d is not g  # a temporary of ours that may be overwritten
@@ -48,6 +51,9 @@ def sgd(
     if owned:
         d *= lr
         p -= d
+    elif out is not None:
+        get_array_module(p).multiply(d, lr, out=out)
+        p -= out
     else:
         p -= lr * d
     return momentum_buffer
@@ -105,6 +111,7 @@ class SGD(Optimizer):
             weight_decay=float(group["weight_decay"]),
             nesterov=bool(group["nesterov"]),
             maximize=bool(group["maximize"]),
+            out=self._scratch(p.data),
         )
         if momentum != 0:
             state["momentum_buffer"] = buf
