@@ -441,11 +441,21 @@ def _parser() -> argparse.ArgumentParser:
                                    "gradient report and its findings, and write the plots.")
     doctor.add_arguments(d)
     d.set_defaults(func=doctor.run)
+
+    # Listed for --help; main() hands "chainrule bench ..." to chainrule.benchmark.
+    sub.add_parser("bench", help="time chainrule against PyTorch on this machine "
+                                 "(chainrule bench --help)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``chainrule`` command with ``argv`` (default: the process's arguments)."""
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["bench"]:  # the benchmark parses its own options (--help included)
+        from .benchmark import main as bench_main
+
+        return bench_main(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     try:
