@@ -60,22 +60,38 @@ def pad_nchw(x, pads, value=0):
 
 def _im2col(x, kh, kw, Ho, Wo, g):
     """The (N*Ho*Wo, groups, kh*kw*C/groups) im2col matrix of padded input ``x``: one copy
-    out of a strided view."""
+    out of a strided view.
+
+    For a channels-last input the copy reads contiguous channel runs and the matrix is
+    row-major. Otherwise (a plain NCHW input, such as a first layer's images) it reads
+    contiguous runs along W, so the matrix is stored transposed, (groups, kh*kw*C/groups,
+    N*Ho*Wo), and returned as a view: NumPy hands either layout to the GEMM without a copy.
+    """
     xp = get_array_module(x)
     N, C = x.shape[:2]
     G = g.groups
     Cg = C // G
     (sh, sw), (dh, dw) = g.stride, g.dilation
     sN, sC, sH, sW = x.strides
+    if sC < sW:  # channels last
+        view = xp.lib.stride_tricks.as_strided(
+            x,
+            (N, Ho, Wo, G, kh, kw, Cg),
+            (sN, sH * sh, sW * sw, sC * Cg, sH * dh, sW * dw, sC),
+            writeable=False,
+        )
+        col = xp.empty((N, Ho, Wo, G, kh, kw, Cg), x.dtype)
+        col[...] = view
+        return col.reshape(N * Ho * Wo, G, kh * kw * Cg)
     view = xp.lib.stride_tricks.as_strided(
         x,
-        (N, Ho, Wo, G, kh, kw, Cg),
-        (sN, sH * sh, sW * sw, sC * Cg, sH * dh, sW * dw, sC),
+        (G, kh, kw, Cg, N, Ho, Wo),
+        (sC * Cg, sH * dh, sW * dw, sC, sN, sH * sh, sW * sw),
         writeable=False,
     )
-    col = xp.empty((N, Ho, Wo, G, kh, kw, Cg), x.dtype)
+    col = xp.empty((G, kh, kw, Cg, N, Ho, Wo), x.dtype)
     col[...] = view
-    return col.reshape(N * Ho * Wo, G, kh * kw * Cg)
+    return col.reshape(G, kh * kw * Cg, N * Ho * Wo).transpose(2, 0, 1)
 
 
 def _weight_matrix(W, G):

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .conv import batched, ntuple, pad_nchw
@@ -80,19 +80,23 @@ class PoolGeometry:
 
 
 class MaxPool(Function):
-    """y = the largest element of each window; ``self.idx`` holds the winning kernel offset
+    """y = the largest element of each window; ``index()`` gives the winning kernel offset
     (the first one on ties, as PyTorch)."""
 
     saves_inputs = False
 
     def __init__(self, geometry: PoolGeometry):
         self.g = geometry
+        self.idx = self._x = None
 
     def forward(self, x):
+        g = self.g
+        if g.kernel == g.stride == (2, 2) and g.dilation == (1, 1) and not any(
+                p for pp in g.pads for p in pp):
+            return self._forward_2x2(x)
         xp = get_array_module(x)
         fill = -xp.inf if x.dtype.kind == "f" else xp.iinfo(x.dtype).min
         x = pad_nchw(x, self.g.pads, fill)
-        self.x_shape = x.shape
         y = idx = None
         n = math.prod(self.g.kernel)
         for k, sl in self.g.offsets():
@@ -109,12 +113,75 @@ class MaxPool(Function):
         self.idx = idx
         return y
 
+    def __call__(self, x):
+        # Whether this call is recorded for backward (and so needs the winning offsets).
+        self._recorded = x.requires_grad and is_grad_enabled()
+        return super().__call__(x)
+
+    def _forward_2x2(self, x):
+        """2x2 windows with stride 2, in the input's memory layout, in output-sized calls.
+        Recorded for backward, it finds the winning offsets on the way (the two row
+        maxima give both the output and which row wins); otherwise it computes the output
+        alone and leaves the offsets to ``index()``, which then reads the input again."""
+        xp = get_array_module(x)
+        Ho, Wo = self.g.out_size
+        x = x[:, :, : 2 * Ho, : 2 * Wo]
+        x00, x01 = x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2]
+        x10, x11 = x[:, :, 1::2, 0::2], x[:, :, 1::2, 1::2]
+        if not getattr(self, "_recorded", True):
+            y = xp.maximum(x00, x01)
+            xp.maximum(y, x10, out=y)
+            xp.maximum(y, x11, out=y)
+            self._x = x
+            return y
+        m0 = xp.maximum(x00, x01)
+        m1 = xp.empty_like(m0)
+        N, C, Ho, Wo = m0.shape
+        if x.strides[1] < x.strides[3]:  # keep the index in the input's layout
+            idx = xp.empty((N, Ho, Wo, C), np.uint8).transpose(0, 3, 1, 2)
+        else:
+            idx = xp.empty((N, C, Ho, Wo), np.uint8)
+        xp.maximum(x10, x11, out=m1)
+        _first_max_2x2(x00, x01, x10, x11, m1 > m0, idx)
+        xp.maximum(m0, m1, out=m0)
+        self.idx = idx
+        return m0
+
+    def index(self):
+        """The winning kernel offset k = i * kw + j of each window, as an array shaped like
+        the output."""
+        if self.idx is None and self._x is not None:
+            xp = get_array_module(self._x)
+            x = self._x
+            x00, x01 = x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2]
+            x10, x11 = x[:, :, 1::2, 0::2], x[:, :, 1::2, 1::2]
+            row = xp.maximum(x10, x11) > xp.maximum(x00, x01)
+            idx = xp.empty(row.shape, np.uint8)
+            _first_max_2x2(x00, x01, x10, x11, row, idx)
+            self.idx, self._x = idx, None
+        return self.idx
+
     def backward(self, gy):
-        return _MaxPoolScatter(self.g, self.idx)(gy)
+        return _MaxPoolScatter(self.g, self.index())(gy)
 
     def release(self):
         super().release()
-        self.idx = None
+        self.idx = self._x = None
+
+
+def _first_max_2x2(x00, x01, x10, x11, row, out):
+    """The offset 2 * i + j of the first maximum, in row-major order, of each 2x2 window
+    (x00, x01 / x10, x11), into uint8 ``out``, given ``row``: whether row 1's maximum is
+    strictly larger. The first column of the winning row wins its ties, as row 0 wins the
+    ties between rows."""
+    xp = get_array_module(out)
+    col = x01 > x00
+    t = x11 > x10
+    t ^= col
+    t &= row
+    col ^= t  # x11 > x10 where row 1 wins, x01 > x00 elsewhere
+    xp.left_shift(row.view(np.uint8), np.uint8(1), out=out)
+    out |= col.view(np.uint8)
 
 
 class _MaxPoolScatter(Function):
@@ -308,7 +375,7 @@ def max_pooling(name: str, input: Tensor, kernel_size, stride, padding, dilation
     y = _finish(fn(xx), nd, unbatched)
     if not return_indices:
         return y
-    return y, _finish(Tensor._make(_flat_indices(g, fn.idx), False), nd, unbatched)
+    return y, _finish(Tensor._make(_flat_indices(g, fn.index()), False), nd, unbatched)
 
 
 def _flat_indices(g, idx):

@@ -103,3 +103,32 @@ def test_errors_name_layer_argument_and_shapes():
         F.avg_pool2d(cr.tensor(np.ones((1, 1, 4, 4), np.int64)), 2)
     with pytest.raises(ValueError, match="adaptive_avg_pool2d: output_size must be positive"):
         F.adaptive_avg_pool2d(cr.randn(1, 1, 4, 4), 0)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+@pytest.mark.parametrize("requires_grad", [False, True])
+def test_max_pool_2x2_every_tie_pattern_matches_torch(channels_last, requires_grad):
+    """2x2 windows take a shortcut: every pattern of equal values in a window (values from
+    {0, 1}, all 16 of them), odd sizes with a remainder, either memory layout; the output,
+    the indices and the gradient go to the first maximum in row-major order, as PyTorch."""
+    torch = pytest.importorskip("torch")
+    pats = ((np.arange(16)[:, None] >> np.arange(4)) & 1).astype(np.float32)  # (16, 4)
+    x = np.zeros((2, 16, 5, 7), np.float32)
+    x[:, :, :4, :6] = np.random.default_rng(0).standard_normal((2, 16, 4, 6))
+    x[0, :, :2, :2] = pats.reshape(16, 2, 2)
+    x[1, :, 2:4, 4:6] = pats.reshape(16, 2, 2) - 1
+    data = (np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+            if channels_last else x)
+    cx = cr.tensor(data, requires_grad=requires_grad)
+    tx = torch.tensor(x, requires_grad=True)
+    y, idx = F.max_pool2d(cx, 2, return_indices=True)
+    ty, tidx = torch.nn.functional.max_pool2d(tx, 2, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    if requires_grad:
+        g = np.random.default_rng(1).standard_normal(ty.shape).astype(np.float32)
+        y.backward(cr.tensor(g))
+        ty.backward(torch.tensor(g))
+        np.testing.assert_array_equal(cx.grad.numpy(), tx.grad.numpy())
+    with cr.no_grad():
+        np.testing.assert_array_equal(F.max_pool2d(cx, 2).numpy(), ty.detach().numpy())
