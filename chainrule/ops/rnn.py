@@ -10,6 +10,11 @@ NumPy with as few, as large, calls as the math allows:
 - backward through time fills the gate gradients of every step into one array, so the
   weight gradients are one GEMM each at the end.
 
+LSTM goes further (see ``_LSTMRecurrence``): it works gate-major, (4H, N) per step, so that
+each gate block is contiguous, and folds the input projection into the step GEMM. Large
+scratch arrays are kept between calls (``_take``/``_give``): fresh memory of that size
+costs a page fault per page at first touch.
+
 Gate orders and equations are PyTorch's (``*`` is elementwise, ``s`` is sigmoid)::
 
     RNN   h' = tanh(W_ih x + b_ih + W_hh h + b_hh)        (or relu)
@@ -37,6 +42,33 @@ from .linalg import matmul
 #: Number of gate blocks stacked in the weights of each mode.
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
+# Scratch arrays of the kernels, kept between calls: fresh memory of this size costs a page
+# fault per page (or per huge page) at first touch, which is a large share of a step. An
+# array enters the pool only when nothing references it any more (the backward pass is
+# over, or the node was released), and at most _POOL_KEEP per shape and dtype are kept.
+_POOL: dict = {}
+_POOL_KEEP = 4
+
+
+def _take(shape, dtype):
+    """An uninitialised array of this shape and dtype, from the pool when it has one."""
+    free = _POOL.get((shape, dtype))
+    if free:
+        try:
+            return free.pop()
+        except IndexError:  # taken by another thread meanwhile
+            pass
+    return np.empty(shape, dtype)
+
+
+def _give(*arrays):
+    """Return arrays from ``_take`` that nothing uses any more to the pool."""
+    for a in arrays:
+        if a is not None:
+            free = _POOL.setdefault((a.shape, a.dtype), [])
+            if len(free) < _POOL_KEEP:
+                free.append(a)
+
 
 class _Recurrence(Function):
     """One layer, one direction, the whole sequence (time-major).
@@ -52,6 +84,7 @@ class _Recurrence(Function):
     """
 
     has_cell = False
+    perm = None  # gate columns inside the kernel, as rows of the stored weights (or None)
 
     def __init__(self, reverse: bool, has_bias: bool):
         self.reverse, self.has_bias = reverse, has_bias
@@ -73,14 +106,21 @@ class _Recurrence(Function):
         if b_ih is None:
             b_ih = b_hh = np.zeros(W_hh.shape[0], W_hh.dtype)
         W_in, b_in, WhhT = self._prepare(W_ih, W_hh, b_ih, b_hh)
-        # One GEMM for the input projection of all time steps; the scan works in it in place.
-        xw = np.matmul(x.reshape(T * N, -1), W_in.T).reshape(T, N, -1)
-        xw += b_in
         self.shape = (T, N, H)
+        xw = self._project(x.reshape(T * N, -1), W_in, b_in)
         order = range(T - 1, -1, -1) if self.reverse else range(T)
         outs = self._scan(xw, h0, c0, WhhT, b_hh, order)
         self.order = order
         return outs
+
+    def _project(self, x2, W_in, b_in):
+        """One GEMM for the input projection of all time steps: (T, N, G*H), row-major.
+
+        The scan works in it in place."""
+        T, N, _ = self.shape
+        xw = np.matmul(x2, W_in.T, out=_take((T * N, W_in.shape[0]), x2.dtype))
+        xw += b_in
+        return xw.reshape(T, N, -1)
 
     def _prev(self, Y, h0, t):
         """The state that step ``t`` started from."""
@@ -108,6 +148,9 @@ class _Recurrence(Function):
         G = Dx.shape[-1]
         Dx2, Dh2 = Dx.reshape(T * N, G), Dh.reshape(T, N, G)
         need = self.needs_grad
+        perm = self.perm  # the kernel's gate order; the gradients come back in the stored one
+        if perm is not None:
+            W_ih = W_ih[perm]
         k = 3 if self.has_cell else 2
         gx = gW_ih = gW_hh = gb_ih = gb_hh = None
         if need[0]:
@@ -129,22 +172,33 @@ class _Recurrence(Function):
             # LSTM and RNN add both biases to the same pre-activation: one sum serves both.
             gb_hh = gb_ih.copy() if Dh is Dx else Dh2.reshape(T * N, G).sum(axis=0)
             gb_ih, gb_hh = (gb_ih if need[k + 2] else None), (gb_hh if need[k + 3] else None)
+        if perm is not None:
+            gW_ih, gW_hh, gb_ih, gb_hh = (None if g is None else g[perm]
+                                          for g in (gW_ih, gW_hh, gb_ih, gb_hh))
         out = [gx, gh0 if need[1] else None]
         if self.has_cell:
             out.append(gc0 if need[2] else None)
         out += [gW_ih, gW_hh]
         if self.has_bias:
             out += [gb_ih, gb_hh]
+        _give(self.__dict__.pop("Dbuf", None))
         return out
 
     def release(self):
         super().release()
-        self.__dict__.update(Y=None, G=None, C=None, TC=None, HN=None)
+        G = self.__dict__.get("G")
+        if G is not None and self.has_cell:
+            _give(G, self.CT)
+        elif G is not None:
+            _give(G.reshape(-1, G.shape[-1]))
+        self.__dict__.update(Y=None, G=None, C=None, TC=None, CT=None, HN=None)
 
     # -- per mode --------------------------------------------------------------------
 
     def _prepare(self, W_ih, W_hh, b_ih, b_hh):
-        """(W for the input GEMM, bias added to it, W_hh^T for the step GEMM)."""
+        """(W for the input GEMM, bias added to it, W_hh^T for the step GEMM).
+
+        What ``_project`` and ``_scan`` of the mode take; LSTM differs (see there)."""
         return W_ih, b_ih + b_hh, np.ascontiguousarray(W_hh.T)
 
     def _scan(self, xw, h0, c0, WhhT, b_hh, order):
@@ -190,70 +244,117 @@ class _RNNRecurrence(_Recurrence):
 
 
 class _LSTMRecurrence(_Recurrence):
-    """Gates i, f, g, o; c' = f c + i g; h' = o tanh(c')."""
+    """Gates i, f, g, o; c' = f c + i g; h' = o tanh(c').
+
+    The kernel works gate-major, one (4H, N) block of gates per step, so that every gate
+    block is contiguous, with the gates in the order i, f, o, g (the three sigmoid gates
+    are one block). The weight rows are permuted once per call (the stored parameters keep
+    PyTorch's order i, f, g, o), and the input projection joins the step GEMM:
+    ``[W_hh | W_ih] @ [h; x_t]`` (no (T, N, 4H) projection buffer to stream through).
+    """
 
     has_cell = True
 
+    def _perm(self, H):
+        """Row order i, f, o, g from i, f, g, o (swapping two blocks: its own inverse)."""
+        r = np.arange(4 * H)
+        r[2 * H : 3 * H], r[3 * H :] = r[3 * H :].copy(), r[2 * H : 3 * H].copy()
+        return r
+
     def _prepare(self, W_ih, W_hh, b_ih, b_hh):
         H = W_hh.shape[1]
+        self.perm = p = self._perm(H)
         # Pre-scale the sigmoid gates by 1/2: then one tanh call gives all four gates.
-        s = np.full(4 * H, 0.5, W_hh.dtype)
-        s[2 * H : 3 * H] = 1
-        self.mul = s  # tanh -> gate: a * mul + add (sigmoid gates: 0.5 t + 0.5)
-        self.add = np.where(s == 1, 0, s).astype(W_hh.dtype)
-        return W_ih * s[:, None], (b_ih + b_hh) * s, np.ascontiguousarray((W_hh * s[:, None]).T)
+        s = np.full((4 * H, 1), 0.5, W_hh.dtype)
+        s[3 * H :] = 1
+        # [W_hh | W_ih], rows permuted and scaled: the step GEMM takes [h; x_t].
+        W = np.empty((4 * H, H + W_ih.shape[1]), W_hh.dtype)
+        np.multiply(W_hh[p], s, out=W[:, :H])
+        np.multiply(W_ih[p], s, out=W[:, H:])
+        b = np.add(b_ih[p], b_hh[p])
+        b *= s[:, 0]
+        return W, b, None
+
+    def _project(self, x2, W_in, b_in):
+        # Nothing to project here (see the class docstring): x as (T, I, N) for the steps.
+        T, N, _ = self.shape
+        return np.ascontiguousarray(x2.reshape(T, N, -1).transpose(0, 2, 1)), W_in, b_in
 
     def _scan(self, xw, h0, c0, WhhT, b_hh, order):
         T, N, H = self.shape
-        G = xw  # becomes the activated gates i, f, g, o of every step
-        C, TC, Y = (np.empty((T, N, H), xw.dtype) for _ in range(3))
-        s4 = np.empty((N, 4 * H), xw.dtype)
-        s1 = np.empty((N, H), xw.dtype)
-        mul, add = self.mul, self.add
-        h, c = h0, c0
+        xT, W, b_in = xw
+        b = b_in[:, None]
+        hx = np.empty((H + xT.shape[1], N), xT.dtype)  # [h; x_t] of the step
+        hx[:H] = h0.T
+        h = hx[:H]
+        G = _take((T, 4 * H, N), xT.dtype)  # the activated gates i, f, o, g, per step
+        self.CT = CT = _take((2, T, H, N), G.dtype)  # c and tanh(c), (H, N) per step
+        C, TC = CT
+        Y = np.empty((T, N, H), G.dtype)
+        s1 = np.empty((H, N), G.dtype)
+        half = G.dtype.type(0.5)
+        H3 = 3 * H
+        c = np.ascontiguousarray(c0.T)
         for t in order:
             a = G[t]
-            a += np.matmul(h, WhhT, out=s4)
+            hx[H:] = xT[t]
+            np.matmul(W, hx, out=a)
+            a += b
             np.tanh(a, out=a)
-            a *= mul
-            a += add
-            ct = C[t]
-            np.multiply(a[:, H : 2 * H], c, out=ct)
-            ct += np.multiply(a[:, :H], a[:, 2 * H : 3 * H], out=s1)
-            np.tanh(ct, out=TC[t])
-            np.multiply(a[:, 3 * H :], TC[t], out=Y[t])
-            h, c = Y[t], ct
+            sg = a[:H3]
+            sg *= half
+            sg += half
+            ct, tc = C[t], TC[t]
+            np.multiply(a[H : 2 * H], c, out=ct)
+            ct += np.multiply(a[:H], a[H3:], out=s1)
+            np.tanh(ct, out=tc)
+            np.multiply(a[2 * H : H3], tc, out=h)
+            Y[t] = h.T
+            c = ct
         self.G, self.C, self.TC, self.Y = G, C, TC, Y
-        return Y, h.copy(), c.copy()
+        return Y, h.T.copy(), c.T.copy()
 
     def _scan_back(self, gy, ghn, gcn, h0, c0, W_hh):
         T, N, H = self.shape
         G, C, TC = self.G, self.C, self.TC
-        # Gate derivatives for all steps at once: s (1 - s) for i, f, o and 1 - g^2 for g.
-        fac = 1 - G
-        fac *= G
-        g = G[..., 2 * H : 3 * H]
-        np.multiply(g, g, out=fac[..., 2 * H : 3 * H])
-        np.subtract(1, fac[..., 2 * H : 3 * H], out=fac[..., 2 * H : 3 * H])
-        ftc = 1 - TC * TC
-        D = np.empty_like(G)
-        s1 = np.empty((N, H), G.dtype)
-        dh = ghn.copy()
-        dc = gcn.copy()
+        H2, H3 = 2 * H, 3 * H
+        WT = np.ascontiguousarray(W_hh[self.perm].T)
+        # The gate gradients of a step, gate-major, then copied into Dx (T, N, 4H) for the
+        # weight gradients, each one GEMM over all steps.
+        self.Dbuf = Dx = _take((T * N, 4 * H), G.dtype)
+        Dx = Dx.reshape(T, N, 4 * H)
+        d = np.empty((4 * H, N), G.dtype)
+        F = np.empty((4 * H, N), G.dtype)
+        s1, s2 = np.empty((2, H, N), G.dtype)
+        one = G.dtype.type(1)
+        dh = ghn.T.copy()
+        dc = gcn.T.copy()
+        c0T = np.ascontiguousarray(c0.T)
         for t in reversed(self.order):
-            dh += gy[t]
-            a, d = G[t], D[t]
-            np.multiply(dh, TC[t], out=d[:, 3 * H :])
-            np.multiply(dh, a[:, 3 * H :], out=s1)
-            s1 *= ftc[t]
+            dh += gy[t].T
+            a, tc = G[t], TC[t]
+            g = a[H3:]
+            # The gates' derivatives: s (1 - s) for i, f, o and 1 - g^2 for g.
+            np.multiply(a, a, out=F)
+            np.subtract(a, F, out=F)
+            Fg = F[H3:]
+            Fg -= g
+            Fg += one
+            # c' = f c + i g, h' = o tanh(c'): into the cell, then each gate's value.
+            np.multiply(dh, tc, out=d[H2:H3])
+            np.multiply(dh, a[H2:H3], out=s1)
+            np.multiply(tc, tc, out=s2)
+            s2 *= s1
+            s1 -= s2
             dc += s1
-            np.multiply(dc, a[:, 2 * H : 3 * H], out=d[:, :H])
-            np.multiply(dc, self._prev(C, c0, t), out=d[:, H : 2 * H])
-            np.multiply(dc, a[:, :H], out=d[:, 2 * H : 3 * H])
-            d *= fac[t]
-            dc *= a[:, H : 2 * H]
-            np.matmul(d, W_hh, out=dh)
-        return D, D, dh, dc
+            np.multiply(dc, g, out=d[:H])
+            np.multiply(dc, self._prev(C, c0T, t), out=d[H:H2])
+            np.multiply(dc, a[:H], out=d[H3:])
+            d *= F
+            dc *= a[H:H2]
+            np.matmul(WT, d, out=dh)
+            np.copyto(Dx[t], d.T)
+        return Dx, Dx, dh.T.copy(), dc.T.copy()
 
 
 class _GRURecurrence(_Recurrence):
