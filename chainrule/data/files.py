@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from ..io.atomic import atomic_write
 
 __all__ = ["data_dir", "download_file", "file_md5", "find_file"]
 
@@ -45,6 +46,10 @@ def file_md5(path: Path) -> str:
     return h.hexdigest()
 
 
+class _ChecksumMismatch(Exception):
+    pass
+
+
 def download_file(
     fname: str, mirrors: Sequence[str], name: str, md5: str, directory: Path, timeout: float = 60
 ) -> Path:
@@ -59,20 +64,22 @@ def download_file(
     errors = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + name
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as r:
+
+        def fetch(f, url=url):
+            # Hash while writing; a mismatch raises, so the temporary file is discarded.
+            h = hashlib.md5(usedforsecurity=False)
+            with urllib.request.urlopen(url, timeout=timeout) as r:
                 for block in iter(lambda: r.read(1 << 20), b""):
+                    h.update(block)
                     f.write(block)
-            got = file_md5(Path(tmp))
-            if got != md5:
-                errors.append(f"{url}: md5 {got}, expected {md5}")
-                continue
-            os.replace(tmp, target)
+            if h.hexdigest() != md5:
+                raise _ChecksumMismatch(f"{url}: md5 {h.hexdigest()}, expected {md5}")
+
+        try:
+            atomic_write(target, fetch, fname)
             return target
+        except _ChecksumMismatch as e:
+            errors.append(str(e))
         except OSError as e:  # URLError is an OSError
             errors.append(f"{url}: {e}")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
     raise RuntimeError(f"{fname}: could not download {name}: " + "; ".join(errors))
