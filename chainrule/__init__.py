@@ -9,6 +9,7 @@ A reverse-mode autodiff engine on NumPy arrays (CuPy on a GPU) with PyTorch's pu
 Tensor([[2., 4.]])
 """
 
+from . import _malloc  # noqa: F401, I001 - first: tunes malloc before arrays are allocated
 from .tensor import Tensor  # noqa: I001 - first: the ops module attaches Tensor's methods
 from . import ops
 from .autograd import (
