@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 from .. import ops
+from ..ops import elementwise as _ew
 from ..ops import nonlinear as _nl
 from ..ops._convert import check_tensor
 from ..tensor import Tensor
@@ -92,6 +93,14 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 # -- modules -------------------------------------------------------------------------------
 
 
+def _array_op(module, cls, function):
+    """``module._array_forward`` for an activation computed by ``function``'s forward (which
+    reads no state), unless a subclass of ``cls`` overrides ``forward``."""
+    if type(module).forward is not cls.forward:
+        return None
+    return lambda a: function.forward(None, a)
+
+
 class ReLU(Module):
     """max(x, 0) elementwise."""
 
@@ -101,6 +110,9 @@ class ReLU(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return ops.relu(input)
+
+    def _array_forward(self):
+        return _array_op(self, ReLU, _ew.ReLU)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -170,12 +182,18 @@ class Sigmoid(Module):
     def forward(self, input: Tensor) -> Tensor:
         return ops.sigmoid(input)
 
+    def _array_forward(self):
+        return _array_op(self, Sigmoid, _ew.Sigmoid)
+
 
 class Tanh(Module):
     """Hyperbolic tangent."""
 
     def forward(self, input: Tensor) -> Tensor:
         return ops.tanh(input)
+
+    def _array_forward(self):
+        return _array_op(self, Tanh, _ew.Tanh)
 
 
 class Softplus(Module):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
+from ..autograd import arrays_only
+from ..tensor import Tensor
+from . import module as _module
 from .module import Module
 
 
@@ -29,9 +32,46 @@ class Sequential(Module):
                 self.add_module(str(i), m)
 
     def forward(self, x):
+        if x.__class__ is Tensor and arrays_only():
+            fs = self._array_chain()
+            if fs is not None:  # inference: run the layers on arrays, wrap the result once
+                a = x.data
+                for f in fs:
+                    a = f(a)
+                return Tensor._make(a, False)
         for m in self._modules.values():
             x = m(x)
         return x
+
+    def _array_chain(self):
+        """The children's array functions in order, or None if one has none (or hooks);
+        kept until a module anywhere gains or loses a child or a hook."""
+        cached = self.__dict__.get("_chain")
+        if cached is not None and cached[0] == _module._structure[0]:
+            return cached[1]
+        fs = []
+        for m in self._modules.values():
+            f = None if m._forward_pre_hooks or m._forward_hooks else m._array_forward()
+            if f is None:
+                fs = None
+                break
+            fs.append(f)
+        self.__dict__["_chain"] = (_module._structure[0], fs)
+        return fs
+
+    def _array_forward(self):
+        if type(self).forward is not Sequential.forward:
+            return None
+        fs = self._array_chain()
+        if fs is None:
+            return None
+
+        def chain(a):
+            for f in fs:
+                a = f(a)
+            return a
+
+        return chain
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -53,6 +93,7 @@ class Sequential(Module):
 
     def __delitem__(self, idx) -> None:
         names = list(self._modules)
+        _module._changed()
         for name in names[idx] if isinstance(idx, slice) else [names[idx]]:
             del self._modules[name]
         # renumber so keys stay 0..n-1
@@ -128,6 +169,7 @@ class ModuleDict(Module):
         self.add_module(key, module)
 
     def __delitem__(self, key: str) -> None:
+        _module._changed()
         del self._modules[key]
 
     def __len__(self) -> int:

@@ -62,5 +62,16 @@ class Dropout(Module):
     def forward(self, input: Tensor) -> Tensor:
         return dropout(input, self.p, self.training, generator=self.generator)
 
+    def _array_forward(self):
+        if type(self).forward is not Dropout.forward:
+            return None
+
+        def drop(a):
+            if not self.training:
+                return a
+            return dropout(Tensor._make(a, False), self.p, True, generator=self.generator).data
+
+        return drop
+
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -38,6 +38,15 @@ class Flatten(Module):
         shape = input.shape
         return ops.reshape(input, shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
+    def _array_forward(self):
+        if type(self).forward is not Flatten.forward:
+            return None
+
+        def flatten(a):
+            return self.forward(Tensor._make(a, False)).data
+
+        return flatten
+
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 

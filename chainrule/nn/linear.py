@@ -89,6 +89,13 @@ class Identity(Module):
     def forward(self, input):
         return input
 
+    def _array_forward(self):
+        return _same if type(self).forward is Identity.forward else None
+
+
+def _same(a):
+    return a
+
 
 class Linear(Module):
     """y = x W^T + b, with weight (out_features, in_features) and bias (out_features,).
@@ -144,6 +151,21 @@ class Linear(Module):
         if b is None:
             return LinearFunction()(input, W)
         return LinearFunction()(input, W, b)
+
+    def _array_forward(self):
+        return self._forward_array if type(self).forward is Linear.forward else None
+
+    def _forward_array(self, x):
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear: expected input with {self.in_features} features (last axis), got "
+                f"shape {tuple(x.shape)}"
+            )
+        params = self._parameters
+        W, b = params["weight"].data, params["bias"]
+        if x.dtype != W.dtype:
+            x = x.astype(W.dtype)
+        return LinearFunction.forward(None, x, W, None if b is None else b.data)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

@@ -18,12 +18,22 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list
 
 
+# Bumped whenever a module gains or loses a child or a hook anywhere: Sequential keeps the
+# chain of its children's array functions (see Module._array_forward) until it changes.
+_structure = [0]
+
+
+def _changed() -> None:
+    _structure[0] += 1
+
+
 class _Handle:
     def __init__(self, registry: dict, key: int):
         self.registry, self.key = registry, key
 
     def remove(self) -> None:
         self.registry.pop(self.key, None)
+        _changed()
 
 
 class Module:
@@ -86,11 +96,13 @@ class Module:
                 )
             self._buffers[name] = value
         elif "_modules" in self.__dict__ and name in self._modules and value is None:
+            _changed()
             self._modules[name] = None
         else:
             object.__setattr__(self, name, value)
 
     def _discard(self, name):
+        _changed()
         self.__dict__.pop(name, None)
         for registry in (self._parameters, self._buffers, self._modules):
             registry.pop(name, None)
@@ -105,6 +117,7 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
+        _changed()
         for registry in (self._parameters, self._buffers, self._modules):
             if name in registry:
                 del registry[name]
@@ -171,17 +184,29 @@ class Module:
                     out = r
         return out
 
+    def _array_forward(self) -> Callable | None:
+        """A function that does this module's forward on a bare array, or None.
+
+        ``Sequential`` chains these under ``no_grad`` (no graph, no anomaly checks) to skip
+        wrapping every intermediate result in a Tensor: for small inputs (batch-1
+        inference) that wrapping is a large share of the time. A layer returns one only
+        when its ``forward`` is the one the function mirrors (not a subclass's override).
+        """
+        return None
+
     def register_forward_hook(self, hook: Callable) -> _Handle:
         """Call ``hook(module, inputs, output)`` after every forward; a returned value
         replaces the output."""
         key = id(hook) ^ len(self._forward_hooks)
         self._forward_hooks[key] = hook
+        _changed()
         return _Handle(self._forward_hooks, key)
 
     def register_forward_pre_hook(self, hook: Callable) -> _Handle:
         """Call ``hook(module, inputs)`` before every forward."""
         key = id(hook) ^ len(self._forward_pre_hooks)
         self._forward_pre_hooks[key] = hook
+        _changed()
         return _Handle(self._forward_pre_hooks, key)
 
     # -- traversal ---------------------------------------------------------------------
