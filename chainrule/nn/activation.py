@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 from .. import ops
@@ -98,7 +99,7 @@ def _array_op(module, cls, function):
     reads no state), unless a subclass of ``cls`` overrides ``forward``."""
     if type(module).forward is not cls.forward:
         return None
-    return lambda a: function.forward(None, a)
+    return functools.partial(function.forward, None)
 
 
 class ReLU(Module):
