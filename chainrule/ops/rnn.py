@@ -11,7 +11,8 @@ NumPy with as few, as large, calls as the math allows:
   weight gradients are one GEMM each at the end.
 
 LSTM goes further (see ``_LSTMRecurrence``): it works gate-major, (4H, N) per step, so that
-each gate block is contiguous, and folds the input projection into the step GEMM. Large
+each gate block is contiguous, and folds the input projection and the bias into the step
+GEMM. Large
 scratch arrays are kept between calls (``_take``/``_give``): fresh memory of that size
 costs a page fault per page at first touch.
 
@@ -249,8 +250,9 @@ class _LSTMRecurrence(_Recurrence):
     The kernel works gate-major, one (4H, N) block of gates per step, so that every gate
     block is contiguous, with the gates in the order i, f, o, g (the three sigmoid gates
     are one block). The weight rows are permuted once per call (the stored parameters keep
-    PyTorch's order i, f, g, o), and the input projection joins the step GEMM:
-    ``[W_hh | W_ih] @ [h; x_t]`` (no (T, N, 4H) projection buffer to stream through).
+    PyTorch's order i, f, g, o), and the input projection and the bias join the step GEMM:
+    ``[W_hh | W_ih | b] @ [h; x_t; 1]`` (no (T, N, 4H) projection buffer to stream through,
+    no bias pass over the gates).
     """
 
     has_cell = True
@@ -267,13 +269,15 @@ class _LSTMRecurrence(_Recurrence):
         # Pre-scale the sigmoid gates by 1/2: then one tanh call gives all four gates.
         s = np.full((4 * H, 1), 0.5, W_hh.dtype)
         s[3 * H :] = 1
-        # [W_hh | W_ih], rows permuted and scaled: the step GEMM takes [h; x_t].
-        W = np.empty((4 * H, H + W_ih.shape[1]), W_hh.dtype)
+        # [W_hh | W_ih | b], rows permuted and scaled: the step GEMM takes [h; x_t; 1], so
+        # it adds the bias too (one pass over the gates fewer per step).
+        I = W_ih.shape[1]
+        W = np.empty((4 * H, H + I + 1), W_hh.dtype)
         np.multiply(W_hh[p], s, out=W[:, :H])
-        np.multiply(W_ih[p], s, out=W[:, H:])
-        b = np.add(b_ih[p], b_hh[p])
-        b *= s[:, 0]
-        return W, b, None
+        np.multiply(W_ih[p], s, out=W[:, H : H + I])
+        np.add(b_ih[p], b_hh[p], out=W[:, -1])
+        W[:, -1] *= s[:, 0]
+        return W, None, None
 
     def _project(self, x2, W_in, b_in):
         # Nothing to project here (see the class docstring): x as (T, I, N) for the steps.
@@ -282,10 +286,10 @@ class _LSTMRecurrence(_Recurrence):
 
     def _scan(self, xw, h0, c0, WhhT, b_hh, order):
         T, N, H = self.shape
-        xT, W, b_in = xw
-        b = b_in[:, None]
-        hx = np.empty((H + xT.shape[1], N), xT.dtype)  # [h; x_t] of the step
+        xT, W, _ = xw
+        hx = np.empty((H + xT.shape[1] + 1, N), xT.dtype)  # [h; x_t; 1] of the step
         hx[:H] = h0.T
+        hx[-1] = 1
         h = hx[:H]
         G = _take((T, 4 * H, N), xT.dtype)  # the activated gates i, f, o, g, per step
         self.CT = CT = _take((2, T, H, N), G.dtype)  # c and tanh(c), (H, N) per step
@@ -297,9 +301,8 @@ class _LSTMRecurrence(_Recurrence):
         c = np.ascontiguousarray(c0.T)
         for t in order:
             a = G[t]
-            hx[H:] = xT[t]
+            hx[H:-1] = xT[t]
             np.matmul(W, hx, out=a)
-            a += b
             np.tanh(a, out=a)
             sg = a[:H3]
             sg *= half

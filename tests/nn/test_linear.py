@@ -216,3 +216,19 @@ def test_pad_and_one_hot():
     oh = F.one_hot(cr.tensor([0, 2, 1]), 4)
     np.testing.assert_array_equal(oh.numpy(), torch.nn.functional.one_hot(
         torch.tensor([0, 2, 1]), 4).numpy())
+
+
+def test_embedding_gradient_sums_repeated_indices():
+    """The sort-and-reduceat scatter against np.add.at, on a batch with many repeats."""
+    g = np.random.default_rng(0)
+    idx = g.integers(0, 7, (5, 40))
+    gy = g.standard_normal((5, 40, 3)).astype(np.float32)
+    m = nn.Embedding(9, 3)
+    (m(cr.tensor(idx)) * cr.tensor(gy)).sum().backward()
+    expected = np.zeros((9, 3), np.float32)
+    np.add.at(expected, idx.reshape(-1), gy.reshape(-1, 3))
+    np.testing.assert_allclose(m.weight.grad.numpy(), expected, rtol=1e-5, atol=1e-6)
+    assert np.all(m.weight.grad.numpy()[7:] == 0)  # rows never looked up get nothing
+    e = nn.Embedding(4, 2)
+    e(cr.tensor(np.zeros((0,), np.int64))).sum().backward()  # no index at all
+    assert np.all(e.weight.grad.numpy() == 0)
