@@ -9,7 +9,7 @@ kernel must fault in and zero again: on a 2-core machine this took 40 % of a sma
 training step (35 ms with glibc's defaults, 19 ms with the settings below).
 
 Fixing both thresholds keeps those pages in the process for reuse, the way PyTorch's
-caching allocators do for their own tensors. The cost is that up to ``TRIM`` bytes of
+caching allocators do for their own tensors. The cost is that up to ``TRIM_THRESHOLD`` bytes of
 freed memory stay resident after a peak. The settings apply to the whole process (NumPy
 allocates through malloc); set ``CHAINRULE_MALLOC_TUNING=0`` in the environment to leave
 malloc as it was.

@@ -24,6 +24,11 @@ class LinearFunction(Function):
     def forward(self, x, W, b=None):
         # np.dot, not matmul: for 2-d operands it reaches BLAS with less overhead.
         dot = get_array_module(x).dot
+        if x.ndim == 2 and x.shape[0] == 1:  # one sample: W x, a GEMV over W's rows
+            y = dot(W, x[0])
+            if b is not None:
+                y += b  # on the 1-d result, before the reshape: cheaper than a broadcast add
+            return y.reshape(1, -1)
         if x.ndim == 2:
             y = dot(x, W.T)
         else:
@@ -135,11 +140,7 @@ class Linear(Module):
         if input.__class__ is not Tensor and not isinstance(input, Tensor):
             raise TypeError(f"Linear: input must be a Tensor, got {type(input).__name__}")
         x = input.data
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            raise ValueError(
-                f"Linear: expected input with {self.in_features} features (last axis), got "
-                f"shape {tuple(input.shape)}"
-            )
+        self._check_features(x)
         params = self._parameters  # not self.weight: Module.__getattr__ is slow per call
         W, b = params["weight"], params["bias"]
         if x.dtype != W.data.dtype:
@@ -156,21 +157,19 @@ class Linear(Module):
         return self._forward_array if type(self).forward is Linear.forward else None
 
     def _forward_array(self, x):
+        self._check_features(x)
+        params = self._parameters
+        W, b = params["weight"].data, params["bias"]
+        if x.dtype != W.dtype:
+            x = x.astype(W.dtype)
+        return LinearFunction.forward(None, x, W, None if b is None else b.data)
+
+    def _check_features(self, x):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear: expected input with {self.in_features} features (last axis), got "
                 f"shape {tuple(x.shape)}"
             )
-        params = self._parameters
-        W, b = params["weight"].data, params["bias"]
-        if x.dtype != W.dtype:
-            x = x.astype(W.dtype)
-        if x.ndim == 2 and x.shape[0] == 1:  # one sample: W x, a GEMV over W's rows
-            y = get_array_module(x).dot(W, x[0])
-            if b is not None:
-                y += b.data
-            return y.reshape(1, -1)
-        return LinearFunction.forward(None, x, W, None if b is None else b.data)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
