@@ -12,9 +12,8 @@ NumPy with as few, as large, calls as the math allows:
 
 LSTM goes further (see ``_LSTMRecurrence``): it works gate-major, (4H, N) per step, so that
 each gate block is contiguous, and folds the input projection and the bias into the step
-GEMM. Large
-scratch arrays are kept between calls (``_take``/``_give``): fresh memory of that size
-costs a page fault per page at first touch.
+GEMM. Large scratch arrays are kept between calls (``_take``/``_give``): fresh memory of
+that size costs a page fault per page at first touch.
 
 Gate orders and equations are PyTorch's (``*`` is elementwise, ``s`` is sigmoid)::
 
