@@ -169,7 +169,9 @@ class RNNBase(Module):
                 params = [getattr(self, n) for n in self._flat_weights_names[k]]
                 h = zero if h0 is None else h0[k]
                 c = (zero if c0 is None else c0[k]) if lstm else None
-                out = recurrence(self.mode, x, h, c, *params, reverse=d == 1)
+                last = layer == self.num_layers - 1 and D == 1
+                out = recurrence(self.mode, x, h, c, *params, reverse=d == 1,
+                                 batch_major=last and self.batch_first)
                 ys.append(out[0])
                 hs.append(out[1])
                 if lstm:

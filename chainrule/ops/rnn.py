@@ -11,9 +11,10 @@ NumPy with as few, as large, calls as the math allows:
   weight gradients are one GEMM each at the end.
 
 LSTM goes further (see ``_LSTMRecurrence``): it works gate-major, (4H, N) per step, so that
-each gate block is contiguous, and folds the input projection and the bias into the step
-GEMM. Large scratch arrays are kept between calls (``_take``/``_give``): fresh memory of
-that size costs a page fault per page at first touch.
+each gate block is contiguous, folds the input projection and the bias into the step GEMM,
+and runs backward through time in chunks of steps that stay in cache, each chunk ending in
+one GEMM for its share of all weight gradients. Large scratch arrays are kept between calls
+(``_take``/``_give``): fresh memory of that size costs a page fault per page at first touch.
 
 Gate orders and equations are PyTorch's (``*`` is elementwise, ``s`` is sigmoid)::
 
@@ -79,12 +80,12 @@ class _Recurrence(Function):
     from the last step to the first (the backward direction of a bidirectional layer);
     ``y`` stays in input order.
 
-    Subclasses hold the per-mode cell: ``_scan`` (forward over the steps, saving what
-    backward needs on ``self``) and ``_scan_back`` (backward through time).
+    RNN and GRU subclasses hold the per-mode cell: ``_scan`` (forward over the steps,
+    saving what backward needs on ``self``) and ``_scan_back`` (backward through time);
+    LSTM has a layout of its own and replaces ``forward`` and ``_grads`` whole.
     """
 
     has_cell = False
-    perm = None  # gate columns inside the kernel, as rows of the stored weights (or None)
 
     def __init__(self, reverse: bool, has_bias: bool):
         self.reverse, self.has_bias = reverse, has_bias
@@ -143,15 +144,11 @@ class _Recurrence(Function):
         x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._split([t.data for t in self.inputs])
         T, N, H = self.shape
         gy, ghn = gys[0], gys[1]
-        gcn = gys[2] if self.has_cell else None
-        Dx, Dh, gh0, gc0 = self._scan_back(gy, ghn, gcn, h0, c0, W_hh)
+        Dx, Dh, gh0 = self._scan_back(gy, ghn, h0, W_hh)
         G = Dx.shape[-1]
         Dx2, Dh2 = Dx.reshape(T * N, G), Dh.reshape(T, N, G)
         need = self.needs_grad
-        perm = self.perm  # the kernel's gate order; the gradients come back in the stored one
-        if perm is not None:
-            W_ih = W_ih[perm]
-        k = 3 if self.has_cell else 2
+        k = 2
         gx = gW_ih = gW_hh = gb_ih = gb_hh = None
         if need[0]:
             gx = np.matmul(Dx2, W_ih).reshape(x.shape)
@@ -169,42 +166,33 @@ class _Recurrence(Function):
                 gW_hh += np.matmul(rest.reshape(-1, G).T, prev.reshape(-1, H))
         if self.has_bias and (need[k + 2] or need[k + 3]):
             gb_ih = Dx2.sum(axis=0)
-            # LSTM and RNN add both biases to the same pre-activation: one sum serves both.
+            # RNN adds both biases to the same pre-activation: one sum serves both.
             gb_hh = gb_ih.copy() if Dh is Dx else Dh2.reshape(T * N, G).sum(axis=0)
             gb_ih, gb_hh = (gb_ih if need[k + 2] else None), (gb_hh if need[k + 3] else None)
-        if perm is not None:
-            gW_ih, gW_hh, gb_ih, gb_hh = (None if g is None else g[perm]
-                                          for g in (gW_ih, gW_hh, gb_ih, gb_hh))
-        out = [gx, gh0 if need[1] else None]
-        if self.has_cell:
-            out.append(gc0 if need[2] else None)
-        out += [gW_ih, gW_hh]
+        out = [gx, gh0 if need[1] else None, gW_ih, gW_hh]
         if self.has_bias:
             out += [gb_ih, gb_hh]
-        _give(self.__dict__.pop("Dbuf", None))
         return out
 
     def release(self):
         super().release()
         G = self.__dict__.get("G")
-        if G is not None and self.has_cell:
-            _give(G, self.CT)
-        elif G is not None:
+        if G is not None:
             _give(G.reshape(-1, G.shape[-1]))
-        self.__dict__.update(Y=None, G=None, C=None, TC=None, CT=None, HN=None)
+        self.__dict__.update(Y=None, G=None, HN=None)
 
     # -- per mode --------------------------------------------------------------------
 
     def _prepare(self, W_ih, W_hh, b_ih, b_hh):
         """(W for the input GEMM, bias added to it, W_hh^T for the step GEMM).
 
-        What ``_project`` and ``_scan`` of the mode take; LSTM differs (see there)."""
+        What ``_project`` and ``_scan`` of the mode take."""
         return W_ih, b_ih + b_hh, np.ascontiguousarray(W_hh.T)
 
     def _scan(self, xw, h0, c0, WhhT, b_hh, order):
         raise NotImplementedError
 
-    def _scan_back(self, gy, ghn, gcn, h0, c0, W_hh):
+    def _scan_back(self, gy, ghn, h0, W_hh):
         raise NotImplementedError
 
 
@@ -230,7 +218,7 @@ class _RNNRecurrence(_Recurrence):
         self.Y = Y
         return Y, h.copy()
 
-    def _scan_back(self, gy, ghn, gcn, h0, c0, W_hh):
+    def _scan_back(self, gy, ghn, h0, W_hh):
         Y = self.Y
         # d act / d a from the outputs, for all steps at once.
         fac = (Y > 0).astype(Y.dtype) if self.relu else 1 - Y * Y
@@ -240,27 +228,45 @@ class _RNNRecurrence(_Recurrence):
             dh += gy[t]
             np.multiply(dh, fac[t], out=D[t])
             np.matmul(D[t], W_hh, out=dh)
-        return D, D, dh, None
+        return D, D, dh
 
 
 class _LSTMRecurrence(_Recurrence):
     """Gates i, f, g, o; c' = f c + i g; h' = o tanh(c').
 
     The kernel works gate-major, one (4H, N) block of gates per step, so that every gate
-    block is contiguous, with the gates in the order i, f, o, g (the three sigmoid gates
-    are one block). The weight rows are permuted once per call (the stored parameters keep
-    PyTorch's order i, f, g, o), and the input projection and the bias join the step GEMM:
-    ``[W_hh | W_ih | b] @ [h; x_t; 1]`` (no (T, N, 4H) projection buffer to stream through,
-    no bias pass over the gates).
+    block is contiguous, with the gates in the order o, i, f, g: the three sigmoid gates
+    are one block (one affine pass after the shared tanh), and so are the three gates whose
+    gradient is a multiple of the cell's (one pass in backward). The weight rows are
+    permuted once per call (the stored parameters keep PyTorch's order i, f, g, o), and the
+    input projection and the bias join the step GEMM: ``[W_hh | W_ih | b] @ [h; x_t; 1]``.
+
+    The step inputs ``[h; x_t; 1]`` of all steps live in one array ``HX`` of shape
+    (H + I + 1, T + 1, N): column ``s`` is the input of step ``s`` and step ``s`` writes its
+    ``h`` straight into column ``s + 1``, so no step copies its input in or its output out.
+
+    Backward through time goes in chunks of ``chunk`` steps (small enough to stay in
+    cache). Everything that does not depend on the incoming gradients is computed for the
+    whole chunk at once, before its steps: each gate's derivative times the factor that
+    multiplies it (``tanh(c) o'`` for o, ``g i'`` for i, ``c_prev f'`` for f,
+    ``i g'`` for g) and ``o (1 - tanh(c)^2)``; a step then only scales these by its ``dh``
+    or ``dc``. When a chunk is done, its gate gradients become its share of all weight
+    gradients, bias included, in one GEMM against the matching columns of ``HX``, and its
+    share of the input gradient in another.
     """
 
     has_cell = True
+    chunk = 16  # steps per block in backward
 
-    def _perm(self, H):
-        """Row order i, f, o, g from i, f, g, o (swapping two blocks: its own inverse)."""
-        r = np.arange(4 * H)
-        r[2 * H : 3 * H], r[3 * H :] = r[3 * H :].copy(), r[2 * H : 3 * H].copy()
-        return r
+    def __init__(self, reverse: bool, has_bias: bool, batch_major: bool = False):
+        super().__init__(reverse, has_bias)
+        self.batch_major = batch_major
+
+    @staticmethod
+    def _perm(H):
+        """Row order o, i, f, g from the stored i, f, g, o."""
+        r = np.arange(4 * H).reshape(4, H)
+        return r[[3, 0, 1, 2]].reshape(-1)
 
     def _prepare(self, W_ih, W_hh, b_ih, b_hh):
         H = W_hh.shape[1]
@@ -268,95 +274,147 @@ class _LSTMRecurrence(_Recurrence):
         # Pre-scale the sigmoid gates by 1/2: then one tanh call gives all four gates.
         s = np.full((4 * H, 1), 0.5, W_hh.dtype)
         s[3 * H :] = 1
-        # [W_hh | W_ih | b], rows permuted and scaled: the step GEMM takes [h; x_t; 1], so
-        # it adds the bias too (one pass over the gates fewer per step).
+        # [W_hh | W_ih | b], rows permuted and scaled.
         I = W_ih.shape[1]
         W = np.empty((4 * H, H + I + 1), W_hh.dtype)
         np.multiply(W_hh[p], s, out=W[:, :H])
         np.multiply(W_ih[p], s, out=W[:, H : H + I])
         np.add(b_ih[p], b_hh[p], out=W[:, -1])
         W[:, -1] *= s[:, 0]
-        return W, None, None
+        return W
 
-    def _project(self, x2, W_in, b_in):
-        # Nothing to project here (see the class docstring): x as (T, I, N) for the steps.
-        T, N, _ = self.shape
-        return np.ascontiguousarray(x2.reshape(T, N, -1).transpose(0, 2, 1)), W_in, b_in
-
-    def _scan(self, xw, h0, c0, WhhT, b_hh, order):
-        T, N, H = self.shape
-        xT, W, _ = xw
-        hx = np.empty((H + xT.shape[1] + 1, N), xT.dtype)  # [h; x_t; 1] of the step
-        hx[:H] = h0.T
-        hx[-1] = 1
-        h = hx[:H]
-        G = _take((T, 4 * H, N), xT.dtype)  # the activated gates i, f, o, g, per step
-        self.CT = CT = _take((2, T, H, N), G.dtype)  # c and tanh(c), (H, N) per step
+    def forward(self, *xs):
+        x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._split(xs)
+        T, N, I = x.shape
+        H = W_hh.shape[1]
+        dt = x.dtype
+        self.shape = (T, N, H)
+        if b_ih is None:
+            b_ih = b_hh = np.zeros(W_hh.shape[0], W_hh.dtype)
+        W = self._prepare(W_ih, W_hh, b_ih, b_hh)
+        self.order = range(T - 1, -1, -1) if self.reverse else range(T)
+        # Steps are numbered in the order they run: step s handles time order[s].
+        self.HX = HX = _take((H + I + 1, T + 1, N), dt)
+        np.copyto(HX[H : H + I, :T], (x[::-1] if self.reverse else x).transpose(2, 0, 1))
+        HX[H : H + I, T] = 0
+        HX[-1] = 1
+        HX[:H, 0] = h0.T
+        self.G = G = _take((T, 4 * H, N), dt)  # the activated gates o, i, f, g, per step
+        self.CT = CT = _take((2, T, H, N), dt)  # c and tanh(c), (H, N) per step
         C, TC = CT
-        Y = np.empty((T, N, H), G.dtype)
-        s1 = np.empty((H, N), G.dtype)
-        half = G.dtype.type(0.5)
-        H3 = 3 * H
+        if self.batch_major:  # stored (N, T, H): swapping the first two axes is free
+            y = np.empty((N, T, H), dt).transpose(1, 0, 2)
+        else:
+            y = np.empty((T, N, H), dt)
+        s1 = np.empty((H, N), dt)
+        half = dt.type(0.5)
+        H2, H3 = 2 * H, 3 * H
         c = np.ascontiguousarray(c0.T)
-        for t in order:
-            a = G[t]
-            hx[H:-1] = xT[t]
-            np.matmul(W, hx, out=a)
+        order = self.order
+        for s in range(T):
+            a = G[s]
+            np.matmul(W, HX[:, s], out=a)
             np.tanh(a, out=a)
             sg = a[:H3]
             sg *= half
             sg += half
-            ct, tc = C[t], TC[t]
-            np.multiply(a[H : 2 * H], c, out=ct)
-            ct += np.multiply(a[:H], a[H3:], out=s1)
+            ct, tc = C[s], TC[s]
+            np.multiply(a[H2:H3], c, out=ct)
+            ct += np.multiply(a[H:H2], a[H3:], out=s1)
             np.tanh(ct, out=tc)
-            np.multiply(a[2 * H : H3], tc, out=h)
-            Y[t] = h.T
+            h = HX[:H, s + 1]
+            np.multiply(a[:H], tc, out=h)
+            np.copyto(y[order[s]], h.T)
             c = ct
-        self.G, self.C, self.TC, self.Y = G, C, TC, Y
-        return Y, h.T.copy(), c.T.copy()
+        return y, HX[:H, T].T.copy(), c.T.copy()
 
-    def _scan_back(self, gy, ghn, gcn, h0, c0, W_hh):
-        T, N, H = self.shape
-        G, C, TC = self.G, self.C, self.TC
+    def _chunk_factors(self, s0, m, c0T, M, P):
+        """What backward needs of steps s0 .. s0 + m - 1 beyond dh and dc (class docstring):
+        into ``M`` (m, 4H, N) and ``P`` (m, H, N)."""
+        H = self.shape[2]
         H2, H3 = 2 * H, 3 * H
-        WT = np.ascontiguousarray(W_hh[self.perm].T)
-        # The gate gradients of a step, gate-major, then copied into Dx (T, N, 4H) for the
-        # weight gradients, each one GEMM over all steps.
-        self.Dbuf = Dx = _take((T * N, 4 * H), G.dtype)
-        Dx = Dx.reshape(T, N, 4 * H)
-        d = np.empty((4 * H, N), G.dtype)
-        F = np.empty((4 * H, N), G.dtype)
-        s1, s2 = np.empty((2, H, N), G.dtype)
-        one = G.dtype.type(1)
+        Ga, C, TC = self.G[s0 : s0 + m], self.CT[0], self.CT[1][s0 : s0 + m]
+        np.multiply(Ga, Ga, out=M)
+        np.subtract(Ga[:, :H3], M[:, :H3], out=M[:, :H3])  # s (1 - s) for o, i, f
+        np.subtract(1, M[:, H3:], out=M[:, H3:])  # 1 - g^2 for g
+        M[:, :H] *= TC
+        M[:, H:H2] *= Ga[:, H3:]
+        if s0 == 0:
+            M[0, H2:H3] *= c0T
+            if m > 1:
+                M[1:, H2:H3] *= C[: m - 1]
+        else:
+            M[:, H2:H3] *= C[s0 - 1 : s0 + m - 1]
+        M[:, H3:] *= Ga[:, H:H2]
+        np.multiply(TC, TC, out=P)
+        np.subtract(1, P, out=P)
+        P *= Ga[:, :H]
+
+    def _grads(self, gys):
+        x, h0, c0, W_ih, W_hh, _, _ = self._split([t.data for t in self.inputs])
+        T, N, H = self.shape
+        I = x.shape[2]
+        gy, ghn, gcn = gys
+        need = self.needs_grad
+        G, HX, p = self.G, self.HX, self.perm
+        dt = G.dtype
+        H2, H3 = 2 * H, 3 * H
+        WT = np.ascontiguousarray(W_hh[p].T)
+        Wx = W_ih[p] if need[0] else None
+        gxs = np.empty((T, N, I), dt) if need[0] else None  # step order
+        gW = np.zeros((4 * H, H + I + 1), dt) if any(need[3:]) else None  # rows o, i, f, g
+        k = min(self.chunk, T)
+        buf = _take((4 * H, k, N), dt)  # the gate gradients of up to k steps
+        M = _take((k, 4 * H, N), dt)
+        P = _take((k, H, N), dt)
+        s1 = np.empty((H, N), dt)
         dh = ghn.T.copy()
         dc = gcn.T.copy()
         c0T = np.ascontiguousarray(c0.T)
-        for t in reversed(self.order):
-            dh += gy[t].T
-            a, tc = G[t], TC[t]
-            g = a[H3:]
-            # The gates' derivatives: s (1 - s) for i, f, o and 1 - g^2 for g.
-            np.multiply(a, a, out=F)
-            np.subtract(a, F, out=F)
-            Fg = F[H3:]
-            Fg -= g
-            Fg += one
-            # c' = f c + i g, h' = o tanh(c'): into the cell, then each gate's value.
-            np.multiply(dh, tc, out=d[H2:H3])
-            np.multiply(dh, a[H2:H3], out=s1)
-            np.multiply(tc, tc, out=s2)
-            s2 *= s1
-            s1 -= s2
-            dc += s1
-            np.multiply(dc, g, out=d[:H])
-            np.multiply(dc, self._prev(C, c0T, t), out=d[H:H2])
-            np.multiply(dc, a[:H], out=d[H3:])
-            d *= F
-            dc *= a[H:H2]
-            np.matmul(WT, d, out=dh)
-            np.copyto(Dx[t], d.T)
-        return Dx, Dx, dh.T.copy(), dc.T.copy()
+        order = self.order
+        for s in range(T - 1, -1, -1):
+            j = s % k
+            if s == T - 1 or j == k - 1:  # the first step of a chunk to run
+                self._chunk_factors(s - j, j + 1, c0T, M[: j + 1], P[: j + 1])
+            d = buf[:, j]
+            # h' = o tanh(c'), c' = f c + i g: dh into dc, then each gate from dh or dc.
+            dh += gy[order[s]].T
+            dc += np.multiply(dh, P[j], out=s1)
+            np.multiply(dh, M[j, :H], out=d[:H])
+            np.multiply(dc, M[j, H:].reshape(3, H, N), out=d[H:].reshape(3, H, N))
+            dc *= G[s, H2:H3]
+            if s or need[1]:
+                np.matmul(WT, d, out=dh)
+            if j == 0:  # the chunk of steps s .. s + m - 1 is complete
+                m = min(k, T - s)
+                B = buf[:, :m].reshape(4 * H, m * N)
+                if gW is not None:
+                    gW += np.matmul(B, HX[:, s : s + m].reshape(-1, m * N).T)
+                if gxs is not None:
+                    np.matmul(B.T, Wx, out=gxs[s : s + m].reshape(m * N, I))
+        _give(buf, M, P)
+        gx = gW_ih = gW_hh = gb_ih = gb_hh = None
+        if gxs is not None:
+            gx = np.ascontiguousarray(gxs[::-1]) if self.reverse else gxs
+        if gW is not None:  # back to the stored gate order
+            q = np.argsort(p)
+            gW_hh = np.ascontiguousarray(gW[q, :H]) if need[4] else None
+            gW_ih = np.ascontiguousarray(gW[q, H : H + I]) if need[3] else None
+            if self.has_bias:
+                gb = gW[q, -1]
+                gb_ih = gb if need[5] else None
+                gb_hh = gb.copy() if need[6] else None
+        out = [gx, dh.T.copy() if need[1] else None, dc.T.copy() if need[2] else None,
+               gW_ih, gW_hh]
+        if self.has_bias:
+            out += [gb_ih, gb_hh]
+        return out
+
+    def release(self):
+        Function.release(self)
+        if self.__dict__.get("G") is not None:
+            _give(self.G, self.CT, self.HX)
+        self.__dict__.update(G=None, CT=None, HX=None)
 
 
 class _GRURecurrence(_Recurrence):
@@ -398,7 +456,7 @@ class _GRURecurrence(_Recurrence):
         self.G, self.HN, self.Y = G, HN, Y
         return Y, h.copy()
 
-    def _scan_back(self, gy, ghn, gcn, h0, c0, W_hh):
+    def _scan_back(self, gy, ghn, h0, W_hh):
         T, N, H = self.shape
         G, HN, Y = self.G, self.HN, self.Y
         fac = 1 - G  # r (1 - r), z (1 - z), and 1 - n^2 for n
@@ -428,14 +486,14 @@ class _GRURecurrence(_Recurrence):
             np.matmul(dhh, W_hh, out=dh)
             dh += s1
         Dx[..., : 2 * H] = Dh[..., : 2 * H]
-        return Dx, Dh, dh, None
+        return Dx, Dh, dh
 
 
-_KERNELS = {
-    "RNN_TANH": lambda r, b: _RNNRecurrence(r, b),
-    "RNN_RELU": lambda r, b: _RNNRecurrence(r, b, relu=True),
+_KERNELS = {  # (reverse, has_bias, batch_major) -> the node
+    "RNN_TANH": lambda r, b, m: _RNNRecurrence(r, b),
+    "RNN_RELU": lambda r, b, m: _RNNRecurrence(r, b, relu=True),
     "LSTM": _LSTMRecurrence,
-    "GRU": _GRURecurrence,
+    "GRU": lambda r, b, m: _GRURecurrence(r, b),
 }
 
 
@@ -522,14 +580,16 @@ def _recurrence_composed(mode, x, h0, c0, W_ih, W_hh, b_ih, b_hh, reverse):
 
 def recurrence(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, W_ih: Tensor,
                W_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None,
-               reverse: bool = False, fused: bool = True) -> tuple:
+               reverse: bool = False, fused: bool = True, batch_major: bool = False) -> tuple:
     """One recurrent layer over a time-major sequence: ``(y, h_n)``, or ``(y, h_n, c_n)``.
 
     ``mode`` is ``"RNN_TANH"``, ``"RNN_RELU"``, ``"LSTM"`` or ``"GRU"``; shapes are
     ``x (T, N, I)``, ``h0, c0 (N, H)``, ``W_ih (G*H, I)``, ``W_hh (G*H, H)``,
     ``b_ih, b_hh (G*H,)`` with G gates (1, 1, 4, 3). ``c0`` is for LSTM only. ``fused=False``
     runs the step-by-step composition of chainrule ops instead of the fused kernel (slower;
-    any order of derivatives).
+    any order of derivatives). ``batch_major`` is a hint about memory only: the fused LSTM
+    then stores ``y`` batch-major, so that ``y.swapaxes(0, 1)`` is contiguous (what a
+    ``batch_first`` model reshapes next); values and shapes do not change.
     """
     if mode not in GATES:
         raise ValueError(f"recurrence: mode must be one of {sorted(GATES)}, got {mode!r}")
@@ -539,4 +599,4 @@ def recurrence(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, W_ih: Tensor
     args = [x, h0] + ([c0] if mode == "LSTM" else []) + [W_ih, W_hh]
     if has_bias:
         args += [b_ih, b_hh]
-    return _KERNELS[mode](reverse, has_bias)(*args)
+    return _KERNELS[mode](reverse, has_bias, batch_major)(*args)

@@ -60,6 +60,64 @@ def test_fused_equals_composed(mode, reverse):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 16])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [True, False])
+def test_lstm_chunked_backward_equals_composed(chunk, reverse, bias, monkeypatch):
+    """The fused LSTM's backward turns the gate gradients of ``chunk`` steps at a time into
+    weight and input gradients: chunks that divide the sequence, chunks that do not, and
+    one chunk longer than it all give the step-by-step gradients."""
+    from chainrule.ops.rnn import _LSTMRecurrence
+
+    monkeypatch.setattr(_LSTMRecurrence, "chunk", chunk)
+    rng = np.random.default_rng(1)
+    shapes = [(7, 3, 4), (3, 5), (3, 5), (20, 4), (20, 5)] + ([(20,), (20,)] if bias else [])
+    arrays = [_scaled(rng, s) for s in shapes]
+    gys = [rng.standard_normal(s) for s in [(7, 3, 5), (3, 5), (3, 5)]]
+    grads = []
+    for fused in (True, False):
+        xs = [cr.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
+        outs = recurrence("LSTM", *xs[:3], *xs[3:], reverse=reverse, fused=fused)
+        total = sum(((o * g).sum() for o, g in zip(outs, gys)), cr.tensor(0.0, dtype="float64"))
+        grads.append(cr.grad(total, xs))
+    for name, a, b in zip(["x", "h0", "c0", "W_ih", "W_hh", "b_ih", "b_hh"], *grads):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_lstm_gradient_of_some_inputs_only():
+    """Inputs that need no gradient get none, and the others are unchanged by that."""
+    rng = np.random.default_rng(2)
+    arrays = [_scaled(rng, s) for s in _shapes("LSTM")]
+    full = [cr.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
+    y, h, c = _layer("LSTM", False, True)(*full)
+    ref = cr.grad((y * y).sum() + h.sum() + c.sum(), full)
+    for wanted in ([0], [1, 2], [4], [3, 5], [6]):
+        xs = [cr.tensor(a, dtype="float64", requires_grad=i in wanted)
+              for i, a in enumerate(arrays)]
+        y, h, c = _layer("LSTM", False, True)(*xs)
+        got = cr.grad((y * y).sum() + h.sum() + c.sum(), [xs[i] for i in wanted])
+        for i, g in zip(wanted, got):
+            np.testing.assert_allclose(g.numpy(), ref[i].numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_batch_major_output(reverse):
+    """``batch_major`` stores y batch-major (swapping the first two axes is free); the
+    values and the gradients are those of the time-major layout."""
+    rng = np.random.default_rng(3)
+    arrays = [_scaled(rng, s) for s in _shapes("LSTM")]
+    results = []
+    for batch_major in (False, True):
+        xs = [cr.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
+        y, h, c = recurrence("LSTM", *xs[:3], *xs[3:], reverse=reverse,
+                             batch_major=batch_major)
+        assert y.shape == (T, N, H)
+        assert y.numpy().swapaxes(0, 1).flags.c_contiguous == batch_major
+        results.append([y.numpy(), *cr.grad((y * y).sum() + h.sum(), xs)])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
 def test_third_derivative_raises():
     xs = [cr.tensor(_scaled(np.random.default_rng(0), s), dtype="float64", requires_grad=True)
           for s in _shapes("GRU")]
