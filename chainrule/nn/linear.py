@@ -66,7 +66,7 @@ class LinearFunction(Function):
             x = x.reshape(-1, x.shape[-1])
         gx = make(xp.dot(gy, W).reshape(x_shape), False) if need[0] else None
         gW = make(xp.dot(gy.T, x), False) if need[1] else None
-        gb = make(gy.sum(axis=0), False) if len(need) > 2 and need[2] else None
+        gb = make(ops.linalg.sum_rows(gy), False) if len(need) > 2 and need[2] else None
         return gx, gW, gb
 
 

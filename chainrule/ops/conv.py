@@ -25,6 +25,7 @@ from ..autograd import Function, is_grad_enabled
 from ..backend import get_array_module
 from ..tensor import Tensor
 from ._convert import check_tensor
+from .linalg import sum_rows
 
 
 class ConvGeometry:
@@ -190,7 +191,7 @@ class Conv(Function):
             if is_grad_enabled():
                 gb = gy.sum(axis=(0, 2, 3))
             else:  # rows of the (N*Ho*Wo, out) matrix: one contiguous reduction
-                gb = Tensor._make(_rows(gy.data).sum(axis=0), False)
+                gb = Tensor._make(sum_rows(_rows(gy.data)), False)
         return gx, gW, gb
 
     def release(self):

@@ -215,25 +215,27 @@ class _MaxPoolScatter(Function):
 
 def _scatter_blocks(gy, idx, kernel):
     """_MaxPoolScatter's product for windows that are adjacent blocks (stride = kernel, no
-    dilation): one broadcast multiply, in memory order, gives the gradient of the
-    (N, C, Ho*kh, Wo*kw) region the windows cover, instead of a strided, type-converting
-    write per kernel offset."""
+    dilation): the gradient of the (N, C, Ho*kh, Wo*kw) region the windows cover, written
+    one kernel offset at a time into its strided slice of the region, each a multiply in
+    the input's memory layout (a single 6-d broadcast instead runs NumPy's inner loop over
+    the kw elements of a window, many times slower)."""
     xp = get_array_module(gy)
     N, C, Ho, Wo = gy.shape
     kh, kw = kernel
-    k = (xp.arange(kh)[:, None] * kw + xp.arange(kw)).astype(idx.dtype)
     if idx.strides[1] < idx.strides[3]:  # the input was channels last: keep it so
-        # One layout for all operands: a mixed-layout broadcast is many times slower.
+        # One layout for all operands: a mixed-layout multiply is many times slower.
         gym = xp.ascontiguousarray(gy.transpose(0, 2, 3, 1))
         im = idx.transpose(0, 2, 3, 1)
         gx = xp.empty((N, Ho, kh, Wo, kw, C), gy.dtype)
-        mask = im[:, :, None, :, None, :] == k.reshape(1, 1, kh, 1, kw, 1)
-        xp.multiply(gym[:, :, None, :, None, :], mask, out=gx)
+        for i in range(kh):
+            for j in range(kw):
+                xp.multiply(gym, im == i * kw + j, out=gx[:, :, i, :, j, :])
         return gx.reshape(N, Ho * kh, Wo * kw, C).transpose(0, 3, 1, 2)
     gy, idx = xp.ascontiguousarray(gy), xp.ascontiguousarray(idx)
     gx = xp.empty((N, C, Ho, kh, Wo, kw), gy.dtype)
-    mask = idx[:, :, :, None, :, None] == k.reshape(kh, 1, kw)
-    xp.multiply(gy[:, :, :, None, :, None], mask, out=gx)
+    for i in range(kh):
+        for j in range(kw):
+            xp.multiply(gy, idx == i * kw + j, out=gx[:, :, :, i, :, j])
     return gx.reshape(N, C, Ho * kh, Wo * kw)
 
 

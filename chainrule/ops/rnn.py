@@ -38,7 +38,7 @@ from ..autograd import Function, enable_grad, grad, is_grad_enabled
 from ..tensor import Tensor
 from . import elementwise as _ew
 from . import shape as _shape
-from .linalg import matmul
+from .linalg import matmul, sum_rows
 
 #: Number of gate blocks stacked in the weights of each mode.
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -165,9 +165,9 @@ class _Recurrence(Function):
             if T > 1:
                 gW_hh += np.matmul(rest.reshape(-1, G).T, prev.reshape(-1, H))
         if self.has_bias and (need[k + 2] or need[k + 3]):
-            gb_ih = Dx2.sum(axis=0)
+            gb_ih = sum_rows(Dx2)
             # RNN adds both biases to the same pre-activation: one sum serves both.
-            gb_hh = gb_ih.copy() if Dh is Dx else Dh2.reshape(T * N, G).sum(axis=0)
+            gb_hh = gb_ih.copy() if Dh is Dx else sum_rows(Dh2.reshape(T * N, G))
             gb_ih, gb_hh = (gb_ih if need[k + 2] else None), (gb_hh if need[k + 3] else None)
         out = [gx, gh0 if need[1] else None, gW_ih, gW_hh]
         if self.has_bias:

@@ -292,3 +292,20 @@ def test_broadcast_error_inside_graph_names_op_and_shapes():
     x = cr.ones(2, 3, requires_grad=True)
     with pytest.raises(ValueError, match=r"add: shapes \(2, 3\) and \(2,\)"):
         x + cr.ones(2)
+
+
+@pytest.mark.parametrize("shape, dtype, transpose", [
+    ((5000, 32), "float32", False), ((5000, 3), "float64", False),
+    ((5000, 32), "float32", True), ((10, 4), "float32", False), ((3000, 5), "int64", False),
+])
+def test_sum_rows_equals_numpy_sum(shape, dtype, transpose):
+    """The bias-gradient reduction: a GEMV for large contiguous float matrices, NumPy's sum
+    for the rest; the same sums either way."""
+    from chainrule.ops.linalg import sum_rows
+
+    a = np.random.default_rng(0).standard_normal(shape) * 10
+    a = (a.T.copy().T if transpose else a).astype(dtype)
+    got = sum_rows(a)
+    assert got.dtype == a.dtype and got.shape == (shape[1],)
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    np.testing.assert_allclose(got, a.sum(axis=0, dtype="float64"), rtol=rtol, atol=rtol * 100)
