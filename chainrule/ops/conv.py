@@ -147,25 +147,27 @@ def conv_grad_weight(x, gy, kh, kw, g: ConvGeometry, col=None):
 
 def conv_grad_input(W, gy, x_shape, g: ConvGeometry):
     """The gradient of conv(x, W) in x (x of shape ``x_shape``) for output gradient gy:
-    a GEMM, then col2im as a loop over the kernel offsets adding strided slices."""
+    col2im as a loop over the kernel offsets, each a GEMM giving that offset's columns as a
+    contiguous (N*Ho*Wo, Cg) block per group, added into a strided slice of the padded
+    gradient. One offset's block at a time: the whole column matrix would be kh*kw times
+    the size, for no speed gained."""
     xp = get_array_module(gy)
     N, O, Ho, Wo = gy.shape
     _, C, H, Wd = x_shape
     _, Cg, kh, kw = W.shape
     G = g.groups
     (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = g.stride, g.pads, g.dilation
-    # One batched GEMM gives the columns of each kernel offset as a contiguous
-    # (N*Ho*Wo, Cg) block, so each col2im addition below runs over long contiguous rows.
-    Wk = xp.ascontiguousarray(W.reshape(G, O // G, Cg, kh * kw).transpose(3, 0, 1, 2))
+    Wk = xp.ascontiguousarray(W.reshape(G, O // G, Cg, kh, kw).transpose(3, 4, 0, 1, 2))
     gyg = _rows(gy).reshape(-1, G, O // G).transpose(1, 0, 2)  # (G, M, O/G)
-    dcol = xp.matmul(gyg[None], Wk)  # (kh*kw, G, N*Ho*Wo, Cg)
-    dcol = dcol.reshape(kh, kw, G, N, Ho, Wo, Cg).transpose(0, 1, 3, 4, 5, 2, 6)
+    block = xp.empty((G, N * Ho * Wo, Cg), gy.dtype)
+    cols = block.reshape(G, N, Ho, Wo, Cg).transpose(1, 2, 3, 0, 4)  # a view of block
     Hp, Wp = H + pt + pb, Wd + pl + pr
     gx = xp.zeros((N, Hp, Wp, G, Cg), gy.dtype)
     he, we = sh * (Ho - 1) + 1, sw * (Wo - 1) + 1
     for i in range(kh):
         for j in range(kw):
-            gx[:, i * dh : i * dh + he : sh, j * dw : j * dw + we : sw] += dcol[i, j]
+            xp.matmul(gyg, Wk[i, j], out=block)
+            gx[:, i * dh : i * dh + he : sh, j * dw : j * dw + we : sw] += cols
     gx = gx.reshape(N, Hp, Wp, C)[:, pt : pt + H, pl : pl + Wd]
     return gx.transpose(0, 3, 1, 2)
 
