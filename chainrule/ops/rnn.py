@@ -101,7 +101,7 @@ class _Recurrence(Function):
         return x, h0, c0, W_ih, W_hh, b_ih, b_hh
 
     def forward(self, *xs):
-        x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._split(xs)
+        x, h0, _, W_ih, W_hh, b_ih, b_hh = self._split(xs)
         T, N, _ = x.shape
         H = W_hh.shape[1]
         if b_ih is None:
@@ -110,7 +110,7 @@ class _Recurrence(Function):
         self.shape = (T, N, H)
         xw = self._project(x.reshape(T * N, -1), W_in, b_in)
         order = range(T - 1, -1, -1) if self.reverse else range(T)
-        outs = self._scan(xw, h0, c0, WhhT, b_hh, order)
+        outs = self._scan(xw, h0, WhhT, b_hh, order)
         self.order = order
         return outs
 
@@ -148,13 +148,12 @@ class _Recurrence(Function):
         G = Dx.shape[-1]
         Dx2, Dh2 = Dx.reshape(T * N, G), Dh.reshape(T, N, G)
         need = self.needs_grad
-        k = 2
         gx = gW_ih = gW_hh = gb_ih = gb_hh = None
         if need[0]:
             gx = np.matmul(Dx2, W_ih).reshape(x.shape)
-        if need[k]:
+        if need[2]:
             gW_ih = np.matmul(Dx2.T, x.reshape(T * N, -1))
-        if need[k + 1]:
+        if need[3]:
             # sum_t Dh[t]^T h_prev[t]: the steps whose h_prev is an output are one GEMM.
             Y = self.Y
             if self.reverse:
@@ -164,11 +163,11 @@ class _Recurrence(Function):
             gW_hh = np.matmul(first.T, h0)
             if T > 1:
                 gW_hh += np.matmul(rest.reshape(-1, G).T, prev.reshape(-1, H))
-        if self.has_bias and (need[k + 2] or need[k + 3]):
+        if self.has_bias and (need[4] or need[5]):
             gb_ih = sum_rows(Dx2)
             # RNN adds both biases to the same pre-activation: one sum serves both.
             gb_hh = gb_ih.copy() if Dh is Dx else sum_rows(Dh2.reshape(T * N, G))
-            gb_ih, gb_hh = (gb_ih if need[k + 2] else None), (gb_hh if need[k + 3] else None)
+            gb_ih, gb_hh = (gb_ih if need[4] else None), (gb_hh if need[5] else None)
         out = [gx, gh0 if need[1] else None, gW_ih, gW_hh]
         if self.has_bias:
             out += [gb_ih, gb_hh]
@@ -189,7 +188,7 @@ class _Recurrence(Function):
         What ``_project`` and ``_scan`` of the mode take."""
         return W_ih, b_ih + b_hh, np.ascontiguousarray(W_hh.T)
 
-    def _scan(self, xw, h0, c0, WhhT, b_hh, order):
+    def _scan(self, xw, h0, WhhT, b_hh, order):
         raise NotImplementedError
 
     def _scan_back(self, gy, ghn, h0, W_hh):
@@ -203,7 +202,7 @@ class _RNNRecurrence(_Recurrence):
         super().__init__(reverse, has_bias)
         self.relu = relu
 
-    def _scan(self, xw, h0, c0, WhhT, b_hh, order):
+    def _scan(self, xw, h0, WhhT, b_hh, order):
         Y = xw  # each step's pre-activation becomes its output, in place
         s = np.empty_like(h0)
         h = h0
@@ -296,7 +295,6 @@ class _LSTMRecurrence(_Recurrence):
         # Steps are numbered in the order they run: step s handles time order[s].
         self.HX = HX = _take((H + I + 1, T + 1, N), dt)
         np.copyto(HX[H : H + I, :T], (x[::-1] if self.reverse else x).transpose(2, 0, 1))
-        HX[H : H + I, T] = 0
         HX[-1] = 1
         HX[:H, 0] = h0.T
         self.G = G = _take((T, 4 * H, N), dt)  # the activated gates o, i, f, g, per step
@@ -428,7 +426,7 @@ class _GRURecurrence(_Recurrence):
         b[: 2 * H] += b_hh[: 2 * H]  # b_hn stays inside r * (...)
         return W_ih * s[:, None], b * s, np.ascontiguousarray((W_hh * s[:, None]).T)
 
-    def _scan(self, xw, h0, c0, WhhT, b_hh, order):
+    def _scan(self, xw, h0, WhhT, b_hh, order):
         T, N, H = self.shape
         G = xw  # becomes the gates r, z, n of every step
         HN, Y = np.empty((T, N, H), xw.dtype), np.empty((T, N, H), xw.dtype)
