@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
@@ -9,6 +10,13 @@ from ..autograd import arrays_only
 from ..tensor import Tensor
 from . import module as _module
 from .module import Module
+
+
+def _run_chain(fs, a):
+    """Array ``a`` through the array functions ``fs`` in order."""
+    for f in fs:
+        a = f(a)
+    return a
 
 
 class Sequential(Module):
@@ -35,10 +43,7 @@ class Sequential(Module):
         if x.__class__ is Tensor and arrays_only():
             fs = self._array_chain()
             if fs is not None:  # inference: run the layers on arrays, wrap the result once
-                a = x.data
-                for f in fs:
-                    a = f(a)
-                return Tensor._make(a, False)
+                return Tensor._make(_run_chain(fs, x.data), False)
         for m in self._modules.values():
             x = m(x)
         return x
@@ -63,15 +68,7 @@ class Sequential(Module):
         if type(self).forward is not Sequential.forward:
             return None
         fs = self._array_chain()
-        if fs is None:
-            return None
-
-        def chain(a):
-            for f in fs:
-                a = f(a)
-            return a
-
-        return chain
+        return None if fs is None else functools.partial(_run_chain, fs)
 
     def __len__(self) -> int:
         return len(self._modules)
