@@ -369,14 +369,21 @@ class _LSTMRecurrence(_Recurrence):
         dh = ghn.T.copy()
         dc = gcn.T.copy()
         c0T = np.ascontiguousarray(c0.T)
-        order = self.order
+        if self.reverse:
+            gy = gy[::-1]  # step order
+        # Adding a step's (N, H) gradient to the (H, N) dh reads it across its rows. When
+        # those rows lie far apart (y batch-major: N rows T*H apart, all in the same cache
+        # sets), the chunk's rows are first copied next to each other.
+        GY = None if gy[0].flags.c_contiguous else _take((k, N, H), dt)
         for s in range(T - 1, -1, -1):
             j = s % k
             if s == T - 1 or j == k - 1:  # the first step of a chunk to run
                 self._chunk_factors(s - j, j + 1, c0T, M[: j + 1], P[: j + 1])
+                if GY is not None:
+                    np.copyto(GY[: j + 1], gy[s - j : s + 1])
             d = buf[:, j]
             # h' = o tanh(c'), c' = f c + i g: dh into dc, then each gate from dh or dc.
-            dh += gy[order[s]].T
+            dh += gy[s].T if GY is None else GY[j].T
             dc += np.multiply(dh, P[j], out=s1)
             np.multiply(dh, M[j, :H], out=d[:H])
             np.multiply(dc, M[j, H:].reshape(3, H, N), out=d[H:].reshape(3, H, N))
@@ -390,7 +397,7 @@ class _LSTMRecurrence(_Recurrence):
                     gW += np.matmul(B, HX[:, s : s + m].reshape(-1, m * N).T)
                 if gxs is not None:
                     np.matmul(B.T, Wx, out=gxs[s : s + m].reshape(m * N, I))
-        _give(buf, M, P)
+        _give(buf, M, P, GY)
         gx = gW_ih = gW_hh = gb_ih = gb_hh = None
         if gxs is not None:
             gx = np.ascontiguousarray(gxs[::-1]) if self.reverse else gxs

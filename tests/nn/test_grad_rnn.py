@@ -84,6 +84,29 @@ def test_lstm_chunked_backward_equals_composed(chunk, reverse, bias, monkeypatch
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12, err_msg=name)
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 16])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_backward_with_batch_major_output_gradient(chunk, reverse, monkeypatch):
+    """The gradient of y as a batch_first model hands it back, (T, N, H) with each step's
+    rows far apart, gives exactly the gradients of its contiguous copy."""
+    from chainrule.ops.rnn import _LSTMRecurrence
+
+    monkeypatch.setattr(_LSTMRecurrence, "chunk", chunk)
+    rng = np.random.default_rng(4)
+    arrays = [_scaled(rng, s) for s in [(7, 3, 4), (3, 5), (3, 5), (20, 4), (20, 5),
+                                         (20,), (20,)]]
+    gy = rng.standard_normal((3, 7, 5)).swapaxes(0, 1)  # batch-major storage
+    assert not gy[0].flags.c_contiguous
+    z = np.zeros((3, 5))
+    grads = []
+    for g in (gy, np.ascontiguousarray(gy)):
+        xs = [cr.tensor(a, dtype="float64", requires_grad=True) for a in arrays]
+        y, _, _ = recurrence("LSTM", *xs[:3], *xs[3:], reverse=reverse)
+        grads.append(y.creator._grads([g, z, z]))
+    for a, b in zip(*grads):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_lstm_gradient_of_some_inputs_only():
     """Inputs that need no gradient get none, and the others are unchanged by that."""
     rng = np.random.default_rng(2)
