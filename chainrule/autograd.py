@@ -94,6 +94,12 @@ class set_grad_enabled(_GradMode):
         self.enabled = bool(mode)
 
 
+
+def _writeable(a) -> bool:
+    """NumPy's read-only flag; CuPy arrays have none and are always writeable."""
+    return getattr(a.flags, "writeable", True)
+
+
 class Function:
     """One op of the graph: ``forward`` on arrays, ``backward`` on Tensors.
 
@@ -327,7 +333,7 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
             gd = g.data
             if create_graph and g.requires_grad:
                 x.grad = g  # part of a graph: never changed in place (see below)
-            elif passthrough or id(gd) in owned or gd.base is not None or not gd.flags.writeable:
+            elif passthrough or id(gd) in owned or gd.base is not None or not _writeable(gd):
                 # The array may be shared with another gradient (add passes its upstream
                 # gradient to both inputs; reshape returns a view): own a copy, so that
                 # in-place accumulation and clip_grad_norm_ touch this leaf only.
@@ -341,7 +347,7 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
             xg = x.grad.data
             # Not in place into a gradient that carries a graph (from create_graph=True):
             # the user may hold it, and its graph may have saved that array.
-            if xg.shape == g.data.shape and xg.flags.writeable and not x.grad.requires_grad:
+            if xg.shape == g.data.shape and _writeable(xg) and not x.grad.requires_grad:
                 xg += g.data
             else:
                 x.grad = Tensor(xg + g.data)

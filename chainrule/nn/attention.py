@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from .. import ops
+from ..backend import get_array_module, to_device
 from ..creation import empty
 from ..ops import shape as _shape
 from ..tensor import Tensor
@@ -27,18 +28,21 @@ from .module import Module
 from .parameter import Parameter
 
 
-def _additive(mask, dtype, allowed_when_true: bool):
-    """A mask (Tensor or array; bool or float) as an additive float array of ``dtype``."""
+def _additive(mask, dtype, allowed_when_true: bool, device: str = "cpu"):
+    """A mask (Tensor or array; bool or float) as an additive float array of ``dtype``, on
+    ``device`` (that of the scores it is added to)."""
     m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = to_device(m, device)
+    xp = get_array_module(m)
     if m.dtype == np.bool_:
         blocked = m if not allowed_when_true else ~m
-        return np.where(blocked, -np.inf, 0.0).astype(dtype)
+        return xp.where(blocked, -np.inf, 0.0).astype(dtype)
     return m.astype(dtype, copy=False)
 
 
-def _causal(L: int, S: int, dtype):
+def _causal(L: int, S: int, dtype, device: str = "cpu"):
     """0 on and below the diagonal, -inf above it: query i sees keys 0..i."""
-    return np.triu(np.full((L, S), -np.inf, dtype), k=1)
+    return to_device(np.triu(np.full((L, S), -np.inf, dtype), k=1), device)
 
 
 def _attend(q, k, v, mask, dropout_p: float, scale: float, generator=None):
@@ -84,9 +88,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         raise ValueError(f"{name}: pass either attn_mask or is_causal=True, not both")
     mask = None
     if is_causal:
-        mask = _causal(L, S, query.dtype)
+        mask = _causal(L, S, query.dtype, query.device)
     elif attn_mask is not None:
-        mask = _additive(attn_mask, query.dtype, allowed_when_true=True)
+        mask = _additive(attn_mask, query.dtype, allowed_when_true=True, device=query.device)
         try:
             np.broadcast_shapes(mask.shape, query.shape[:-2] + (L, S))
         except ValueError:
@@ -231,7 +235,8 @@ class MultiheadAttention(Module):
         S = key.shape[1]
         h, d = self.num_heads, self.head_dim
         dtype = self.out_proj.weight.dtype
-        mask = self._mask(attn_mask, key_padding_mask, is_causal, N, L, S, batched, dtype)
+        mask = self._mask(attn_mask, key_padding_mask, is_causal, N, L, S, batched, dtype,
+                          query.device)
         q, k, v = self._project(query, key, value)
         q = _shape.swapaxes(_shape.reshape(q, (N, L, h, d)), 1, 2)
         k = _shape.swapaxes(_shape.reshape(k, (N, S, h, d)), 1, 2)
@@ -252,14 +257,15 @@ class MultiheadAttention(Module):
             w = _shape.squeeze(w, 0)
         return out, w
 
-    def _mask(self, attn_mask, key_padding_mask, is_causal, N, L, S, batched, dtype):
+    def _mask(self, attn_mask, key_padding_mask, is_causal, N, L, S, batched, dtype,
+              device="cpu"):
         """attn_mask and key_padding_mask merged into one additive (N, h, L, S)-broadcastable
         array, or None."""
         name = "MultiheadAttention"
         h = self.num_heads
         mask = None
         if attn_mask is not None:
-            m = _additive(attn_mask, dtype, allowed_when_true=False)
+            m = _additive(attn_mask, dtype, allowed_when_true=False, device=device)
             if m.shape == (L, S):
                 mask = m
             elif m.ndim == 3 and m.shape == (N * h, L, S):
@@ -270,9 +276,9 @@ class MultiheadAttention(Module):
                     f"{(N * h, L, S)}"
                 )
         elif is_causal:
-            mask = _causal(L, S, dtype)
+            mask = _causal(L, S, dtype, device)
         if key_padding_mask is not None:
-            m = _additive(key_padding_mask, dtype, allowed_when_true=False)
+            m = _additive(key_padding_mask, dtype, allowed_when_true=False, device=device)
             expected = (N, S) if batched else (S,)
             if m.shape != expected:
                 raise ValueError(

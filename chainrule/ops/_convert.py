@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ..backend import DEFAULT_FLOAT, get_array_module, infer_dtype
+from ..backend import DEFAULT_FLOAT, get_array_module, infer_dtype, to_device
 from ..tensor import Tensor
 
 
@@ -53,9 +53,9 @@ def pair(a, b):
         elif _is_scalar(a):
             a = _scalar_for(a, b)
         else:
-            a = as_tensor(a)
+            a = _on(as_tensor(a), b)
     if not isinstance(b, Tensor):
-        b = _scalar_for(b, a) if _is_scalar(b) else as_tensor(b)
+        b = _scalar_for(b, a) if _is_scalar(b) else _on(as_tensor(b), a)
     ka, kb = a.dtype.kind, b.dtype.kind
     if ka != kb:
         if ka == "f" and kb != "f":
@@ -67,6 +67,13 @@ def pair(a, b):
         elif kb == "b":
             b = b.astype(a.dtype)
     return a, b
+
+
+def _on(x: Tensor, t: Tensor) -> Tensor:
+    """``x``, made from a list or an array, on the device of the tensor ``t`` it meets."""
+    if get_array_module(x.data) is not get_array_module(t.data):
+        return Tensor._make(to_device(x.data, t.device), False)
+    return x
 
 
 def float_pair(a, b):

@@ -42,6 +42,11 @@ class ConvGeometry:
         return Ho, (W + pl + pr - dw * (kw - 1) - 1) // sw + 1
 
 
+def _read_only(xp) -> dict:
+    """``as_strided``'s argument for a read-only view: NumPy takes one, CuPy has no flag."""
+    return {"writeable": False} if xp is np else {}
+
+
 def pad_nchw(x, pads, value=0):
     """Pad the two spatial axes of (N, C, H, W) ``x``, keeping its memory layout
     (channels-last stays channels-last)."""
@@ -79,7 +84,7 @@ def _im2col(x, kh, kw, Ho, Wo, g):
             x,
             (N, Ho, Wo, G, kh, kw, Cg),
             (sN, sH * sh, sW * sw, sC * Cg, sH * dh, sW * dw, sC),
-            writeable=False,
+            **_read_only(xp),
         )
         col = xp.empty((N, Ho, Wo, G, kh, kw, Cg), x.dtype)
         col[...] = view
@@ -88,7 +93,7 @@ def _im2col(x, kh, kw, Ho, Wo, g):
         x,
         (G, kh, kw, Cg, N, Ho, Wo),
         (sC * Cg, sH * dh, sW * dw, sC, sN, sH * sh, sW * sw),
-        writeable=False,
+        **_read_only(xp),
     )
     col = xp.empty((G, kh, kw, Cg, N, Ho, Wo), x.dtype)
     col[...] = view

@@ -504,7 +504,7 @@ class Clip(Function):
 
     def backward(self, gy):
         x = self.inputs[0].data
-        keep = np.ones(x.shape, bool) if self.lo is None else x >= self.lo
+        keep = get_array_module(x).ones(x.shape, bool) if self.lo is None else x >= self.lo
         if self.hi is not None:
             keep = keep & (x <= self.hi)
         return gy * Tensor._make(keep.astype(gy.dtype), False)
@@ -671,6 +671,8 @@ def where(condition, a, b) -> Tensor:
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
     a, b = pair(a, b)
+    if get_array_module(cond) is not get_array_module(a.data):
+        cond = to_device(cond, a.device)
     try:
         shape = np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:

@@ -28,6 +28,9 @@ The backward pass is written in NumPy too, so it is first order only by itself. 
 ``create_graph=True`` the gradient is returned through ``_RecurrenceGrad``, whose own
 backward differentiates a step-by-step composition of chainrule ops (``recurrence``
 with ``fused=False``): second derivatives work, third derivatives do not.
+
+The kernels are CPU code (NumPy arrays, NumPy's BLAS); a layer whose tensors live on a
+GPU runs that step-by-step composition instead, op by op on CuPy arrays.
 """
 
 from __future__ import annotations
@@ -592,13 +595,14 @@ def recurrence(mode: str, x: Tensor, h0: Tensor, c0: Tensor | None, W_ih: Tensor
     ``x (T, N, I)``, ``h0, c0 (N, H)``, ``W_ih (G*H, I)``, ``W_hh (G*H, H)``,
     ``b_ih, b_hh (G*H,)`` with G gates (1, 1, 4, 3). ``c0`` is for LSTM only. ``fused=False``
     runs the step-by-step composition of chainrule ops instead of the fused kernel (slower;
-    any order of derivatives). ``batch_major`` is a hint about memory only: the fused LSTM
+    any order of derivatives). The fused kernels are NumPy code for the CPU: tensors on a
+    GPU always take the composition. ``batch_major`` is a hint about memory only: the fused LSTM
     then stores ``y`` batch-major, so that ``y.swapaxes(0, 1)`` is contiguous (what a
     ``batch_first`` model reshapes next); values and shapes do not change.
     """
     if mode not in GATES:
         raise ValueError(f"recurrence: mode must be one of {sorted(GATES)}, got {mode!r}")
-    if not fused:
+    if not fused or x.xp is not np:
         return _recurrence_composed(mode, x, h0, c0, W_ih, W_hh, b_ih, b_hh, reverse)
     has_bias = b_ih is not None
     args = [x, h0] + ([c0] if mode == "LSTM" else []) + [W_ih, W_hh]
