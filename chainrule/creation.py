@@ -106,7 +106,8 @@ def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
     return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad, device=dev)
 
 
-def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False,
+           device=None) -> Tensor:
     """Evenly spaced values in [start, stop): int64 for integer arguments, else float32."""
     if stop is None:
         start, stop = 0, start
@@ -116,46 +117,52 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False) ->
         ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
         dtype = np.int64 if ints else DEFAULT_FLOAT
     a = np.arange(start, stop, step).astype(to_dtype(dtype))
-    return _finish(a, dtype, requires_grad)
+    return _finish(a, dtype, requires_grad, device)
 
 
-def linspace(start, stop, num: int = 50, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, stop, num: int = 50, dtype=None, requires_grad: bool = False,
+             device=None) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
     if int(num) < 0:
         raise ValueError(f"linspace: num must be non-negative, got {num}")
     a = np.linspace(start, stop, int(num)).astype(to_dtype(dtype) or DEFAULT_FLOAT)
-    return _finish(a, dtype, requires_grad)
+    return _finish(a, dtype, requires_grad, device)
 
 
-def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype=None, requires_grad: bool = False,
+        device=None) -> Tensor:
     """Identity matrix of shape (n, m or n)."""
     _shape("eye", (n,) if m is None else (n, m))
     a = np.eye(int(n), None if m is None else int(m), dtype=to_dtype(dtype) or DEFAULT_FLOAT)
-    return _finish(a, dtype, requires_grad)
+    return _finish(a, dtype, requires_grad, device)
 
 
-def _random(fname, draw, shape, dtype, requires_grad, generator):
+def _random(fname, draw, shape, dtype, requires_grad, generator, device=None):
     shape = _shape(fname, shape)
     dtype = to_dtype(dtype, fname) or DEFAULT_FLOAT
     if dtype.kind != "f":
         raise TypeError(f"{fname}: dtype must be floating point, got {dtype}")
+    # Drawn on the CPU from the one generator, then moved: the same seed gives the same
+    # numbers on every device.
     a = draw(rng(generator), shape, dtype)
-    return _finish(a, dtype, requires_grad)
+    return _finish(a, dtype, requires_grad, device)
 
 
-def rand(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def rand(*shape, generator=None, dtype=None, requires_grad: bool = False,
+         device=None) -> Tensor:
     """Uniform samples from [0, 1)."""
     return _random("rand", lambda g, s, d: g.random(s, dtype=np.float64).astype(d), shape,
-                   dtype, requires_grad, generator)
+                   dtype, requires_grad, generator, device)
 
 
-def randn(*shape, generator=None, dtype=None, requires_grad: bool = False) -> Tensor:
+def randn(*shape, generator=None, dtype=None, requires_grad: bool = False,
+          device=None) -> Tensor:
     """Standard normal samples."""
     return _random("randn", lambda g, s, d: g.standard_normal(s).astype(d), shape, dtype,
-                   requires_grad, generator)
+                   requires_grad, generator, device)
 
 
-def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
+def randint(low, high=None, size=(), generator=None, dtype=None, device=None) -> Tensor:
     """Integers drawn uniformly from [low, high) (int64)."""
     if high is None:
         low, high = 0, low
@@ -163,19 +170,19 @@ def randint(low, high=None, size=(), generator=None, dtype=None) -> Tensor:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     size = _shape("randint", (size,) if isinstance(size, int) else (tuple(size),))
     a = rng(generator).integers(low, high, size=size).astype(to_dtype(dtype) or np.int64)
-    return Tensor._make(a, False)
+    return _finish(a, None, False, device)
 
 
-def randperm(n: int, generator=None) -> Tensor:
+def randperm(n: int, generator=None, device=None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    return Tensor._make(rng(generator).permutation(int(n)).astype(np.int64), False)
+    return _finish(rng(generator).permutation(int(n)).astype(np.int64), None, False, device)
 
 
 def rand_like(x, generator=None, dtype=None) -> Tensor:
-    shape, dtype, _ = _like(x, dtype)
-    return rand(shape, generator=generator, dtype=dtype)
+    shape, dtype, dev = _like(x, dtype)
+    return rand(shape, generator=generator, dtype=dtype, device=dev)
 
 
 def randn_like(x, generator=None, dtype=None) -> Tensor:
-    shape, dtype, _ = _like(x, dtype)
-    return randn(shape, generator=generator, dtype=dtype)
+    shape, dtype, dev = _like(x, dtype)
+    return randn(shape, generator=generator, dtype=dtype, device=dev)

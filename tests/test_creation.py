@@ -187,3 +187,17 @@ def test_random_requires_grad():
     x = cr.randn(3, dtype="float64", requires_grad=True, generator=0)
     (x * x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * x.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: cr.arange(3, device=d), lambda d: cr.linspace(0, 1, 4, device=d),
+    lambda d: cr.eye(2, device=d), lambda d: cr.rand(2, device=d),
+    lambda d: cr.randn(2, device=d), lambda d: cr.randint(0, 3, (2,), device=d),
+    lambda d: cr.randperm(3, device=d), lambda d: cr.rand_like(cr.ones(2, device=d)),
+], ids=["arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "rand_like"])
+def test_creation_takes_a_device(make):
+    """Every creation function takes ``device=``, as PyTorch's (tests/test_cuda.py runs
+    them on a GPU); an unknown device is named in the error."""
+    assert make("cpu").device == "cpu"
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        make("tpu")
