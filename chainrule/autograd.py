@@ -94,7 +94,6 @@ class set_grad_enabled(_GradMode):
         self.enabled = bool(mode)
 
 
-
 def _writeable(a) -> bool:
     """NumPy's read-only flag; CuPy arrays have none and are always writeable."""
     return getattr(a.flags, "writeable", True)
