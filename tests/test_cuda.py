@@ -82,14 +82,6 @@ def assert_grads(gpu_grads, cpu_grads, names) -> None:
             assert_same(g, c, f"grad of {name}")
 
 
-# -- parametrization --------------------------------------------------------------------------
-
-
-def params(rows, ids) -> list:
-    """``pytest.param`` of each row (a tuple of arguments), with its id."""
-    return [pytest.param(*row, id=i) for row, i in zip(rows, ids)]
-
-
 # -- the gradient tables on both devices ----------------------------------------------------
 
 
@@ -101,7 +93,7 @@ TABLES = {
     "attn": test_grad_rnn.ATTN_CASES,
 }
 _ROWS = [(table, case) for table, cases in TABLES.items() for case in cases]
-TABLE_PARAMS = params([(c,) for _, c in _ROWS], [f"{t}-{c}" for t, c in _ROWS])
+TABLE_PARAMS = [pytest.param(c, id=f"{t}-{c}") for t, c in _ROWS]
 
 
 def _cuda_constants(mp) -> None:
