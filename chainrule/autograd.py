@@ -141,7 +141,7 @@ class Function:
         # The hot path of every op: one input (the common case) avoids building a list.
         if len(inputs) == 1:
             x = inputs[0]
-            ys = self.forward(x.data)
+            ys = self.forward(x.array)
             if ys.__class__ is not tuple and not _state["anomaly"]:
                 # One input, one output: _record inlined.
                 if x.requires_grad and _state["grad_enabled"]:
@@ -161,7 +161,7 @@ class Function:
                 return _make_tensor(ys, False)
             record = x.requires_grad and _state["grad_enabled"]
         else:
-            ys = self.forward(*[x.data for x in inputs])
+            ys = self.forward(*[x.array for x in inputs])
             record = False
             if _state["grad_enabled"]:
                 for x in inputs:
@@ -271,13 +271,13 @@ def _user_frame() -> str:
 
 def _check_finite(node, phase, tensors, inputs):
     for t in tensors:
-        if t is None or t.data.dtype.kind != "f":
+        if t is None or t.array.dtype.kind != "f":
             continue
         xp = t.xp
-        if not bool(xp.isfinite(t.data).all()):
+        if not bool(xp.isfinite(t.array).all()):
             shapes = ", ".join(str(tuple(x.shape)) for x in inputs if x is not None)
             where = getattr(node, "trace", None) or _user_frame()
-            kind = "NaN" if bool(xp.isnan(t.data).any()) else "Inf"
+            kind = "NaN" if bool(xp.isnan(t.array).any()) else "Inf"
             raise FloatingPointError(
                 f"detect_anomaly: {node.name} produced {kind} in its {phase} pass "
                 f"(input shapes {shapes}, output shape {tuple(t.shape)}).\n"
@@ -329,7 +329,7 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
                 if r is not None:
                     g = r
         if x.grad is None:
-            gd = g.data
+            gd = g.array
             if create_graph and g.requires_grad:
                 x.grad = g  # part of a graph: never changed in place (see below)
             elif passthrough or id(gd) in owned or gd.base is not None or not _writeable(gd):
@@ -339,17 +339,17 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
                 x.grad = Tensor(gd.copy())
             else:
                 x.grad = g
-            owned.add(id(x.grad.data))
+            owned.add(id(x.grad.array))
         elif create_graph:
             x.grad = x.grad + g
         else:
-            xg = x.grad.data
+            xg = x.grad.array
             # Not in place into a gradient that carries a graph (from create_graph=True):
             # the user may hold it, and its graph may have saved that array.
-            if xg.shape == g.data.shape and _writeable(xg) and not x.grad.requires_grad:
-                xg += g.data
+            if xg.shape == g.array.shape and _writeable(xg) and not x.grad.requires_grad:
+                xg += g.array
             else:
-                x.grad = Tensor(xg + g.data)
+                x.grad = Tensor(xg + g.array)
 
     def add_node_grad(node, i, g):
         nonlocal seq
@@ -419,7 +419,7 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
             for x, need, gx in zip(inputs, needs, gxs):
                 if not need or gx is None:
                     continue
-                xd, gd = x.data, gx.data
+                xd, gd = x.array, gx.array
                 if gd.shape != xd.shape or gd.dtype != xd.dtype:
                     gx = _fit_grad(gx, x)
                 c = x.creator

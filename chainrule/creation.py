@@ -37,7 +37,7 @@ def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor
     >>> cr.tensor([[1.0, 2.0]], requires_grad=True)
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data.array
     try:
         dtype = to_dtype(dtype, "tensor") if dtype is not None else infer_dtype(data)
         a = get_array_module(data).array(data, dtype=dtype, copy=True)

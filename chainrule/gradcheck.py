@@ -115,17 +115,17 @@ def gradcheck(
                 zip(gs, diff)]
 
     def numerical_jvp(u_list):
-        saved = [t.data.copy() for t in diff]
+        saved = [t.array.copy() for t in diff]
         try:
             for t, u in zip(diff, u_list):
-                t.data += eps * u
+                t.array += eps * u
             plus = _flat_out(fn, inputs)
             for t, s, u in zip(diff, saved, u_list):
-                t.data[...] = s - eps * u
+                t.array[...] = s - eps * u
             minus = _flat_out(fn, inputs)
         finally:
             for t, s in zip(diff, saved):
-                t.data[...] = s
+                t.array[...] = s
         return (plus - minus) / (2 * eps)
 
     ok = True

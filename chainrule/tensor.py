@@ -19,7 +19,7 @@ from .backend import (
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
-    ``data`` is the backend array (NumPy, or CuPy on a GPU). ``creator`` is the ``Function``
+    ``array`` is the backend array (NumPy, or CuPy on a GPU). ``creator`` is the ``Function``
     that produced the tensor (None for a leaf). ``grad`` collects the gradient of a scalar
     with respect to this tensor after ``backward()``.
 
@@ -28,7 +28,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "data",
+        "array",
         "grad",
         "requires_grad",
         "creator",
@@ -48,7 +48,7 @@ class Tensor:
         elif not hasattr(data, "dtype"):
             dtype = infer_dtype(data)
         a = xp.asarray(data, dtype=dtype)
-        self.data = a
+        self.array = a
         self.grad = None
         self.requires_grad = False
         self.creator = None
@@ -64,7 +64,7 @@ class Tensor:
         t = object.__new__(Tensor)
         if a.__class__ is not np.ndarray and isinstance(a, np.generic):
             a = np.asarray(a)
-        t.data = a
+        t.array = a
         t.grad = None
         t.requires_grad = requires_grad
         t.creator = None
@@ -72,6 +72,15 @@ class Tensor:
         t._hooks = ()
         t._retains_grad = False
         return t
+
+    @property
+    def data(self):
+        """The backend array (an alias of ``array``)."""
+        return self.array
+
+    @data.setter
+    def data(self, value) -> None:
+        self.array = value.array if isinstance(value, Tensor) else value
 
     # -- version counter -----------------------------------------------------------------
 
@@ -93,7 +102,7 @@ class Tensor:
 
     def _share_version(self, base: Tensor) -> Tensor:
         """Make this tensor, whose data may be a view of ``base``'s, share its counter."""
-        if self is not base and self.xp.may_share_memory(self.data, base.data):
+        if self is not base and self.xp.may_share_memory(self.array, base.array):
             vc = base._vc
             if vc is None:
                 vc = base._vc = [0]
@@ -104,28 +113,28 @@ class Tensor:
 
     @property
     def shape(self) -> tuple:
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size
+        return self.array.size
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def xp(self):
         """The array module (numpy or cupy) of this tensor."""
-        return get_array_module(self.data)
+        return get_array_module(self.array)
 
     @property
     def device(self) -> str:
-        return device_of(self.data)
+        return device_of(self.array)
 
     @property
     def is_leaf(self) -> bool:
@@ -168,7 +177,7 @@ class Tensor:
 
     def numpy(self) -> np.ndarray:
         """The data as a NumPy array (copied off a GPU when needed; shares memory on CPU)."""
-        return as_numpy(self.data)
+        return as_numpy(self.array)
 
     def tolist(self):
         return self.numpy().tolist()
@@ -180,7 +189,7 @@ class Tensor:
                 f"item: only a one-element tensor can be converted to a Python number, got "
                 f"shape {tuple(self.shape)}"
             )
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -214,7 +223,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, and the in-place version
         counter, as in PyTorch)."""
-        return Tensor._make(self.data, False)._share_version(self)
+        return Tensor._make(self.array, False)._share_version(self)
 
     def clone(self) -> Tensor:
         """A copy of the data that stays in the graph."""
@@ -224,7 +233,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf as needing its gradient (in place); returns self."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self.array.dtype.kind not in "fc":
             raise TypeError(
                 f"requires_grad_: only floating-point tensors can require gradients, got "
                 f"dtype {self.dtype}"
@@ -243,7 +252,7 @@ class Tensor:
             return self
         if dtype.kind not in "fc":
             # Integer and bool results carry no gradient (as in PyTorch).
-            return Tensor._make(self.data.astype(dtype), False)
+            return Tensor._make(self.array.astype(dtype), False)
         from .ops.elementwise import Cast
 
         return Cast(dtype)(self)
@@ -269,7 +278,7 @@ class Tensor:
             device, dtype = None, device
         if dtype is not None:
             t = t.astype(dtype)
-        if device is not None and device_of(t.data) != str(device).split(":")[0]:
+        if device is not None and device_of(t.array) != str(device).split(":")[0]:
             from .ops.elementwise import ToDevice
 
             t = ToDevice(str(device))(t)
@@ -325,18 +334,18 @@ class Tensor:
 
     def _inplace(self, name, value):
         self._check_inplace(name)
-        v = value.data if isinstance(value, Tensor) else value
+        v = value.array if isinstance(value, Tensor) else value
         return v
 
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
-        self.data[...] = 0
+        self.array[...] = 0
         self._version += 1
         return self
 
     def fill_(self, value) -> Tensor:
         v = self._inplace("fill_", value)
-        self.data[...] = v
+        self.array[...] = v
         self._version += 1
         return self
 
@@ -345,7 +354,7 @@ class Tensor:
         xp = self.xp
         v = to_device(v, self.device) if hasattr(v, "shape") else v
         try:
-            self.data[...] = xp.broadcast_to(xp.asarray(v, dtype=self.dtype), self.shape)
+            self.array[...] = xp.broadcast_to(xp.asarray(v, dtype=self.dtype), self.shape)
         except ValueError:
             raise ValueError(
                 f"copy_: cannot copy a source of shape {tuple(np.shape(v))} into a tensor of "
@@ -356,31 +365,31 @@ class Tensor:
 
     def add_(self, other, alpha=1) -> Tensor:
         v = self._inplace("add_", other)
-        self.data += v if alpha == 1 else v * alpha
+        self.array += v if alpha == 1 else v * alpha
         self._version += 1
         return self
 
     def sub_(self, other, alpha=1) -> Tensor:
         v = self._inplace("sub_", other)
-        self.data -= v if alpha == 1 else v * alpha
+        self.array -= v if alpha == 1 else v * alpha
         self._version += 1
         return self
 
     def mul_(self, other) -> Tensor:
         v = self._inplace("mul_", other)
-        self.data *= v
+        self.array *= v
         self._version += 1
         return self
 
     def div_(self, other) -> Tensor:
         v = self._inplace("div_", other)
-        self.data /= v
+        self.array /= v
         self._version += 1
         return self
 
     def clamp_(self, min=None, max=None) -> Tensor:
         self._check_inplace("clamp_")
-        self.xp.clip(self.data, min, max, out=self.data)
+        self.xp.clip(self.array, min, max, out=self.array)
         self._version += 1
         return self
 
@@ -388,8 +397,8 @@ class Tensor:
         self._check_inplace("__setitem__")
         from .ops.shape import _normalize_index
 
-        v = value.data if isinstance(value, Tensor) else value
-        self.data[_normalize_index(index)] = v
+        v = value.array if isinstance(value, Tensor) else value
+        self.array[_normalize_index(index)] = v
         self._version += 1
 
     # -- operators (the ops themselves live in chainrule.ops) ---------------------------

@@ -194,7 +194,7 @@ def test_to_cuda_and_back(dtype):
     a = (np.arange(12).reshape(3, 4) % 5).astype(dtype)
     t = cr.tensor(a)
     g = t.to("cuda")
-    assert g.device == "cuda" and isinstance(g.data, cupy.ndarray)
+    assert g.device == "cuda" and isinstance(g.array, cupy.ndarray)
     assert g.dtype == a.dtype and g.shape == a.shape
     assert g.to("cuda") is g  # already there: no copy
     assert t.cuda().device == "cuda" and t.to("cuda:0").device == "cuda"
@@ -202,7 +202,7 @@ def test_to_cuda_and_back(dtype):
     assert isinstance(back, np.ndarray) and back.dtype == a.dtype
     np.testing.assert_array_equal(back, a)
     for c in (g.cpu(), g.to("cpu")):
-        assert c.device == "cpu" and isinstance(c.data, np.ndarray)
+        assert c.device == "cpu" and isinstance(c.array, np.ndarray)
         np.testing.assert_array_equal(c.numpy(), a)
     np.testing.assert_array_equal(np.asarray(g), a)  # __array__ copies off the GPU
     assert g.tolist() == a.tolist()

@@ -31,7 +31,7 @@ class DetachedBackwardSquare(cr.Function):
         return x * x
 
     def backward(self, gy):
-        return gy * cr.tensor(self.inputs[0].data * 2.0)
+        return gy * cr.tensor(self.inputs[0].array * 2.0)
 
 
 def test_passes_on_correct_gradients():

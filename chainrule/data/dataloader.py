@@ -26,8 +26,8 @@ def default_collate(samples: list):
         raise ValueError("default_collate: got an empty list of samples")
     first = samples[0]
     if isinstance(first, Tensor):
-        xp = get_array_module(first.data)
-        return Tensor._make(xp.stack([s.data for s in samples]), False)
+        xp = get_array_module(first.array)
+        return Tensor._make(xp.stack([s.array for s in samples]), False)
     if isinstance(first, (np.ndarray, np.generic)):
         return Tensor._make(np.stack(samples), False)
     if isinstance(first, (bool, int, float)):

@@ -59,7 +59,7 @@ class TensorDataset(Dataset):
             raise ValueError("TensorDataset: needs at least one tensor")
         arrays = []
         for i, t in enumerate(tensors):
-            a = t.data if isinstance(t, Tensor) else t
+            a = t.array if isinstance(t, Tensor) else t
             if not hasattr(a, "shape"):
                 a = np.asarray(a)
             if a.ndim == 0:
@@ -84,12 +84,12 @@ class TensorDataset(Dataset):
 
     def __getitem__(self, index) -> tuple:
         i = _index("TensorDataset", index, len(self))
-        return self._finish(tuple(t.data[i] for t in self.tensors))
+        return self._finish(tuple(t.array[i] for t in self.tensors))
 
     def _get_batch(self, indices: np.ndarray) -> tuple:
         """A whole batch with one fancy-index per tensor (the DataLoader's fast path)."""
         return self._finish(
-            tuple(t.data[get_array_module(t.data).asarray(indices)] for t in self.tensors)
+            tuple(t.array[get_array_module(t.array).asarray(indices)] for t in self.tensors)
         )
 
     def _finish(self, arrays: tuple) -> tuple:

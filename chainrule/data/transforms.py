@@ -38,7 +38,7 @@ __all__ = [
 def _unwrap(x):
     """The array inside ``x`` and a function that wraps a result like ``x`` was."""
     if isinstance(x, Tensor):
-        return x.data, lambda a: Tensor._make(a, False)
+        return x.array, lambda a: Tensor._make(a, False)
     if hasattr(x, "shape") and hasattr(x, "dtype"):
         return x, lambda a: a
     return np.asarray(x), lambda a: a

@@ -113,7 +113,7 @@ def check_model_gradients(model, loss_fn, inputs, targets, eps: float = 1e-6,
         if not p.requires_grad:
             continue
         grad = np.zeros(p.shape) if p.grad is None else p.grad.numpy().astype(np.float64)
-        w = p.data
+        w = p.array
         if p.size <= max_full:
             num = np.zeros(p.size)
             flat = w.reshape(-1)

@@ -230,20 +230,20 @@ class Probe:
     def _hook(self, name, kind):
         def hook(module, args, out):
             if isinstance(out, Tensor):
-                self._out[name] = (kind, out.data)
+                self._out[name] = (kind, out.array)
         return hook
 
     def gradients(self) -> None:
         for name, m in self.owners:
             ps = list(m.parameters(recurse=False))
-            grads = [p.grad.data for p in ps if p.grad is not None]
+            grads = [p.grad.array for p in ps if p.grad is not None]
             if not grads:
                 continue
             s = self.layers[name]
             s.grad_norm.append(math.sqrt(sum(_sq(g) for g in grads)))
             s.mean_abs_grad.append(float(sum(np.abs(g).sum(dtype=np.float64) for g in grads)
                                          / sum(g.size for g in grads)))
-            s.weight_norm.append(math.sqrt(sum(_sq(p.data) for p in ps)))
+            s.weight_norm.append(math.sqrt(sum(_sq(p.array) for p in ps)))
 
     def activations(self) -> None:
         for name, (kind, y) in self._out.items():
@@ -260,7 +260,7 @@ class Probe:
         self._out.clear()
 
     def snapshot(self) -> None:
-        self._before = {name: [p.data.copy() for p in m.parameters(recurse=False)]
+        self._before = {name: [p.array.copy() for p in m.parameters(recurse=False)]
                         for name, m in self.owners}
 
     def updates(self) -> None:
@@ -268,7 +268,7 @@ class Probe:
             before = self._before.get(name)
             if before is None:
                 continue
-            du = math.sqrt(sum(_sq(p.data - b) for p, b in zip(m.parameters(recurse=False),
+            du = math.sqrt(sum(_sq(p.array - b) for p, b in zip(m.parameters(recurse=False),
                                                                  before)))
             w = math.sqrt(sum(_sq(b) for b in before))
             if w > 0:  # all-zero weights (a zero-initialised layer) have no ratio yet

@@ -111,7 +111,7 @@ def backward_steps(output: Tensor, names: dict | None = None, local: bool = True
             gxs = gxs if isinstance(gxs, tuple) else (gxs,)
             locs = [None] * len(node.inputs)
             if local and node.name in ELEMENTWISE:
-                ones = node.backward(*[Tensor(output.xp.ones_like(g.data)) for g in gys])
+                ones = node.backward(*[Tensor(output.xp.ones_like(g.array)) for g in gys])
                 ones = ones if isinstance(ones, tuple) else (ones,)
                 # Before undoing broadcasting: the derivative of each output element.
                 locs = [None if o is None else np.broadcast_to(o.numpy(), gys[0].shape)

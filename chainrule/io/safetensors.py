@@ -64,7 +64,7 @@ def _flatten(obj, fname: str) -> tuple[dict[str, np.ndarray], Any, bool]:
     arrays: dict[str, np.ndarray] = {}
 
     def array_of(x, name):
-        a = as_numpy(x.data if isinstance(x, Tensor) else x)
+        a = as_numpy(x.array if isinstance(x, Tensor) else x)
         if (a.dtype.kind, a.dtype.itemsize) not in _NAME_OF:
             raise TypeError(
                 f"{fname}: {name!r} has dtype {a.dtype}, which safetensors cannot store; "

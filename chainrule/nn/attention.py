@@ -31,7 +31,7 @@ from .parameter import Parameter
 def _additive(mask, dtype, allowed_when_true: bool, device: str = "cpu"):
     """A mask (Tensor or array; bool or float) as an additive float array of ``dtype``, on
     ``device`` (that of the scores it is added to)."""
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    m = mask.array if isinstance(mask, Tensor) else np.asarray(mask)
     m = to_device(m, device)
     xp = get_array_module(m)
     if m.dtype == np.bool_:

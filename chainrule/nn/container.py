@@ -43,7 +43,7 @@ class Sequential(Module):
         if x.__class__ is Tensor and arrays_only():
             fs = self._array_chain()
             if fs is not None:  # inference: run the layers on arrays, wrap the result once
-                return Tensor._make(_run_chain(fs, x.data), False)
+                return Tensor._make(_run_chain(fs, x.array), False)
         for m in self._modules.values():
             x = m(x)
         return x

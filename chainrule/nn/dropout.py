@@ -69,7 +69,7 @@ class Dropout(Module):
         def drop(a):
             if not self.training:
                 return a
-            return dropout(Tensor._make(a, False), self.p, True, generator=self.generator).data
+            return dropout(Tensor._make(a, False), self.p, True, generator=self.generator).array
 
         return drop
 

@@ -43,7 +43,7 @@ class Flatten(Module):
             return None
 
         def flatten(a):
-            return self.forward(Tensor._make(a, False)).data
+            return self.forward(Tensor._make(a, False)).array
 
         return flatten
 

@@ -30,7 +30,7 @@ def _check(fname: str, tensor) -> Tensor:
 def _fill(tensor: Tensor, values) -> Tensor:
     """Write ``values`` into ``tensor`` in place (no graph, same dtype and device)."""
     xp = tensor.xp
-    tensor.data[...] = xp.asarray(values, dtype=tensor.dtype) if xp is not np else values
+    tensor.array[...] = xp.asarray(values, dtype=tensor.dtype) if xp is not np else values
     tensor._version += 1
     return tensor
 
@@ -112,7 +112,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
     _check("constant_", tensor)
-    tensor.data[...] = val
+    tensor.array[...] = val
     tensor._version += 1
     return tensor
 

@@ -41,7 +41,7 @@ class LinearFunction(Function):
         x, W = self.inputs[0], self.inputs[1]
         need = self.needs_grad
         if not is_grad_enabled():
-            return self._backward_arrays(gy.data, x.data, W.data, need)
+            return self._backward_arrays(gy.array, x.array, W.array, need)
         gx = ops.matmul(gy, W) if need[0] else None
         gW = gb = None
         if x.ndim != 2:
@@ -139,13 +139,13 @@ class Linear(Module):
     def forward(self, input: Tensor) -> Tensor:
         if input.__class__ is not Tensor and not isinstance(input, Tensor):
             raise TypeError(f"Linear: input must be a Tensor, got {type(input).__name__}")
-        x = input.data
+        x = input.array
         if arrays_only():  # inference: no graph, so no Function either
             return Tensor._make(self._forward_array(x), False)
         self._check_features(x)
         params = self._parameters  # not self.weight: Module.__getattr__ is slow per call
         W, b = params["weight"], params["bias"]
-        if x.dtype != W.data.dtype:
+        if x.dtype != W.array.dtype:
             input = input.astype(W.dtype)
         if b is None:
             return LinearFunction()(input, W)
@@ -157,10 +157,10 @@ class Linear(Module):
     def _forward_array(self, x):
         self._check_features(x)
         params = self._parameters
-        W, b = params["weight"].data, params["bias"]
+        W, b = params["weight"].array, params["bias"]
         if x.dtype != W.dtype:
             x = x.astype(W.dtype)
-        return LinearFunction.forward(None, x, W, None if b is None else b.data)
+        return LinearFunction.forward(None, x, W, None if b is None else b.array)
 
     def _check_features(self, x):
         if x.ndim == 0 or x.shape[-1] != self.in_features:

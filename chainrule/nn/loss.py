@@ -102,7 +102,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
     ad = ops.abs(d)
     if beta == 0:
         return _L.reduce_loss(ad, reduction)
-    quad = Tensor._make(ad.data < beta, False)
+    quad = Tensor._make(ad.array < beta, False)
     return _L.reduce_loss(ops.where(quad, d * d * (0.5 / beta), ad - 0.5 * beta), reduction)
 
 
@@ -115,7 +115,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     x, y = _pair("huber_loss", input, target)
     d = x - y
     ad = ops.abs(d)
-    quad = Tensor._make(ad.data < delta, False)
+    quad = Tensor._make(ad.array < delta, False)
     loss = ops.where(quad, d * d * 0.5, (ad - 0.5 * delta) * delta)
     return _weighted("huber_loss", loss, weight, reduction, same_shape=True)
 
@@ -126,7 +126,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
 def _class_weight(name: str, weight, n_classes: int, dtype):
     if weight is None:
         return None
-    w = as_tensor(weight).data
+    w = as_tensor(weight).array
     if w.shape != (n_classes,):
         raise ValueError(
             f"{name}: weight must have shape ({n_classes},), one per class, got {tuple(w.shape)}"
@@ -137,7 +137,7 @@ def _class_weight(name: str, weight, n_classes: int, dtype):
 def _class_targets(name: str, input: Tensor, target, ignore_index: int):
     """Check class-index targets against input (N, C, d...) or (C,); return input with a
     batch axis, the target array and whether the input was unbatched."""
-    t = target.data
+    t = target.array
     unbatched = input.ndim == 1
     if unbatched:
         input = ops.reshape(input, (1, input.shape[0]))
@@ -247,7 +247,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None,
     reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
     x, y = _pair("binary_cross_entropy", input, target)
     if x.size:
-        lo, hi = float(x.data.min()), float(x.data.max())
+        lo, hi = float(x.array.min()), float(x.array.max())
         if not (lo >= 0.0 and hi <= 1.0):
             raise ValueError(
                 f"binary_cross_entropy: input values must be probabilities in [0, 1], got "
@@ -266,7 +266,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, size_av
     x, y = _pair(name, input, target)
     pw = None
     if pos_weight is not None:
-        pw = as_tensor(pos_weight).data
+        pw = as_tensor(pos_weight).array
         try:
             np.broadcast_shapes(pw.shape, x.shape)
         except ValueError:
@@ -288,7 +288,7 @@ def kl_div(input: Tensor, target, size_average=None, reduce=None, reduction: str
     if log_target:
         loss = ops.exp(y) * (y - x)
     else:
-        pos = Tensor._make(y.data > 0, False)
+        pos = Tensor._make(y.array > 0, False)
         ylogy = ops.where(pos, y * ops.log(ops.where(pos, y, 1.0)), 0.0)
         loss = ylogy - y * x
     if reduction == "batchmean":

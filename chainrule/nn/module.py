@@ -305,7 +305,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad.array[...] = 0
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call ``fn`` on every submodule (children first) and on this module."""
@@ -320,10 +320,10 @@ class Module:
                 for t in registry.values():
                     if t is None:
                         continue
-                    new = fn(t.data)
-                    if new is not t.data:
-                        t.data = new
-                        t.grad = None if t.grad is None else Tensor._make(fn(t.grad.data), False)
+                    new = fn(t.array)
+                    if new is not t.array:
+                        t.array = new
+                        t.grad = None if t.grad is None else Tensor._make(fn(t.grad.array), False)
         return self
 
     def to(self, device=None, dtype=None) -> Module:
@@ -397,7 +397,7 @@ class Module:
             if k not in state_dict:
                 continue
             v = state_dict[k]
-            arr = v.data if isinstance(v, Tensor) else np.asarray(v)
+            arr = v.array if isinstance(v, Tensor) else np.asarray(v)
             if tuple(arr.shape) != tuple(t.shape):
                 mis_shaped.append(
                     f"{k}: checkpoint has shape {tuple(arr.shape)}, the model "
@@ -420,8 +420,8 @@ class Module:
         for k, t in own.items():
             if k in state_dict:
                 v = state_dict[k]
-                arr = v.data if isinstance(v, Tensor) else np.asarray(v)
-                t.data[...] = to_device(arr, t.device).astype(t.dtype, copy=False)
+                arr = v.array if isinstance(v, Tensor) else np.asarray(v)
+                t.array[...] = to_device(arr, t.device).astype(t.dtype, copy=False)
                 t._version += 1
         return IncompatibleKeys(missing, unexpected)
 

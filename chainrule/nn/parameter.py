@@ -20,7 +20,7 @@ class Parameter(Tensor):
         if data is None:
             data = np.zeros(0, np.float32)
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         xp = get_array_module(data)
         a = xp.asarray(data)
         if a.dtype.kind != "f":

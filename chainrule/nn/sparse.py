@@ -76,7 +76,7 @@ def _zero_row(t: Tensor, row: int) -> Tensor:
 
 
 def _check_indices(name: str, input, num: int):
-    idx = as_tensor(input).data
+    idx = as_tensor(input).array
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{name}: indices must be integers, got dtype {idx.dtype}")
     if idx.size:
@@ -143,7 +143,7 @@ class Embedding(Module):
                                           device=device), requires_grad=not _freeze)
             self.reset_parameters(generator)
         else:
-            w = _weight.data if isinstance(_weight, Tensor) else np.asarray(_weight)
+            w = _weight.array if isinstance(_weight, Tensor) else np.asarray(_weight)
             if tuple(w.shape) != (num_embeddings, embedding_dim):
                 raise ValueError(
                     f"Embedding: _weight has shape {tuple(w.shape)}, expected "
@@ -155,7 +155,7 @@ class Embedding(Module):
         """Draw the table from N(0, 1) and zero the padding row."""
         init.normal_(self.weight, generator=generator)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight.array[self.padding_idx] = 0
 
     def forward(self, input) -> Tensor:
         idx = _check_indices("Embedding", input, self.num_embeddings)

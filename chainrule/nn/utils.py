@@ -82,9 +82,9 @@ def clip_grad_norm_(
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return Tensor(0.0)
-    first = grads[0].data
+    first = grads[0].array
     xp = get_array_module(first)
-    norms = [to_device(_vector_norm(g.data, norm_type), grads[0].device) for g in grads]
+    norms = [to_device(_vector_norm(g.array, norm_type), grads[0].device) for g in grads]
     total = _vector_norm(xp.stack(norms), norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(
@@ -95,7 +95,7 @@ def clip_grad_norm_(
     coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
     with np.errstate(invalid="ignore"):  # a non-finite norm gives NaN gradients, as in PyTorch
         for g in grads:
-            g.data *= to_device(coef, g.device).astype(g.dtype)
+            g.array *= to_device(coef, g.device).astype(g.dtype)
             g._version += 1
     return Tensor(total)
 
@@ -113,7 +113,7 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     for p in params:
         g = p.grad
         if g is not None:
-            get_array_module(g.data).clip(g.data, -clip_value, clip_value, out=g.data)
+            get_array_module(g.array).clip(g.array, -clip_value, clip_value, out=g.array)
             g._version += 1
 
 
@@ -146,7 +146,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         )
     offset = 0
     for p in params:
-        src = to_device(vec.data[offset : offset + p.size], p.device)
-        p.data[...] = src.reshape(p.shape)
+        src = to_device(vec.array[offset : offset + p.size], p.device)
+        p.array[...] = src.reshape(p.shape)
         p._version += 1
         offset += p.size

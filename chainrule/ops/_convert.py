@@ -45,7 +45,7 @@ def pair(a, b):
     A scalar takes the tensor's dtype (``x * 0.5`` stays float32); an integer tensor meeting
     a float takes the float's dtype.
     """
-    if a.__class__ is Tensor and b.__class__ is Tensor and a.data.dtype == b.data.dtype:
+    if a.__class__ is Tensor and b.__class__ is Tensor and a.array.dtype == b.array.dtype:
         return a, b
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
@@ -71,8 +71,8 @@ def pair(a, b):
 
 def _on(x: Tensor, t: Tensor) -> Tensor:
     """``x``, made from a list or an array, on the device of the tensor ``t`` it meets."""
-    if get_array_module(x.data) is not get_array_module(t.data):
-        return Tensor._make(to_device(x.data, t.device), False)
+    if get_array_module(x.array) is not get_array_module(t.array):
+        return Tensor._make(to_device(x.array, t.device), False)
     return x
 
 

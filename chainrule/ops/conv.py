@@ -198,7 +198,7 @@ class Conv(Function):
             if is_grad_enabled():
                 gb = gy.sum(axis=(0, 2, 3))
             else:  # rows of the (N*Ho*Wo, out) matrix: one contiguous reduction
-                gb = Tensor._make(sum_rows(_rows(gy.data)), False)
+                gb = Tensor._make(sum_rows(_rows(gy.array)), False)
         return gx, gW, gb
 
     def release(self):

@@ -75,7 +75,7 @@ class Pow(Function):
         ga = gy * b * a ** (b - 1) if self.needs_grad[0] else None
         gb = None
         if self.needs_grad[1]:
-            zero = a.data == 0
+            zero = a.array == 0
             if zero.any():
                 # At a = 0 the output is 0 and PyTorch's d/db is 0, not 0 * log 0 = NaN: take
                 # the log of 1 there, so no NaN reaches second derivatives either.
@@ -145,7 +145,7 @@ class MulScalar(Function):
     def backward(self, gy):
         if is_grad_enabled():
             return MulScalar(self.c)(gy)
-        return Tensor._make(gy.data * self.c, False)
+        return Tensor._make(gy.array * self.c, False)
 
 
 class DivScalar(Function):
@@ -162,7 +162,7 @@ class DivScalar(Function):
     def backward(self, gy):
         if is_grad_enabled():
             return DivScalar(self.c)(gy)
-        return Tensor._make(gy.data / self.c, False)
+        return Tensor._make(gy.array / self.c, False)
 
 
 class RSubScalar(Function):
@@ -212,7 +212,7 @@ def _number(v):
 
 
 def _scalar_op(cls, x, c, true_div=False):
-    if x.data.dtype.kind != "f" and (true_div or c.__class__ is float):
+    if x.array.dtype.kind != "f" and (true_div or c.__class__ is float):
         x = x.astype(DEFAULT_FLOAT)
     return cls(c)(x)
 
@@ -281,7 +281,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - the public name is PyTorch's
             )
         return PowScalar(b.item() if isinstance(b, np.generic) else b)(a)
     a, b = pair(a, b)
-    if a.dtype.kind in "iub" and b.dtype.kind in "iub" and bool((b.data < 0).any()):
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub" and bool((b.array < 0).any()):
         raise ValueError(
             f"pow: integer tensors (dtypes {a.dtype} and {b.dtype}) cannot be raised to "
             f"negative integer powers; convert to float first"
@@ -307,7 +307,7 @@ class Abs(Function):
         return get_array_module(x).abs(x)  # xp.abs: the name abs here is the op itself
 
     def backward(self, gy):
-        x = self.inputs[0].data
+        x = self.inputs[0].array
         return gy * Tensor._make(get_array_module(x).sign(x), False)
 
 
@@ -376,7 +376,7 @@ class Tanh(Function):
         y = self.output()
         if is_grad_enabled():
             return TanhGrad()(y, gy)
-        return Tensor._make(_tanh_grad(y.data, gy.data), False)
+        return Tensor._make(_tanh_grad(y.array, gy.array), False)
 
 
 def _tanh_grad(y, gy):
@@ -415,7 +415,7 @@ class Sigmoid(Function):
         y = self.output()
         if is_grad_enabled():
             return SigmoidGrad()(y, gy)
-        return Tensor._make(_sigmoid_grad(y.data, gy.data), False)
+        return Tensor._make(_sigmoid_grad(y.array, gy.array), False)
 
 
 def _sigmoid_grad(y, gy):
@@ -450,7 +450,7 @@ class ReLU(Function):
         y = self.output()
         if is_grad_enabled():
             return ReLUGrad()(y, gy)
-        return Tensor._make(gy.data * (y.data > 0), False)
+        return Tensor._make(gy.array * (y.array > 0), False)
 
 
 class ReLUGrad(Function):
@@ -486,7 +486,7 @@ class Minimum(Function):
 
 def _select_grads(node, gy, is_max):
     """Gradient of max/min of two tensors: to the winner; split in half on ties (PyTorch)."""
-    a, b = node.inputs[0].data, node.inputs[1].data
+    a, b = node.inputs[0].array, node.inputs[1].array
     wins = (a > b) if is_max else (a < b)
     tie = a == b
     dtype = gy.dtype
@@ -503,7 +503,7 @@ class Clip(Function):
         return get_array_module(x).clip(x, self.lo, self.hi)
 
     def backward(self, gy):
-        x = self.inputs[0].data
+        x = self.inputs[0].array
         keep = get_array_module(x).ones(x.shape, bool) if self.lo is None else x >= self.lo
         if self.hi is not None:
             keep = keep & (x <= self.hi)
@@ -626,7 +626,7 @@ def sigmoid(x) -> Tensor:
 def relu(x) -> Tensor:
     """max(x, 0); the gradient at 0 is 0."""
     if x.__class__ is Tensor and arrays_only():  # inference: no graph, so no Function
-        d = x.data
+        d = x.array
         return Tensor._make(get_array_module(d).maximum(d, 0), False)
     return ReLU()(check_tensor("relu", x))
 
@@ -667,11 +667,11 @@ def clip(x, min=None, max=None) -> Tensor:  # noqa: A002
 
 def where(condition, a, b) -> Tensor:
     """Elements of ``a`` where ``condition`` holds, of ``b`` elsewhere."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition.array if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
     a, b = pair(a, b)
-    if get_array_module(cond) is not get_array_module(a.data):
+    if get_array_module(cond) is not get_array_module(a.array):
         cond = to_device(cond, a.device)
     try:
         shape = np.broadcast_shapes(cond.shape, a.shape, b.shape)
@@ -695,7 +695,7 @@ def _compare(op):
     def f(a, b) -> Tensor:
         a, b = pair(a, b)
         try:
-            return Tensor._make(op(a.data, b.data), False)
+            return Tensor._make(op(a.array, b.array), False)
         except ValueError:
             raise _broadcast_error(op.__name__, a, b) from None
 
@@ -716,30 +716,30 @@ logical_or = _compare(np.logical_or)
 
 def logical_not(x) -> Tensor:
     x = as_tensor(x)
-    return Tensor._make(x.xp.logical_not(x.data), False)
+    return Tensor._make(x.xp.logical_not(x.array), False)
 
 
 def isnan(x) -> Tensor:
     x = as_tensor(x)
-    return Tensor._make(x.xp.isnan(x.data), False)
+    return Tensor._make(x.xp.isnan(x.array), False)
 
 
 def isfinite(x) -> Tensor:
     x = as_tensor(x)
-    return Tensor._make(x.xp.isfinite(x.data), False)
+    return Tensor._make(x.xp.isfinite(x.array), False)
 
 
 def sign(x) -> Tensor:
     """Sign of each element (no gradient)."""
     x = as_tensor(x)
-    return Tensor._make(x.xp.sign(x.data), False)
+    return Tensor._make(x.xp.sign(x.array), False)
 
 
 def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
     x = as_tensor(x)
-    return Tensor._make(x.xp.any(x.data, axis=axis, keepdims=keepdims), False)
+    return Tensor._make(x.xp.any(x.array, axis=axis, keepdims=keepdims), False)
 
 
 def all(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
     x = as_tensor(x)
-    return Tensor._make(x.xp.all(x.data, axis=axis, keepdims=keepdims), False)
+    return Tensor._make(x.xp.all(x.array, axis=axis, keepdims=keepdims), False)

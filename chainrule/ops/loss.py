@@ -133,7 +133,7 @@ class CrossEntropy(Function):
             q, r = self._targets(xp, x.shape, x.dtype)
             p = softmax(x, axis=1)
             return (p * Tensor._make(r, False) - Tensor._make(q, False)) * g
-        gd = g.data
+        gd = g.array
         gx = xp.exp(self.logp)
         if self.eps:
             q, r = self._targets(xp, x.shape, x.dtype)

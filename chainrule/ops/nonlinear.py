@@ -86,7 +86,7 @@ class Softplus(Function):
     def backward(self, gy):
         x = self.inputs[0]
         bx = x * self.beta if self.beta != 1 else x
-        linear = Tensor._make(bx.data > self.threshold, False)
+        linear = Tensor._make(bx.array > self.threshold, False)
         return gy * where(linear, 1.0, sigmoid(bx))
 
 
@@ -102,7 +102,7 @@ class ELU(Function):
 
     def backward(self, gy):
         x = self.inputs[0]
-        pos = Tensor._make(x.data > 0, False)
+        pos = Tensor._make(x.array > 0, False)
         # exp of min(x, 0): the unused branch must not overflow for large positive x.
         neg_part = exp(where(pos, 0.0, x)) * self.alpha
         return gy * where(pos, 1.0, neg_part)

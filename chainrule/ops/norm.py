@@ -60,8 +60,8 @@ class Normalize(Function):
     def backward(self, gy):
         if is_grad_enabled():
             return self._backward_graph(gy)
-        w = self.inputs[1].data if len(self.inputs) > 1 else None
-        gy = gy.data
+        w = self.inputs[1].array if len(self.inputs) > 1 else None
+        gy = gy.array
         axes, xhat = self.axes, self.xhat
         need = self.needs_grad
         gx = gw = gb = None
@@ -151,13 +151,13 @@ def _batch_norm(name, x, running_mean, running_var, weight, bias, training, mome
     y = fn(*args)
     if running_mean is not None:
         m = float(momentum)
-        rm = running_mean.data
+        rm = running_mean.array
         rm *= 1.0 - m
         rm += (m * fn.mean.reshape(C)).astype(rm.dtype, copy=False)
         running_mean._version += 1
     if running_var is not None:
         m = float(momentum)
-        rv = running_var.data
+        rv = running_var.array
         rv *= 1.0 - m
         rv += (m * M / (M - 1) * fn.var.reshape(C)).astype(rv.dtype, copy=False)
         running_var._version += 1

@@ -44,7 +44,7 @@ class Sum(Function):
     def backward(self, gy):
         kept = self.keepdims or self.axes == ()
         if not is_grad_enabled():  # the same on arrays: no graph of the gradient is wanted
-            g = gy.data if kept else gy.data.reshape(_kept_shape(self.in_shape, self.axes))
+            g = gy.array if kept else gy.array.reshape(_kept_shape(self.in_shape, self.axes))
             return Tensor._make(get_array_module(g).broadcast_to(g, self.in_shape), False)
         if not kept:
             gy = _shape.reshape(gy, _kept_shape(self.in_shape, self.axes))
@@ -140,7 +140,7 @@ class _StdSqrt(Function):
         from .elementwise import where
 
         y = self.output()
-        zero = y.data == 0
+        zero = y.array == 0
         if not zero.any():
             return gy / (y * 2.0)
         zero = Tensor._make(zero, False)
@@ -166,8 +166,8 @@ class _Extreme(Function):
         return getattr(x, self.fn)(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        y = self.output().data
+        x = self.inputs[0].array
+        y = self.output().array
         kept = _kept_shape(x.shape, self.axes)
         mask = x == y.reshape(kept)
         w = mask / mask.sum(axis=self.axes, keepdims=True)
@@ -248,12 +248,12 @@ class Prod(Function):
         kept = _kept_shape(x.shape, self.axes)
         gy = _shape.reshape(gy, kept)
         xp = x.xp
-        if not bool((x.data == 0).any()):
+        if not bool((x.array == 0).any()):
             return gy * _shape.reshape(self.output(), kept) / x
         # With zeros, y / x is undefined: form the product of the other elements directly,
         # with cumulative products when no graph is wanted, else with differentiable ops.
         if not is_grad_enabled():
-            return gy * Tensor._make(_prod_of_others(xp, x.data, self.axes), False)
+            return gy * Tensor._make(_prod_of_others(xp, x.array, self.axes), False)
         return gy * _prod_of_others_graph(x, self.axes)
 
 
@@ -301,7 +301,7 @@ def _arg(fn, x, axis, keepdims, dim):
         (axis,) = normalize_axis(fn, axis, x.ndim)
     if x.size == 0:
         raise ValueError(f"{fn}: cannot reduce an empty tensor")
-    out = getattr(x.xp, fn)(x.data, axis=axis, keepdims=keepdims)
+    out = getattr(x.xp, fn)(x.array, axis=axis, keepdims=keepdims)
     return Tensor._make(x.xp.asarray(out, dtype=np.int64), False)
 
 

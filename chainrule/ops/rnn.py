@@ -139,12 +139,12 @@ class _Recurrence(Function):
             return tuple(next(gs) if need else None for need in self.needs_grad)
         return tuple(
             None if g is None else Tensor._make(g, False)
-            for g in self._grads([g.data for g in gys])
+            for g in self._grads([g.array for g in gys])
         )
 
     def _grads(self, gys):
         """The gradient of every input (arrays), from the output gradients (arrays)."""
-        x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._split([t.data for t in self.inputs])
+        x, h0, c0, W_ih, W_hh, b_ih, b_hh = self._split([t.array for t in self.inputs])
         T, N, H = self.shape
         gy, ghn = gys[0], gys[1]
         Dx, Dh, gh0 = self._scan_back(gy, ghn, h0, W_hh)
@@ -352,7 +352,7 @@ class _LSTMRecurrence(_Recurrence):
         P *= Ga[:, :H]
 
     def _grads(self, gys):
-        x, h0, c0, W_ih, W_hh, _, _ = self._split([t.data for t in self.inputs])
+        x, h0, c0, W_ih, W_hh, _, _ = self._split([t.array for t in self.inputs])
         T, N, H = self.shape
         I = x.shape[2]
         gy, ghn, gcn = gys
@@ -527,7 +527,7 @@ class _RecurrenceGrad(Function):
                 f"{self.node.name}: third derivatives of a recurrent layer are not supported"
             )
         node, n_in = self.node, self.n_in
-        leaves = [Tensor(t.data, requires_grad=True) for t in self.inputs]
+        leaves = [Tensor(t.array, requires_grad=True) for t in self.inputs]
         xs, gys = leaves[:n_in], leaves[n_in:]
         with enable_grad():
             outs = _composed(node, xs)

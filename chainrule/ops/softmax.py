@@ -89,7 +89,7 @@ def one_hot(indices, num_classes: int = -1) -> Tensor:
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got dtype {t.dtype}")
     xp = t.xp
-    idx = t.data
+    idx = t.array
     if num_classes == -1:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):

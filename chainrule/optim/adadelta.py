@@ -76,12 +76,12 @@ class Adadelta(Optimizer):
     def _update(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
-            state["square_avg"] = p.xp.zeros_like(p.data)
-            state["acc_delta"] = p.xp.zeros_like(p.data)
+            state["square_avg"] = p.xp.zeros_like(p.array)
+            state["acc_delta"] = p.xp.zeros_like(p.array)
         state["step"] += 1
         adadelta(
-            p.data,
-            p.grad.data,
+            p.array,
+            p.grad.array,
             state["square_avg"],
             state["acc_delta"],
             lr=float(group["lr"]),

@@ -79,7 +79,7 @@ class Adagrad(Optimizer):
     def _init_state(p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
-            state["sum"] = p.xp.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = p.xp.full_like(p.array, group["initial_accumulator_value"])
 
     def _check_group(self, group: dict[str, Any]) -> None:
         check_lr(self, group)
@@ -96,8 +96,8 @@ class Adagrad(Optimizer):
         self._init_state(p, state, group)
         state["step"] += 1
         adagrad(
-            p.data,
-            p.grad.data,
+            p.array,
+            p.grad.array,
             state["sum"],
             state["step"],
             lr=float(group["lr"]),

@@ -115,15 +115,15 @@ class Adam(Optimizer):
         if not state:
             xp = p.xp
             state["step"] = 0
-            state["exp_avg"] = xp.zeros_like(p.data)
-            state["exp_avg_sq"] = xp.zeros_like(p.data)
+            state["exp_avg"] = xp.zeros_like(p.array)
+            state["exp_avg_sq"] = xp.zeros_like(p.array)
         if amsgrad and "max_exp_avg_sq" not in state:
-            state["max_exp_avg_sq"] = p.xp.zeros_like(p.data)
+            state["max_exp_avg_sq"] = p.xp.zeros_like(p.array)
         state["step"] += 1
         beta1, beta2 = group["betas"]
         adam(
-            p.data,
-            p.grad.data,
+            p.array,
+            p.grad.array,
             state["exp_avg"],
             state["exp_avg_sq"],
             state.get("max_exp_avg_sq"),
@@ -136,7 +136,7 @@ class Adam(Optimizer):
             amsgrad=amsgrad,
             maximize=bool(group["maximize"]),
             decoupled_weight_decay=bool(group["decoupled_weight_decay"]),
-            out=self._scratch(p.data),
+            out=self._scratch(p.array),
         )
 
 

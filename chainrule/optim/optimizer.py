@@ -121,7 +121,7 @@ class Optimizer:
                     f"{self._name}: can't optimize a non-leaf Tensor (params[{i}] is the "
                     f"output of {p.creator.name}); use a leaf such as a Parameter"
                 )
-            if p.data.dtype.kind != "f":
+            if p.array.dtype.kind != "f":
                 raise TypeError(
                     f"{self._name}: can only optimize floating-point tensors, but params[{i}] "
                     f"has dtype {p.dtype}"
@@ -153,7 +153,7 @@ class Optimizer:
                 else:
                     if p.grad.creator is not None:
                         p.grad = p.grad.detach()
-                    p.grad.data[...] = 0
+                    p.grad.array[...] = 0
                     p.grad._version += 1
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -275,12 +275,12 @@ def _load_value(opt: Optimizer, name: str, v, p: Tensor):
         v = float(v.item() if hasattr(v, "item") else v)
         return int(v) if v.is_integer() else v
     if isinstance(v, Tensor):
-        v = v.data
+        v = v.array
     if not hasattr(v, "shape"):
         return v
     if get_array_module(v) is np:
         v = np.asarray(v)  # also converts other libraries' CPU tensors
-    a = get_array_module(p.data).array(to_device(v, p.device), dtype=p.dtype)
+    a = get_array_module(p.array).array(to_device(v, p.device), dtype=p.dtype)
     if a.shape != p.shape:
         raise ValueError(
             f"{opt._name}.load_state_dict: state {name!r} has shape {tuple(a.shape)}, its "

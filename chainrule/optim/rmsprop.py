@@ -101,15 +101,15 @@ class RMSprop(Optimizer):
         zeros = p.xp.zeros_like
         if not state:
             state["step"] = 0
-            state["square_avg"] = zeros(p.data)
+            state["square_avg"] = zeros(p.array)
         if momentum > 0 and "momentum_buffer" not in state:
-            state["momentum_buffer"] = zeros(p.data)
+            state["momentum_buffer"] = zeros(p.array)
         if centered and "grad_avg" not in state:
-            state["grad_avg"] = zeros(p.data)
+            state["grad_avg"] = zeros(p.array)
         state["step"] += 1
         rmsprop(
-            p.data,
-            p.grad.data,
+            p.array,
+            p.grad.array,
             state["square_avg"],
             state.get("grad_avg"),
             state.get("momentum_buffer"),

@@ -102,8 +102,8 @@ class SGD(Optimizer):
     def _update(self, p: Tensor, state: dict[str, Any], group: dict[str, Any]) -> None:
         momentum = float(group["momentum"])
         buf = sgd(
-            p.data,
-            p.grad.data,
+            p.array,
+            p.grad.array,
             state.get("momentum_buffer"),
             lr=float(group["lr"]),
             momentum=momentum,
@@ -111,7 +111,7 @@ class SGD(Optimizer):
             weight_decay=float(group["weight_decay"]),
             nesterov=bool(group["nesterov"]),
             maximize=bool(group["maximize"]),
-            out=self._scratch(p.data),
+            out=self._scratch(p.array),
         )
         if momentum != 0:
             state["momentum_buffer"] = buf

@@ -38,7 +38,7 @@ DataT = Any  # a Dataset, a DataLoader, or a tuple (X, y) of arrays or tensors
 def _as_array(fname: str, what: str, a) -> Any:
     """A tensor's or array's data, float64 turned float32 (the dtype of the weights)."""
     if isinstance(a, Tensor):
-        a = a.data
+        a = a.array
     elif not hasattr(a, "shape"):
         try:
             a = np.asarray(a)
@@ -120,13 +120,13 @@ def _pair(fname: str, batch) -> tuple:
 
 def _device(model) -> str:
     for p in model.parameters():
-        return device_of(p.data)
+        return device_of(p.array)
     return "cpu"
 
 
 def _to(x, device: str):
     if isinstance(x, Tensor):
-        return x if device == "cpu" and device_of(x.data) == "cpu" else x.to(device)
+        return x if device == "cpu" and device_of(x.array) == "cpu" else x.to(device)
     return Tensor(x).to(device) if device != "cpu" else Tensor(x)
 
 
@@ -185,8 +185,8 @@ class _Collector:
 
     def add(self, out: Tensor, y) -> None:
         if self.metrics:
-            self.outputs.append(as_numpy(out.data))
-            self.targets.append(as_numpy(y.data if isinstance(y, Tensor) else np.asarray(y)))
+            self.outputs.append(as_numpy(out.array))
+            self.targets.append(as_numpy(y.array if isinstance(y, Tensor) else np.asarray(y)))
 
     def results(self, prefix: str = "") -> dict[str, float]:
         if not self.metrics or not self.outputs:
@@ -484,7 +484,7 @@ def predict(model, X, batch_size: int = 256) -> np.ndarray:
         with no_grad():
             for batch in loader:
                 x = batch[0] if isinstance(batch, (tuple, list)) else batch
-                outputs.append(as_numpy(model(_to(x, device)).data))
+                outputs.append(as_numpy(model(_to(x, device)).array))
     finally:
         model.train(was_training)
     if not outputs:

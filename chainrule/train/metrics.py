@@ -30,7 +30,7 @@ __all__ = [
 
 def _array(x, fname: str, what: str) -> np.ndarray:
     if isinstance(x, Tensor):
-        return as_numpy(x.data)
+        return as_numpy(x.array)
     try:
         return as_numpy(x) if hasattr(x, "__cuda_array_interface__") else np.asarray(x)
     except Exception:

@@ -98,8 +98,8 @@ def test_round_trip_keeps_dtypes_shapes_and_values(tmp_path):
         assert back[k].shape == v.shape and back[k].dtype == v.dtype
         np.testing.assert_array_equal(back[k].numpy(), v)
     # Loaded tensors are independent, writable arrays.
-    back["scalar"].data[...] = 7
-    assert back["layer.float32"].data.flags.writeable
+    back["scalar"].array[...] = 7
+    assert back["layer.float32"].array.flags.writeable
 
 
 def test_nested_optimizer_state_round_trip(tmp_path):

@@ -43,9 +43,9 @@ def test_calculate_gain_and_fans_match_torch():
 ])
 def test_distributions(fn, kwargs, check):
     w = _param(300, 400)
-    data = w.data
+    data = w.array
     out = fn(w, generator=cr.Generator(0), **kwargs)
-    assert out is w and w.data is data  # in place
+    assert out is w and w.array is data  # in place
     assert w.dtype == np.float32 and w.requires_grad and w.is_leaf
     x = w.numpy()
     kind, a, b = check

@@ -180,8 +180,8 @@ def test_gate_order_is_torch_order():
     m = LSTM(1, 1, dtype="float64")
     with cr.no_grad():
         for p in m.parameters():
-            p.data[...] = 0
-        m.bias_ih_l0.data[...] = [-50.0, 50.0, 0.0, 50.0]  # i shut, f open, o open
+            p.array[...] = 0
+        m.bias_ih_l0.array[...] = [-50.0, 50.0, 0.0, 50.0]  # i shut, f open, o open
     c0 = cr.tensor([[[0.7]]], dtype="float64")
     _, (h, c) = m(cr.zeros(3, 1, 1, dtype="float64"), (c0 * 0, c0))
     np.testing.assert_allclose(c.numpy(), 0.7)

@@ -63,7 +63,7 @@ def test_clip_grad_norm_single_tensor_and_no_grads():
 
 def test_clip_grad_norm_nonfinite():
     ps, _ = pair()
-    ps[0].grad.data[0, 0] = np.inf
+    ps[0].grad.array[0, 0] = np.inf
     with pytest.raises(RuntimeError, match="clip_grad_norm_: .*non-finite"):
         clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
     assert math.isinf(clip_grad_norm_(ps, 1.0).item())
@@ -83,7 +83,7 @@ def test_clip_grad_value_matches_torch(clip):
 def test_parameters_to_vector_and_back():
     ps, ts = pair()
     for i, (p, t) in enumerate(zip(ps, ts)):
-        p.data[...] = i + 1
+        p.array[...] = i + 1
         with torch.no_grad():
             t.fill_(i + 1)
     vec = parameters_to_vector(ps)

@@ -179,7 +179,7 @@ def test_state_dict_round_trip(case):
     _steps(opt_a, a, 5)
     sd = copy.deepcopy(opt_a.state_dict())
     for p, q in zip(b.cr_params, a.cr_params):
-        p.data[...] = q.data
+        p.array[...] = q.array
     opt_b = getattr(optim, name)(b.cr_params, lr=123.0)  # the loaded groups replace lr
     opt_b.load_state_dict(sd)
     assert opt_b.param_groups[0]["lr"] == opt_a.param_groups[0]["lr"]
@@ -237,13 +237,13 @@ def test_zero_grad():
 
 def test_step_bumps_version_and_updates_in_place():
     w = Parameter(cr.tensor([1.0, 2.0]))
-    data = w.data
+    data = w.array
     opt = optim.Adam([w], lr=0.1)
     (w * w).sum().backward()
     v = w._version
     opt.step()
     assert w._version == v + 1
-    assert w.data is data
+    assert w.array is data
     assert not np.array_equal(data, [1.0, 2.0])
 
 
@@ -295,7 +295,7 @@ def test_numpy_float64_hyperparameters_keep_float32(case):
         opt.zero_grad()
         (w * w).sum().backward()
         opt.step()
-    assert w.data.dtype == np.float32
+    assert w.array.dtype == np.float32
     assert all(v.dtype == np.float32 for k, v in opt.state[w].items() if k != "step")
 
 
@@ -306,7 +306,7 @@ def test_state_dict_survives_a_safetensors_file(tmp_path):
     _steps(opt, a, 3)
     io.save(opt.state_dict(), tmp_path / "opt.safetensors")
     for p, q in zip(b.cr_params, a.cr_params):
-        p.data[...] = q.data
+        p.array[...] = q.array
     opt_b = optim.Adam(b.cr_params)
     opt_b.load_state_dict(io.load(tmp_path / "opt.safetensors"))
     _steps(opt, a, 3)
