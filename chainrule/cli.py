@@ -383,11 +383,23 @@ def _cmd_predict(args) -> int:
 # -- the parser ------------------------------------------------------------------------
 
 
+def _version_line() -> str:
+    import platform
+
+    import numpy as np
+
+    from . import __version__
+
+    return (f"chainrule {__version__} (Python {platform.python_version()}, "
+            f"NumPy {np.__version__})")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chainrule",
         description="Train, evaluate and use small neural networks with chainrule.",
     )
+    parser.add_argument("--version", action="version", version=_version_line())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

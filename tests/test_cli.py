@@ -164,3 +164,12 @@ def test_default_train_reaches_97_percent(tmp_path, capsys):
     assert main(["train", "--out", str(tmp_path / "run")]) == 0
     line = [s for s in capsys.readouterr().out.splitlines() if s.startswith("test accuracy")][0]
     assert float(line.split()[2]) >= 0.97
+
+
+def test_version():
+    import chainrule
+
+    r = subprocess.run([sys.executable, "-m", "chainrule", "--version"], capture_output=True,
+                       text=True, cwd=ROOT)
+    assert r.returncode == 0
+    assert r.stdout.startswith(f"chainrule {chainrule.__version__} (Python ")

@@ -22,11 +22,26 @@ def format_logs(logs: dict) -> str:
     return " - ".join(parts)
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    """Split ``a - b - c`` into lines of at most ``width`` characters at the `` - ``."""
+    lines, line = [], ""
+    for part in text.split(" - "):
+        candidate = part if not line else f"{line} - {part}"
+        if line and len(candidate) > width:
+            lines.append(line)
+            line = part
+        else:
+            line = candidate
+    return [*lines, line] if line else lines
+
+
 class ProgressBar(Callback):
     """Show training progress: loss, metrics and samples per second.
 
-    On a terminal (``file.isatty()``) and with tqdm installed, a bar per epoch; otherwise
-    one line per epoch. ``verbose=2`` always prints lines; ``verbose=0`` prints nothing.
+    On a terminal (``file.isatty()``) and with tqdm installed, a bar per epoch, and at the
+    epoch's end the epoch's metrics on a line of their own under it (as Keras does), so that
+    an 80-column terminal never cuts off validation metrics; otherwise one line per epoch.
+    ``verbose=2`` always prints lines; ``verbose=0`` prints nothing.
     """
 
     order = 100
@@ -81,9 +96,14 @@ class ProgressBar(Callback):
         rate = self._seen / seconds if seconds > 0 else float("inf")
         text = format_logs(logs or {})
         if self._bar is not None:
-            self._bar.set_postfix_str(text, refresh=True)
+            self._bar.set_postfix_str(f"loss {self._loss_sum / max(self._seen, 1):.4f}",
+                                      refresh=True)
             self._bar.close()
             self._bar = None
+            # The bar's postfix is cut to the terminal's width: the metrics get their own
+            # line, wrapped at " - " so that every number stays visible at 80 columns.
+            for line in _wrap(f"{text} - {rate:,.0f} samples/s - {seconds:.1f}s", 78):
+                print(f"  {line}", file=self._out(), flush=True)
         elif self.verbose:
             width = len(str(self.loop.epochs))
             print(f"epoch {epoch + 1:>{width}}/{self.loop.epochs} - {text} - "

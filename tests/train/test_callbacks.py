@@ -232,6 +232,27 @@ def test_progress_bar_on_a_terminal():
     assert "loss" in text
 
 
+def test_progress_bar_keeps_every_metric_visible_at_80_columns(monkeypatch):
+    pytest.importorskip("tqdm")
+    monkeypatch.setenv("COLUMNS", "80")
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    out = Tty()
+    X, y = blobs(32, seed=1)
+    _fit([ProgressBar(1, file=out)], epochs=1, metrics=["accuracy"],
+         validation_data=(X, y))
+    metric_lines = [ln for ln in out.getvalue().replace("\r", "\n").splitlines()
+                    if ln.startswith("  ")]
+    assert metric_lines, out.getvalue()
+    joined = " ".join(metric_lines)
+    for name in ("loss", "accuracy", "val_loss", "val_accuracy", "samples/s"):
+        assert f"{name} " in joined or name in joined
+    assert all(len(ln) <= 80 for ln in metric_lines)
+
+
 def test_callbacks_must_be_callbacks():
     with pytest.raises(TypeError, match="callbacks must be Callback instances"):
         _fit([lambda: None])
