@@ -42,12 +42,21 @@ KINDS = ("vanishing", "exploding", "dead_units", "saturation", "nan")
 
 @dataclass
 class Finding:
-    """One problem found: its ``kind`` (one of KINDS), the ``layer`` and a ``message``."""
+    """One problem found: its ``kind`` (one of KINDS), the ``layer`` and a ``message``.
+
+    A finding that concerns several layers (every vanishing, dead or saturated layer is one
+    finding, not one per layer) names the first in ``layer`` and all of them in ``layers``.
+    """
 
     kind: str
     layer: str
     message: str
     module: str = ""  # the layer's class name, e.g. "Linear"
+    layers: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.layers:
+            self.layers = [self.layer]
 
     def __str__(self) -> str:
         where = f"{self.layer} ({self.module})" if self.module else self.layer
@@ -429,32 +438,47 @@ def _findings(stats, losses, trained) -> list:
                 cause = ("the gradient shrinks at every layer on its way back (weights too small "
                          "for the depth)")
             out.append(Finding(
-                "vanishing", weak[0].name, module=weak[0].kind, message=
+                "vanishing", weak[0].name, module=weak[0].kind, layers=[s.name for s in weak],
+                message=
                 f"{len(weak)} of {len(params)} layers get almost no gradient (mean |grad| "
                 f"{worst_m:.2g} in {worst.name} vs {top:.2g} in the best layer, a ratio of "
                 f"{worst_m / top if top > 0 else 0:.1g}): {cause}. Those layers barely learn. Try "
                 f"ReLU-family activations with He (kaiming) initialisation, normalisation layers "
                 f"(BatchNorm/LayerNorm), residual connections, or a shallower network.",
             ))
-    for s in dead:
+    if dead:
+        kinds = "/".join(sorted({s.kind for s in dead}))
         out.append(Finding(
-            "dead_units", s.name, module=s.kind, message=
-            f"{100 * float(np.mean(s.dead_fraction)):.0f}% of the units of this {s.kind} output "
-            f"0 for every sample, so no gradient reaches the weights that feed them and they "
-            f"never recover. Likely causes: strongly negative biases, or a learning rate that "
-            f"pushed them there. Try He (kaiming) initialisation with zero biases, a lower "
-            f"learning rate, or LeakyReLU/ELU/GELU, which keep a gradient below 0.",
+            "dead_units", dead[0].name, module=dead[0].kind, layers=[s.name for s in dead],
+            message=
+            f"{_layer_list(dead, 'dead_fraction', stats, kinds)} output 0 for every sample "
+            f"in that share of their units, so no gradient reaches the weights that feed them "
+            f"and they never recover. Likely causes: strongly negative biases, or a learning "
+            f"rate that pushed them there. Try He (kaiming) initialisation with zero biases, a "
+            f"lower learning rate, or LeakyReLU/ELU/GELU, which keep a gradient below 0.",
         ))
-    for s in saturated:
+    if saturated:
+        kinds = "/".join(sorted({s.kind for s in saturated}))
         out.append(Finding(
-            "saturation", s.name, module=s.kind, message=
-            f"{100 * float(np.mean(s.saturated_fraction)):.0f}% of this {s.kind}'s outputs "
-            f"sit within 1% of its bounds, where its derivative is almost 0 and the gradient "
-            f"stops. Likely causes: unscaled inputs (features in the tens or hundreds) or large "
-            f"weights. Standardise the inputs (zero mean, unit variance), use Xavier (glorot) "
-            f"initialisation, or add normalisation before the activation.",
+            "saturation", saturated[0].name, module=saturated[0].kind,
+            layers=[s.name for s in saturated], message=
+            f"{_layer_list(saturated, 'saturated_fraction', stats, kinds)} have that share of "
+            f"their outputs within 1% of the bounds, where the derivative is almost 0 and the "
+            f"gradient stops. Likely causes: unscaled inputs (features in the tens or "
+            f"hundreds) or large weights. Standardise the inputs (zero mean, unit variance), "
+            f"use Xavier (glorot) initialisation, or add normalisation before the activation.",
         ))
     return out
+
+
+def _layer_list(found, attr, stats, kinds, shown: int = 6) -> str:
+    """``3 of 5 ReLU layers (1: 62%, 3: 80%, 5: 97%)``: one finding for many layers."""
+    of = sum(1 for s in stats if s.kind in {f.kind for f in found})
+    items = [f"{s.name}: {100 * float(np.mean(getattr(s, attr))):.0f}%" for s in found[:shown]]
+    if len(found) > shown:
+        items.append(f"and {len(found) - shown} more")
+    noun = "layer" if of == 1 else "layers"
+    return f"{len(found)} of {of} {kinds} {noun} ({', '.join(items)})"
 
 
 def layer_gradients(model) -> dict:

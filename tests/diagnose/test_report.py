@@ -46,8 +46,10 @@ def test_learning_rate_far_too_high_is_exploding(digits):
 def test_strongly_negative_relu_biases_give_dead_units(digits):
     r = report(mlp(nn.ReLU, "he", depth=3, bias=-5.0), *digits, lr=0.01)
     dead = [f for f in r.findings if f.kind == "dead_units"]
-    assert [f.layer for f in dead] == ["1", "3", "5"]
-    assert all(f.module == "ReLU" for f in dead)
+    # one finding for all the dead layers, not one paragraph per layer
+    assert len(dead) == 1 and dead[0].layers == ["1", "3", "5"]
+    assert dead[0].layer == "1" and dead[0].module == "ReLU"
+    assert "3 of 3 ReLU layers (1: " in dead[0].message
     assert r.layer("1").dead_fraction[-1] > 0.9
     assert "negative biases" in dead[0].message
     # what the vanishing gradient before them comes from is named
