@@ -47,6 +47,7 @@ from .creation import (
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the ops are the package's functions (cr.exp, cr.matmul...)
 from .random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
+from .threads import get_num_threads, set_num_threads
 
 from . import nn, optim  # noqa: E402 - after the ops they are built on
 from .io import load, save  # noqa: E402
@@ -74,9 +75,10 @@ def __getattr__(name):
 __all__ = [
     "Function", "Generator", "GradcheckError", "Tensor", "arange", "as_tensor", "backward",
     "cupy_available", "default_generator", "detect_anomaly", "empty", "enable_grad", "eye",
-    "from_numpy", "full", "full_like", "get_rng_state", "grad", "gradcheck", "gradgradcheck",
+    "from_numpy", "full", "full_like", "get_num_threads", "get_rng_state", "grad", "gradcheck", "gradgradcheck",
     "is_grad_enabled", "linspace", "load", "manual_seed", "nn", "no_grad", "ones", "ones_like",
     "ops", "optim", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
+    "set_num_threads",
     "set_rng_state", "tensor", "zeros", "zeros_like", *ops.__all__,
 ]  # fmt: skip

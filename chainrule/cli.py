@@ -181,6 +181,59 @@ def _load_model(path: str):
     return model, config
 
 
+def _cosine(epoch: int, start: int, lr0: float, end: int, lo: float) -> float:
+    """The rate at ``epoch`` of a cosine from ``lr0`` at ``start`` down to ``lo`` at ``end``."""
+    t = min(max(epoch - start, 0), max(end - start, 1))
+    return lo + (lr0 - lo) * (1 + math.cos(math.pi * t / max(end - start, 1))) / 2
+
+
+def CosineDecay(optimizer, lr: float, epochs: int):  # noqa: N802 - builds a Callback
+    """The ``chainrule train`` schedule: cosine decay from ``lr`` to ``lr / 100`` over the
+    run's epochs (not to 0, so a resumed run can train further).
+
+    A run resumed with more ``--epochs`` decays from the rate it had reached down to
+    ``lr / 100`` at the new last epoch; a periodic cosine (``CosineAnnealingLR`` with the
+    old ``T_max``) would instead send the rate back up after its period.
+    """
+    from .train import Callback
+
+    class _CosineDecay(Callback):
+        order = -10  # before the history, so the logged lr is the one used
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.optimizer, self.lr, self.epochs = optimizer, lr, epochs
+            self.start = (0, lr)  # (epoch, rate) the current decay starts from
+
+        def rate(self, epoch: int) -> float:
+            return _cosine(epoch, *self.start, self.epochs, self.lr / 100)
+
+        def on_epoch_begin(self, epoch, logs=None) -> None:
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.rate(epoch)
+
+        def on_epoch_end(self, epoch, logs=None) -> None:
+            if logs is not None:
+                logs["lr"] = float(self.optimizer.param_groups[0]["lr"])
+
+        def state_dict(self) -> dict:
+            return {"start_epoch": self.start[0], "start_lr": self.start[1],
+                    "epochs": self.epochs}
+
+        def load_state_dict(self, state: dict) -> None:
+            start = (int(state["start_epoch"]), float(state["start_lr"]))
+            if int(state["epochs"]) == self.epochs:
+                self.start = start
+                return
+            # Another length than the saved run's: decay from the rate of its last trained
+            # epoch down to lr/100 at the new last epoch.
+            last = (self.loop.initial_epoch if self.loop is not None else start[0]) - 1
+            old = _cosine(last, *start, int(state["epochs"]), self.lr / 100)
+            self.start = (last, old)
+
+    return _CosineDecay()
+
+
 # -- commands --------------------------------------------------------------------------
 
 
@@ -210,12 +263,13 @@ def _train_config(args) -> dict:
     if not lr > 0 or not math.isfinite(lr):
         raise CLIError(f"--lr must be a positive number, got {lr}")
     config.update(epochs=epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=lr)
+    if args.data_dir:  # evaluate and --resume find the files again without --data-dir
+        config["data_dir"] = str(Path(args.data_dir).resolve())
     return config
 
 
 def _cmd_train(args) -> int:
-    from . import optim
-    from .train import CSVLogger, LRScheduler, ModelCheckpoint, evaluate, fit, save_checkpoint
+    from .train import CSVLogger, ModelCheckpoint, evaluate, fit, save_checkpoint
     from .train.checkpoint import CONFIG_KEY
 
     if args.resume:
@@ -235,15 +289,18 @@ def _cmd_train(args) -> int:
         default = f"{config['dataset']}-{config['model']}" if config["dataset"] != "csv" else \
             f"csv-{Path(config['csv']).stem}-{config['model']}"
         out = Path(args.out) if args.out else Path("runs") / default
-    data = _load_data(config, args.data_dir)
+        held = [n for n in ("model.safetensors", "checkpoint.safetensors") if (out / n).exists()]
+        if held and not args.overwrite:
+            raise CLIError(f"--out {out} already holds a run ({', '.join(held)}); continue it "
+                           f"with --resume {out / 'checkpoint.safetensors'}, choose another "
+                           f"--out, or pass --overwrite")
+    data = _load_data(config, args.data_dir or config.get("data_dir"))
     out.mkdir(parents=True, exist_ok=True)
 
     model = _build(config)
     loss = _loss(config)
     opt = _optimizer(config, model)
-    # cosine decay to 1% of the rate (not to 0, so a resumed run can train further)
-    scheduler = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config["epochs"],
-                                                     eta_min=config["lr"] / 100)
+    schedule = CosineDecay(opt, config["lr"], config["epochs"])
     meta = {CONFIG_KEY: json.dumps(config, sort_keys=True)}
     X, y = data["X_train"], data["y_train"]
     n_val = max(1, len(X) // 10)
@@ -256,7 +313,7 @@ def _cmd_train(args) -> int:
               f"{config['optimizer']} lr {config['lr']:g}, {config['epochs']} epochs, "
               f"seed {config['seed']}", flush=True)
     callbacks = [
-        LRScheduler(scheduler),
+        schedule,
         CSVLogger(out / "history.csv"),
         ModelCheckpoint(out / "checkpoint.safetensors", monitor="loss", metadata=meta),
     ]
@@ -296,7 +353,7 @@ def _cmd_evaluate(args) -> int:
     from .train import evaluate
 
     model, config = _load_model(args.checkpoint)
-    data = _load_data(config, args.data_dir)
+    data = _load_data(config, args.data_dir or config.get("data_dir"))
     results = evaluate(model, _loss(config), (data["X_test"], data["y_test"]),
                        metrics=_metrics(config) + (["f1"] if config["task"] != "regression"
                                                    else []),
@@ -383,6 +440,39 @@ def _cmd_predict(args) -> int:
 # -- the parser ------------------------------------------------------------------------
 
 
+def _threads_argument(parser) -> None:
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="BLAS threads (default: one per idle core, from the load average)")
+
+
+def _thread_limit(args):
+    """A context that applies --threads, or one BLAS thread per idle core (saying so when
+    the machine is busy); the pools are restored when the command ends."""
+    import contextlib
+
+    if not hasattr(args, "threads"):
+        return contextlib.nullcontext()
+    from . import threads
+
+    n = args.threads
+    if n is not None and n < 1:
+        raise CLIError(f"--threads must be >= 1, got {n}")
+    try:
+        limits = threads._threadpoolctl().threadpool_limits
+    except ImportError:  # threadpoolctl missing: leave the pools as they are
+        if n is not None:
+            raise
+        return contextlib.nullcontext()
+    if n is None:
+        n = threads.auto_threads()
+        cores = threads.auto_threads(load=0.0)
+        if n < cores and args.command == "train" and not args.quiet:
+            # stdout: stderr carries only the one-line errors, and predict's stdout is data
+            print(f"chainrule train: {cores - n} of {cores} cores are busy; using {n} BLAS "
+                  f"thread{'s' * (n > 1)} (--threads N to choose)", flush=True)
+    return limits(n)
+
+
 def _version_line() -> str:
     import platform
 
@@ -422,7 +512,10 @@ def _parser() -> argparse.ArgumentParser:
                                       "~/.cache/chainrule)")
     t.add_argument("--resume", metavar="CHECKPOINT",
                    help="continue a run from its checkpoint.safetensors")
+    t.add_argument("--overwrite", action="store_true",
+                   help="train into an --out directory that already holds a run")
     t.add_argument("--quiet", action="store_true", help="print only the test result")
+    _threads_argument(t)
     t.set_defaults(func=_cmd_train)
 
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on its dataset's test split",
@@ -432,6 +525,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--data-dir", help="where dataset files are")
     e.add_argument("--batch-size", type=int, default=256, help="batch size (default: 256)")
     e.add_argument("--json", action="store_true", help="print the results as JSON")
+    _threads_argument(e)
     e.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("predict", help="predict for the samples in a .csv or .npy file",
@@ -444,6 +538,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--probabilities", action="store_true",
                    help="add the class probabilities")
     p.add_argument("--batch-size", type=int, default=256, help="batch size (default: 256)")
+    _threads_argument(p)
     p.set_defaults(func=_cmd_predict)
 
     from .diagnose import doctor
@@ -471,7 +566,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        with _thread_limit(args):
+            return args.func(args)
     except KeyboardInterrupt:
         print(f"chainrule {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -173,3 +173,53 @@ def test_version():
                        text=True, cwd=ROOT)
     assert r.returncode == 0
     assert r.stdout.startswith(f"chainrule {chainrule.__version__} (Python ")
+
+
+def test_train_refuses_to_overwrite_a_run(digits_run, capsys):
+    msg = _error(["train", "--epochs", "1", "--out", str(digits_run), "--quiet"], capsys)
+    assert "already holds a run" in msg and "--overwrite" in msg and "--resume" in msg
+
+
+def test_resume_with_more_epochs_keeps_decaying(digits_run, tmp_path):
+    import shutil
+    run = tmp_path / "longer"
+    shutil.copytree(digits_run, run)
+    assert main(["train", "--resume", str(run / "checkpoint.safetensors"), "--epochs", "8",
+                 "--quiet"]) == 0
+    rows = (run / "history.csv").read_text().splitlines()
+    lrs = [float(r.split(",")[-1]) for r in rows[1:]]
+    assert len(lrs) == 8
+    # never back up, and down to lr/100 at the new last epoch
+    assert all(b <= a for a, b in zip(lrs, lrs[1:])), lrs
+    assert lrs[-1] < lrs[3] and lrs[3] < lrs[0]
+
+
+def test_evaluate_remembers_the_data_dir(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("sklearn")
+    mnist = ROOT.parent / "shared" / "datasets" / "mnist"
+    if not mnist.is_dir():
+        pytest.skip("the shared MNIST test set is not beside the repository")
+    monkeypatch.delenv("CHAINRULE_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.cache/chainrule either
+    out = tmp_path / "mnist"
+    assert main(["train", "--dataset", "mnist", "--epochs", "1", "--batch-size", "256",
+                 "--data-dir", str(mnist.parent), "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", str(out / "model.safetensors"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] > 0.5
+
+
+def test_threads_option(digits_run, capsys):
+    pytest.importorskip("threadpoolctl")
+    from chainrule import threads
+
+    assert threads.auto_threads(cores=2, load=0.0) == 2
+    assert threads.auto_threads(cores=2, load=1.2) == 1
+    assert threads.auto_threads(cores=2, load=7.0) == 1
+    assert "--threads must be >= 1" in _error(
+        ["evaluate", str(digits_run / "model.safetensors"), "--threads", "0"], capsys)
+    before = threads.get_num_threads()
+    assert main(["evaluate", str(digits_run / "model.safetensors"), "--threads", "1"]) == 0
+    assert threads.get_num_threads() == before  # restored after the command
+    with pytest.raises(ValueError, match="num_threads must be a positive integer"):
+        threads.set_num_threads(0)
