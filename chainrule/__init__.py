@@ -75,7 +75,8 @@ def __getattr__(name):
 __all__ = [
     "Function", "Generator", "GradcheckError", "Tensor", "arange", "as_tensor", "backward",
     "cupy_available", "default_generator", "detect_anomaly", "empty", "enable_grad", "eye",
-    "from_numpy", "full", "full_like", "get_num_threads", "get_rng_state", "grad", "gradcheck", "gradgradcheck",
+    "from_numpy", "full", "full_like", "get_num_threads", "get_rng_state", "grad", "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled", "linspace", "load", "manual_seed", "nn", "no_grad", "ones", "ones_like",
     "ops", "optim", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
