@@ -75,8 +75,8 @@ def main(argv: list[str] | None = None) -> dict:
     opt = optim.Adam(model.parameters(), lr=args.lr)
     sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=args.epochs)
     fit(model, nn.MSELoss(), opt, (X_train, X_train), epochs=args.epochs,
-        batch_size=args.batch_size, validation_data=(X_test, X_test),
-        callbacks=[LRScheduler(sched)], seed=args.seed, verbose=args.verbose)
+        batch_size=args.batch_size, callbacks=[LRScheduler(sched)], seed=args.seed,
+        verbose=args.verbose)
     rec = predict(model, X_test)
     error = float(np.mean((rec - X_test) ** 2))
     baseline = pca_error(X_train, X_test, args.code_size)

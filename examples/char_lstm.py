@@ -19,6 +19,7 @@ import chainrule.optim as optim
 from chainrule import nn
 from chainrule.data import load_char_corpus
 from chainrule.train import Callback, GradientClipping, fit
+from chainrule.train.progress import format_logs
 
 
 class CharLSTM(nn.Module):
@@ -68,11 +69,13 @@ class RandomWindows:
 
 
 class TimeLimit(Callback):
-    """Stop training once ``seconds`` have passed (checked after every step)."""
+    """Stop training once ``seconds`` have passed (checked after every step), and print each
+    epoch's logs against the time budget (the run has no fixed number of epochs)."""
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, verbose: int = 1):
         super().__init__()
         self.seconds = seconds
+        self.verbose = verbose
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -80,6 +83,12 @@ class TimeLimit(Callback):
     def on_train_batch_end(self, batch, logs=None):
         if time.perf_counter() - self.start > self.seconds:
             self.loop.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.verbose:
+            spent = time.perf_counter() - self.start
+            print(f"epoch {epoch + 1} ({spent / 60:.1f} of {self.seconds / 60:.1f} min) - "
+                  f"{format_logs(logs or {})}", flush=True)
 
 
 def sample(model: CharLSTM, corpus, prompt: str, length: int, temperature: float,
@@ -139,8 +148,8 @@ def main(argv: list[str] | None = None) -> dict:
     val_data = (cr.cat(val_x), cr.cat(val_y))
     start = time.perf_counter()
     history = fit(model, SequenceLoss(), opt, train, epochs=100_000,
-                  validation_data=val_data, seed=args.seed, verbose=args.verbose,
-                  callbacks=[GradientClipping(1.0), TimeLimit(args.minutes * 60)])
+                  validation_data=val_data, seed=args.seed, verbose=0,
+                  callbacks=[GradientClipping(1.0), TimeLimit(args.minutes * 60, args.verbose)])
     seconds = time.perf_counter() - start
     steps = sum(1 for _ in history.epoch) * args.steps_per_epoch
 

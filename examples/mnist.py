@@ -48,8 +48,7 @@ def run(name: str, data, epochs: int, batch_size: int, lr: float, seed: int,
     train = TensorDataset(X_train, y_train, transform=transform)
     start = time.perf_counter()
     fit(model, nn.CrossEntropyLoss(), opt, train, epochs=epochs, batch_size=batch_size,
-        validation_data=(X_test, y_test), metrics=["accuracy"],
-        callbacks=[LRScheduler(sched)], seed=seed, verbose=verbose)
+        metrics=["accuracy"], callbacks=[LRScheduler(sched)], seed=seed, verbose=verbose)
     result = evaluate(model, nn.CrossEntropyLoss(), (X_test, y_test), metrics=["accuracy"])
     print(f"{name}: test accuracy {result['accuracy']:.4f} on {len(X_test)} images "
           f"({time.perf_counter() - start:.0f} s, {epochs} epochs)")

@@ -65,8 +65,8 @@ def run(name: str, data, epochs: int, batch_size: int, lr: float | None, seed: i
     train = TensorDataset(X_train, y_train, transform=random_shift if augment else None)
     start = time.perf_counter()
     fit(model, nn.CrossEntropyLoss(), opt, train, epochs=epochs,
-        batch_size=batch_size, validation_data=(X_test, y_test), metrics=["accuracy"],
-        callbacks=[LRScheduler(sched)], seed=seed, verbose=verbose)
+        batch_size=batch_size, metrics=["accuracy"], callbacks=[LRScheduler(sched)], seed=seed,
+        verbose=verbose)  # no validation_data: the test set is read once, after training
     acc = evaluate(model, None, (X_test, y_test), metrics=["accuracy"])["accuracy"]
     print(f"{name}: test accuracy {acc:.4f} (published {PUBLISHED[name]:.2f}) in "
           f"{time.perf_counter() - start:.0f} s, {epochs} epochs")

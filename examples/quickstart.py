@@ -1,7 +1,11 @@
 """Train a small MLP on scikit-learn's handwritten digits and print its test accuracy.
 
-Without scikit-learn, a synthetic two-spirals set stands in. ``python examples/quickstart.py``
+Without scikit-learn it says so and trains on a synthetic two-spirals set instead.
+``python examples/quickstart.py [--epochs N]``
 """
+
+import argparse
+import sys
 
 import numpy as np
 
@@ -25,6 +29,9 @@ def main(epochs: int = 20) -> float:
         from chainrule.data import load_digits
         X, y = load_digits(scale=True)  # 1,797 images of 8x8 pixels, values in [0, 1]
     except ImportError:
+        print("quickstart: scikit-learn is not installed, so the digits are not at hand; "
+              "training on a synthetic two-spirals set instead (pip install "
+              "'chainrule[train]' for the digits)", file=sys.stderr)
         X, y = two_spirals()
     order = np.random.default_rng(0).permutation(len(X))
     test, train = order[: len(X) // 5], order[len(X) // 5 :]
@@ -40,4 +47,6 @@ def main(epochs: int = 20) -> float:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=20, help="epochs (default: 20)")
+    main(parser.parse_args().epochs)

@@ -25,7 +25,16 @@ def test_quickstart_on_digits(capsys):
     assert capsys.readouterr().out.strip().splitlines()[-1] == f"test accuracy: {acc:.3f}"
 
 
-def test_quickstart_falls_back_to_two_spirals(monkeypatch):
+def test_quickstart_help():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, str(EXAMPLES / "quickstart.py"), "--help"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and "--epochs" in r.stdout
+
+
+def test_quickstart_falls_back_to_two_spirals(monkeypatch, capsys):
     import chainrule.data
 
     def no_sklearn(*args, **kwargs):
@@ -37,6 +46,7 @@ def test_quickstart_falls_back_to_two_spirals(monkeypatch):
     assert X.shape == (200, 2) and X.dtype == np.float32 and set(y.tolist()) == {0, 1}
     acc = quickstart.main(epochs=2)
     assert 0.0 <= acc <= 1.0
+    assert "training on a synthetic two-spirals set instead" in capsys.readouterr().err
 
 
 def test_xor():
