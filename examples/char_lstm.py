@@ -87,7 +87,8 @@ class TimeLimit(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.verbose:
             spent = time.perf_counter() - self.start
-            print(f"epoch {epoch + 1} ({spent / 60:.1f} of {self.seconds / 60:.1f} min) - "
+            of = f" of {self.seconds / 60:.1f}" if math.isfinite(self.seconds) else ""
+            print(f"epoch {epoch + 1} ({spent / 60:.1f}{of} min) - "
                   f"{format_logs(logs or {})}", flush=True)
 
 
@@ -113,6 +114,9 @@ def main(argv: list[str] | None = None) -> dict:
                         help="folder with text/tinyshakespeare.txt (default: $CHAINRULE_DATA)")
     parser.add_argument("--text", default=None, help="train on this UTF-8 file instead")
     parser.add_argument("--minutes", type=float, default=10.0, help="training time budget")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="train exactly this many steps instead of for --minutes (the "
+                             "result then does not depend on the machine's speed)")
     parser.add_argument("--hidden-size", type=int, default=256)
     parser.add_argument("--seq-len", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -147,9 +151,13 @@ def main(argv: list[str] | None = None) -> dict:
                                           generator=args.seed + 1 + i) for i in range(2)))
     val_data = (cr.cat(val_x), cr.cat(val_y))
     start = time.perf_counter()
-    history = fit(model, SequenceLoss(), opt, train, epochs=100_000,
+    if args.steps is not None and args.steps < 1:
+        parser.error(f"--steps must be >= 1, got {args.steps}")
+    epochs = 100_000 if args.steps is None else -(-args.steps // args.steps_per_epoch)
+    budget = float("inf") if args.steps is not None else args.minutes * 60
+    history = fit(model, SequenceLoss(), opt, train, epochs=epochs,
                   validation_data=val_data, seed=args.seed, verbose=0,
-                  callbacks=[GradientClipping(1.0), TimeLimit(args.minutes * 60, args.verbose)])
+                  callbacks=[GradientClipping(1.0), TimeLimit(budget, args.verbose)])
     seconds = time.perf_counter() - start
     steps = sum(1 for _ in history.epoch) * args.steps_per_epoch
 

@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"digits 5-9 from {args.labels_per_class} labels per class ({len(test)} test "
           f"images), mean over {args.repeats} draws: frozen features from 0-4 "
           f"{t.mean():.4f} +- {t.std():.4f}, from scratch {s.mean():.4f} +- {s.std():.4f}")
-    return {"transfer": float(t.mean()), "scratch": float(s.mean())}
+    return {"transfer": float(t.mean()), "scratch": float(s.mean()),
+            "transfer_std": float(t.std()), "scratch_std": float(s.std())}
 
 
 if __name__ == "__main__":
