@@ -8,7 +8,9 @@ Each row runs its example's ``main`` in this process with the arguments its comm
 records the returned results and the wall-clock in ``docs/figures/examples.json``, and the
 README's table (between the ``examples-table`` markers) is rendered from that file. The
 runs are seeded and bit-reproducible, so a rerun gives the same result column; wall-clock
-depends on the machine and its load (the load average is recorded beside it).
+depends on the machine and its load (the load average is recorded beside it). Every run
+uses one BLAS thread: the bits of a result depend on how many threads split its matrix
+products, so a fixed count is what makes a rerun on another machine give the same digits.
 """
 
 from __future__ import annotations
@@ -124,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="rerun these rows and compare their results with the record")
     args = parser.parse_args(argv)
     import tempfile
+
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
 
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     with tempfile.TemporaryDirectory() as tmp:
