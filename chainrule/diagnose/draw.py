@@ -134,38 +134,52 @@ def _layout(nodes, edges, root):
     return pos, nrows, max(len(v) for v in rows.values())
 
 
+def _box_width(nodes) -> float:
+    """Boxes wide enough for the longest label line (about 6.5 px a character at 11 px)."""
+    longest = max((len(line) for _, label, _ in nodes.values() for line in label.split("\n")),
+                  default=10)
+    return max(150.0, 6.5 * longest + 16)
+
+
 def _svg(nodes, edges, root) -> str:
     pos, nrows, width = _layout(nodes, edges, root)
-    bw, bh, gap = 150, 54, 40
-    W = max(width * (bw + 20) + 40, 300)
+    bw, bh, gap, sep = _box_width(nodes), 54, 44, 24
+    W = max(width * (bw + sep) + sep, 300)
     H = nrows * (bh + gap) + gap
 
     def xy(k):
-        fx, d, _ = pos[k]
-        return fx * W, H - gap - d * (bh + gap) - bh / 2
+        # a row's boxes side by side, bw + sep apart, centred: they never overlap
+        fx, d, n = pos[k]
+        i = round(fx * (n + 1)) - 1
+        x = W / 2 + (i - (n - 1) / 2) * (bw + sep)
+        return x, H - gap - d * (bh + gap) - bh / 2
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W:.0f}" height="{H:.0f}" '
              f'font-family="Helvetica, Arial, sans-serif" font-size="11">',
              '<defs><marker id="a" markerWidth="8" markerHeight="8" refX="8" refY="4" '
-             'orient="auto"><path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>']
-    for a, b in edges:
-        if a in pos and b in pos:
-            (x1, y1), (x2, y2) = xy(a), xy(b)
-            parts.append(f'<line x1="{x1:.0f}" y1="{y1 - bh / 2:.0f}" x2="{x2:.0f}" '
-                         f'y2="{y2 + bh / 2:.0f}" stroke="#555" marker-end="url(#a)"/>')
+             'orient="auto" markerUnits="userSpaceOnUse"><path d="M0,0 L8,4 L0,8 z" '
+             'fill="#555"/></marker></defs>']
     for k, (kind, label, leaf) in nodes.items():
         if k not in pos:
             continue
         x, y = xy(k)
         fill = "#dde8f7" if kind == "op" else ("#f7e3c6" if leaf else "#ffffff")
         rx = 4 if kind == "op" else 20
-        parts.append(f'<rect x="{x - bw / 2:.0f}" y="{y - bh / 2:.0f}" width="{bw}" '
+        parts.append(f'<rect x="{x - bw / 2:.0f}" y="{y - bh / 2:.0f}" width="{bw:.0f}" '
                      f'height="{bh}" rx="{rx}" fill="{fill}" stroke="#333"/>')
         lines = label.split("\n")
         for i, line in enumerate(lines):
             ty = y + (i - (len(lines) - 1) / 2) * 13 + 4
             parts.append(f'<text x="{x:.0f}" y="{ty:.0f}" text-anchor="middle">'
                          f"{html.escape(line)}</text>")
+    # Edges after the boxes, so no box is drawn over an arrowhead; each ends 2 px short of
+    # the box it points at: from the bottom of its source (further from the output, so
+    # higher up) to the top of its target.
+    for a, b in edges:
+        if a in pos and b in pos:
+            (x1, y1), (x2, y2) = xy(a), xy(b)
+            parts.append(f'<line x1="{x1:.0f}" y1="{y1 + bh / 2:.0f}" x2="{x2:.0f}" '
+                         f'y2="{y2 - bh / 2 - 2:.0f}" stroke="#555" marker-end="url(#a)"/>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -186,16 +200,21 @@ def _png(nodes, edges, root, path):
     ax.set_axis_off()
     ax.set_xlim(0, 1)
     ax.set_ylim(-0.7, nrows - 0.3)
-    for a, b in edges:
-        if a in pos and b in pos:
-            ax.annotate("", xy=(pos[b][0], pos[b][1]), xytext=(pos[a][0], pos[a][1]),
-                        arrowprops={"arrowstyle": "->", "color": "#555"})
+    boxes = {}
     for k, (kind, label, leaf) in nodes.items():
         if k in pos:
             fill = "#dde8f7" if kind == "op" else ("#f7e3c6" if leaf else "#ffffff")
-            ax.text(pos[k][0], pos[k][1], label, ha="center", va="center", fontsize=8,
-                    bbox={"boxstyle": "round" if kind != "op" else "square",
-                          "fc": fill, "ec": "#333"})
+            boxes[k] = ax.text(pos[k][0], pos[k][1], label, ha="center", va="center",
+                               fontsize=8, zorder=2,
+                               bbox={"boxstyle": "round" if kind != "op" else "square",
+                                     "fc": fill, "ec": "#333"})
+    # Arrows between the boxes' edges (the text artists clip them), heads drawn on top.
+    for a, b in edges:
+        if a in boxes and b in boxes:
+            ax.annotate("", xy=(0.5, 1), xycoords=boxes[b], xytext=(0.5, 0),
+                        textcoords=boxes[a], zorder=3,
+                        arrowprops={"arrowstyle": "-|>", "color": "#555", "shrinkA": 1,
+                                    "shrinkB": 1})
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

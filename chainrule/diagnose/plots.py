@@ -81,7 +81,9 @@ def plot_gradient_flow(report, path) -> str:
     ax.set_xticks(x, names, rotation=45, ha="right")
     ax.set_ylabel("gradient (log scale)")
     ax.set_title("gradient flow by layer (input side on the left)")
-    ax.legend()
+    # Outside the axes: inside, it covered the bars of small models whatever corner it took.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.35), ncol=3, fontsize=8,
+              frameon=False)
     fig.tight_layout()
     return _save(fig, plt, path)
 

@@ -171,3 +171,34 @@ def test_draw_bad_paths(tmp_path):
         diagnose.draw(loss, 3)
     with pytest.raises(TypeError, match="draw: expected a Tensor"):
         diagnose.draw(np.zeros(2), tmp_path / "g.svg")
+
+
+def test_own_svg_layout_arrows_between_boxes_and_no_overlap(monkeypatch, tmp_path):
+    import shutil
+    import xml.etree.ElementTree as ET
+
+    import chainrule as cr
+    from chainrule import diagnose
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # chainrule's own layout
+    cr.manual_seed(0)
+    # five inputs side by side in one row
+    xs = [cr.randn(3, requires_grad=True) for _ in range(5)]
+    loss = (xs[0] * xs[1] + xs[2] * xs[3] - xs[4]).sum()
+    path = diagnose.draw(loss, str(tmp_path / "g.svg"))
+    root = ET.parse(path).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    rects = [(float(r.get("x")), float(r.get("y")), float(r.get("width")),
+              float(r.get("height"))) for r in root.iter(f"{ns}rect")]
+    for i, (x, y, w, h) in enumerate(rects):
+        for x2, y2, w2, h2 in rects[i + 1:]:
+            overlap = x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h
+            assert not overlap, ((x, y, w, h), (x2, y2, w2, h2))
+    children = list(root)
+    last_rect = max(i for i, c in enumerate(children) if c.tag == f"{ns}rect")
+    lines = [(i, c) for i, c in enumerate(children) if c.tag == f"{ns}line"]
+    assert lines and all(i > last_rect for i, _ in lines)  # arrows drawn over the boxes
+    for _, ln in lines:
+        x2, y2 = float(ln.get("x2")), float(ln.get("y2"))
+        # an arrowhead never ends inside a box
+        assert not any(x <= x2 <= x + w and y < y2 < y + h for x, y, w, h in rects)
