@@ -53,7 +53,7 @@ def _split(X, y, n_test: int):
     return X[train], y[train], X[test], y[test]
 
 
-def _load_raw(config: dict, data_dir: str | None) -> tuple:
+def _load_raw(config: dict, data_dir: str | None, download: bool = False) -> tuple:
     """``(X_train, y_train, X_test, y_test)`` raw as the files hold them; fills in the
     config's ``input_shape``, ``num_classes``, ``task`` and ``divide``."""
     from . import data
@@ -66,9 +66,16 @@ def _load_raw(config: dict, data_dir: str | None) -> tuple:
     if name in ("mnist", "fashion-mnist"):
         load = data.load_mnist if name == "mnist" else data.load_fashion_mnist
         config.update(input_shape=[1, 28, 28], divide=255.0)
-        X_test, y_test = load(data_dir, split="test")
         try:
-            X_train, y_train = load(data_dir, split="train")
+            X_test, y_test = load(data_dir, split="test", download=download)
+        except FileNotFoundError as e:
+            missing = str(e).split(": ", 1)[-1].split(";")[0]
+            raise CLIError(f"--dataset {name}: {missing}; pass --data-dir DIR (the folder that "
+                           f"holds {name.replace('-', '_')}/ or the .gz files), set "
+                           f"CHAINRULE_DATA, or add --download to fetch the files (checked "
+                           f"against their MD5 sums)") from None
+        try:
+            X_train, y_train = load(data_dir, split="train", download=download)
         except FileNotFoundError:
             # only the 10,000 test images at hand: split them 8,000 / 2,000
             X_train, y_train, X_test, y_test = _split(X_test, y_test, 2000)
@@ -111,9 +118,10 @@ def _targets(config: dict, y: np.ndarray) -> np.ndarray:
     return np.asarray(y, dtype=np.int64)
 
 
-def _load_data(config: dict, data_dir: str | None) -> dict[str, np.ndarray]:
+def _load_data(config: dict, data_dir: str | None,
+               download: bool = False) -> dict[str, np.ndarray]:
     config.setdefault("task", "classification")
-    X_train, y_train, X_test, y_test = _load_raw(config, data_dir)
+    X_train, y_train, X_test, y_test = _load_raw(config, data_dir, download)
     if config["task"] == "classification":
         labels = np.concatenate([y_train, y_test])
         if labels.min() < 0:
@@ -294,7 +302,7 @@ def _cmd_train(args) -> int:
             raise CLIError(f"--out {out} already holds a run ({', '.join(held)}); continue it "
                            f"with --resume {out / 'checkpoint.safetensors'}, choose another "
                            f"--out, or pass --overwrite")
-    data = _load_data(config, args.data_dir or config.get("data_dir"))
+    data = _load_data(config, args.data_dir or config.get("data_dir"), args.download)
     out.mkdir(parents=True, exist_ok=True)
 
     model = _build(config)
@@ -353,7 +361,7 @@ def _cmd_evaluate(args) -> int:
     from .train import evaluate
 
     model, config = _load_model(args.checkpoint)
-    data = _load_data(config, args.data_dir or config.get("data_dir"))
+    data = _load_data(config, args.data_dir or config.get("data_dir"), args.download)
     results = evaluate(model, _loss(config), (data["X_test"], data["y_test"]),
                        metrics=_metrics(config) + (["f1"] if config["task"] != "regression"
                                                    else []),
@@ -510,6 +518,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--out", help="output directory (default: runs/<dataset>-<model>)")
     t.add_argument("--data-dir", help="where dataset files are (default: $CHAINRULE_DATA or "
                                       "~/.cache/chainrule)")
+    t.add_argument("--download", action="store_true",
+                   help="download a missing MNIST/Fashion-MNIST file (checked by MD5)")
     t.add_argument("--resume", metavar="CHECKPOINT",
                    help="continue a run from its checkpoint.safetensors")
     t.add_argument("--overwrite", action="store_true",
@@ -522,7 +532,9 @@ def _parser() -> argparse.ArgumentParser:
                        description="Rebuild the model a checkpoint describes and report its "
                                    "test loss and metrics.")
     e.add_argument("checkpoint", help="model.safetensors written by 'chainrule train'")
-    e.add_argument("--data-dir", help="where dataset files are")
+    e.add_argument("--data-dir", help="where dataset files are (default: the run's)")
+    e.add_argument("--download", action="store_true",
+                   help="download a missing MNIST/Fashion-MNIST file (checked by MD5)")
     e.add_argument("--batch-size", type=int, default=256, help="batch size (default: 256)")
     e.add_argument("--json", action="store_true", help="print the results as JSON")
     _threads_argument(e)

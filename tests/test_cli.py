@@ -223,3 +223,12 @@ def test_threads_option(digits_run, capsys):
     assert threads.get_num_threads() == before  # restored after the command
     with pytest.raises(ValueError, match="num_threads must be a positive integer"):
         threads.set_num_threads(0)
+
+
+def test_missing_mnist_gives_command_line_advice(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("CHAINRULE_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    msg = _error(["train", "--dataset", "mnist", "--data-dir", str(tmp_path),
+                  "--out", str(tmp_path / "o")], capsys)
+    assert "--data-dir" in msg and "--download" in msg and "CHAINRULE_DATA" in msg
+    assert "root=" not in msg and "download=True" not in msg
