@@ -101,14 +101,16 @@ def run_row(name: str, out_dir: Path) -> dict:
 
 def render(results: dict) -> str:
     """The README table from recorded results (rows without results are left out)."""
-    lines = ["| example | command | result | time |", "| --- | --- | --- | --- |"]
+    lines = ["| example | command | result | time (load average) |",
+             "| --- | --- | --- | --- |"]
     for name, (what, example, argv, fmt) in ROWS.items():
         if name not in results:
             continue
         r = results[name]
         minutes = r["seconds"] / 60
         took = f"{minutes:.1f} min" if minutes >= 1 else f"{r['seconds']:.0f} s"
-        lines.append(f"| {what} | `{_command(example, argv)}` | {fmt(r['result'])} | {took} |")
+        lines.append(f"| {what} | `{_command(example, argv)}` | {fmt(r['result'])} | "
+                     f"{took} ({r['load']:.1f}) |")
     return "\n".join(lines)
 
 
