@@ -82,13 +82,15 @@ def _mlp_torch():
 MLP_FLOPS = 6 * 128 * (784 * 256 + 256 * 256 + 256 * 10)  # forward 2BK N, backward twice that
 
 
-def _classifier(framework, make_cr, make_torch, opt_name, x, y):
-    """A training step of a classifier with cross-entropy, in either framework."""
+def _classifier(framework, make_cr, make_torch, opt_name, x, y, device="cpu"):
+    """A training step of a classifier with cross-entropy, in either framework, on
+    ``device`` ("cpu", or "cuda": CuPy for chainrule)."""
     model = make_cr()
     if framework == "chainrule":
+        model.to(device)
         opt = (cr.optim.SGD(model.parameters(), lr=0.01, momentum=0.9) if opt_name == "sgd"
                else cr.optim.Adam(model.parameters(), lr=1e-3))
-        xb, yb = cr.tensor(x), cr.tensor(y)
+        xb, yb = cr.tensor(x).to(device), cr.tensor(y).to(device)
 
         def step():
             opt.zero_grad()
@@ -100,9 +102,10 @@ def _classifier(framework, make_cr, make_torch, opt_name, x, y):
         return step
     tmodel = make_torch()
     _copy_to_torch(model, tmodel)
+    tmodel.to(device)
     opt = (torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.9) if opt_name == "sgd"
            else torch.optim.Adam(tmodel.parameters(), lr=1e-3))
-    xb, yb = torch.from_numpy(x), torch.from_numpy(y)
+    xb, yb = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
 
     def tstep():
         opt.zero_grad()

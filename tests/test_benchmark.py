@@ -51,3 +51,43 @@ def test_gemm_share_is_of_a_warm_peak(monkeypatch, capsys):
                if line.startswith("mlp-sgd "))
     share = next(v for v in row if v.endswith("%"))
     assert float(share[:-1]) <= 100
+
+
+def _gpu_bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "gpu.py"
+    spec = importlib.util.spec_from_file_location("bench_gpu", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_gpu_bench_runs_its_workloads_at_toy_sizes_on_a_cpu(capsys):
+    pytest.importorskip("torch")
+    results = _gpu_bench().main(["--device", "cpu", "--tiny", "--repeats", "2",
+                                 "mlp", "transformer", "chain"])
+    assert set(results) == {"mlp", "transformer", "chain"}
+    assert all(r["chainrule"] > 0 and r["torch"] > 0 for r in results.values())
+
+
+def test_gpu_bench_transformer_is_the_same_model_in_both_frameworks():
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    import chainrule as cr
+    from chainrule import benchmark, nn
+
+    gpu = _gpu_bench()
+    benchmark._load_torch()
+    cr.manual_seed(0)
+    model = gpu._gpt(nn, 8, 16, 2, 2, 0.0).eval()
+    tmodel = gpu._gpt(torch.nn, 8, 16, 2, 2, 0.0).eval()
+    benchmark._copy_to_torch(model, tmodel)
+    x = np.random.default_rng(1).integers(0, 65, (3, 8))
+    mask = np.triu(np.ones((8, 8), dtype=bool), k=1)
+    ours = model(cr.tensor(x), cr.arange(8), cr.tensor(mask)).numpy()
+    with torch.no_grad():
+        theirs = tmodel(torch.from_numpy(x), torch.arange(8), torch.from_numpy(mask)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)

@@ -129,3 +129,30 @@ def test_mnist_full_size_reaches_target(model, target):
         pytest.skip("MNIST test files not found")
     results = load("mnist").main(["--model", model, "--data-dir", str(DATA), "--verbose", "0"])
     assert results[model] >= target, results
+
+
+def test_char_transformer_tiny():
+    if not (DATA / "text" / "tinyshakespeare.txt").is_file():
+        pytest.skip("tinyshakespeare.txt not found")
+    result = load("char_transformer").main([
+        "--data-dir", str(DATA), "--preset", "tiny", "--steps", "30", "--eval-interval", "30",
+        "--eval-iters", "2", "--layers", "1", "--width", "32", "--block", "16", "--verbose",
+        "0"])
+    first, last = result["history"][0], result["history"][-1]
+    assert last["step"] == 30 and last["val"] < first["val"] < math.log(65) + 0.1
+
+
+def test_char_transformer_is_causal():
+    import chainrule as cr
+
+    module = load("char_transformer")
+    cr.manual_seed(0)
+    model = module.CharTransformer(10, block=8, width=16, layers=1, heads=2, dropout=0.0)
+    model.eval()
+    x = cr.tensor(np.array([[1, 2, 3, 4, 5, 6]]))
+    y = x.numpy().copy()
+    y[0, 4:] = 9  # change the last two characters
+    a, b = model(x).numpy(), model(cr.tensor(y)).numpy()
+    np.testing.assert_allclose(a[0, :4], b[0, :4], rtol=1e-5, atol=1e-6)  # earlier outputs
+    assert not np.allclose(a[0, 4:], b[0, 4:])
+    assert model.head.weight is model.tok.weight
