@@ -40,7 +40,7 @@ PRESETS = [
     ("vanishing gradients: 8 sigmoid layers",
      "dataset=circle&layers=8,8,8,8,8,8,8,8&act=sigmoid&lr=0.03&epochs=200"),
     ("dead ReLUs at lr 3", "dataset=spiral&layers=8,8,8&act=relu&lr=3&epochs=50"),
-    ("two spirals: 6-6-6 relu + Adam", "dataset=spiral&features=x,y,sinx,siny"
+    ("two spirals: 8-8-6 relu + Adam", "dataset=spiral&features=x,y,sinx,siny"
      "&layers=8,8,6&act=relu&opt=Adam&lr=0.01&epochs=300"),
     ("3 classes, cross-entropy", "dataset=spirals&classes=3&layers=8,8,8&act=relu&opt=Adam"
      "&lr=0.01&epochs=300"),

@@ -36,8 +36,7 @@ function controlsToQuery() {
   const c = pg.config, p = new URLSearchParams();
   p.set("dataset", c.dataset);
   p.set("classes", $("classes").value);
-  for (const k of ["noise", "ratio", "batch", "seed", "act", "opt", "lr", "l1", "l2", "sched", "epochs"])
-    p.set(k, $(k).value);
+  for (const k of FIELDS) if (k !== "classes") p.set(k, $(k).value);
   p.set("features", c.features.join(","));
   p.set("layers", c.layers.map((l) => {
     const d = l.dropout ? `:${l.dropout}` : "";
@@ -47,8 +46,7 @@ function controlsToQuery() {
 }
 
 function configToControls(c) {
-  for (const k of ["noise", "ratio", "batch", "seed", "act", "opt", "lr", "l1", "l2", "sched", "epochs", "classes"])
-    $(k).value = c[k];
+  for (const k of FIELDS) $(k).value = c[k];
   for (const k of ["noise", "ratio", "batch"]) $(k + "-val").textContent = c[k];
   document.querySelectorAll("#datasets button").forEach((b) =>
     b.classList.toggle("on", b.dataset.name === c.dataset));
@@ -79,7 +77,9 @@ function configToControls(c) {
 }
 
 let changeTimer = null;
+const FIELDS = ["noise", "ratio", "batch", "seed", "act", "opt", "lr", "l1", "l2", "sched", "epochs", "classes"];
 function changed() { // any control: a new session for the new setup (debounced)
+  for (const k of FIELDS) pg.config[k] = $(k).value; // the fields the user may have edited
   configToControls(pg.config);
   clearTimeout(changeTimer);
   changeTimer = setTimeout(() => start(controlsToQuery(), false), 150);
@@ -394,8 +394,7 @@ async function init() {
     const o = document.createElement("option"); o.value = p.query; o.textContent = p.label; $("presets").appendChild(o);
   }
   $("presets").onchange = (e) => { if (e.target.value) start(e.target.value, false); };
-  for (const k of ["noise", "ratio", "batch", "seed", "act", "opt", "lr", "l1", "l2", "sched", "epochs", "classes"])
-    $(k).onchange = changed;
+  for (const k of FIELDS) $(k).onchange = changed;
   for (const k of ["noise", "ratio", "batch"]) $(k).oninput = () => { $(k + "-val").textContent = $(k).value; };
   $("regenerate").onclick = () => { $("seed").value = +$("seed").value + 1; changed(); };
   $("add-layer").onclick = () => { if (pg.config.layers.length < pg.options.max_layers) { pg.config.layers.push({ units: 2 }); changed(); } };
