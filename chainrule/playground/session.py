@@ -9,6 +9,7 @@ with ``session.lock`` held.
 from __future__ import annotations
 
 import io
+import math
 import os
 import tempfile
 import threading
@@ -23,6 +24,7 @@ HEATMAP = 50  # cells per side of the output heatmap
 THUMB = 16  # cells per side of a neuron's thumbnail
 HISTORY = 2000  # loss-curve points kept (older ones are thinned out)
 REPORT_WINDOW = 20  # steps of gradient statistics the findings are judged on
+LOSS_SMOOTHING = 0.1  # weight of the newest mini-batch loss in the running mean
 
 
 def _round(a: np.ndarray, digits: int = 4) -> list:
@@ -106,7 +108,7 @@ class Session:
         if hasattr(self, "probe"):
             self.probe.close()
         self.probe = Probe(self.model)
-        self.batch_losses: list[float] = []
+        self.batch_losses: list[float] = []  # running mean of the mini-batch losses
         self.findings: list[dict] = []
         self.rng = np.random.default_rng(c["seed"] + 3)  # the batch order
         self.epoch = 0
@@ -156,7 +158,12 @@ class Session:
         self.optimizer.zero_grad()
         loss = self.loss_fn(self.model(tensor(self.inputs["train"][idx])),
                             self._targets(self.labels["train"][idx]))
-        self.batch_losses.append(float(loss.item()))
+        # The findings compare the first and last loss of a window: a running mean, since
+        # single batches of 10 points swing 10x and read as an exploding loss.
+        value = float(loss.item())
+        prev = self.batch_losses[-1] if self.batch_losses else value
+        self.batch_losses.append(value if not math.isfinite(prev + value) else
+                                 (1 - LOSS_SMOOTHING) * prev + LOSS_SMOOTHING * value)
         self._penalty(loss).backward()
         self.probe.gradients()
         self.probe.activations()

@@ -71,13 +71,15 @@ def test_the_vanishing_and_dead_relu_presets_produce_their_findings():
 
 
 def test_a_healthy_run_has_no_findings_and_learns():
-    s = Session(parse("dataset=circle&seed=1"))
+    s = Session(parse("dataset=xor&seed=0"))
     loss0 = s.snapshot()["test_loss"]
-    for _ in range(60):
-        s.train_epoch()
+    for _ in range(100 * 25):
+        s.train_step()
+        s._update_findings()  # judged after every step: the page's updates come this often
     snap = s.snapshot()
+    # single mini-batch losses swing 10x late in XOR's training: that is not "exploding"
     assert snap["findings"] == [] and snap["test_loss"] < loss0 / 2
-    assert snap["test_accuracy"] >= 0.95
+    assert snap["test_accuracy"] >= 0.9
 
 
 def test_l1_and_l2_penalise_the_weights_only():

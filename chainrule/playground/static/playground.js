@@ -60,7 +60,7 @@ function configToControls(c) {
   c.layers.forEach((l, i) => {
     const d = document.createElement("div");
     d.className = "layer-ctl";
-    d.style.left = (cols[i + 1][0].x + cols[i + 1][0].size / 2 - 42) + "px";
+    d.style.left = (cols[i + 1][0].x + cols[i + 1][0].size / 2 - 36) + "px";
     d.innerHTML = `<button class="minus" title="remove a neuron">&minus;</button> ${l.units}
       <button class="plus" title="add a neuron">+</button><br>
       <select class="act"><option value="">(default)</option>${pg.options.activations.map(
@@ -209,6 +209,12 @@ function drawHeatmap(u) {
       ctx.strokeStyle = stroke; ctx.lineWidth = 1; ctx.stroke();
     }
   }
+  if (pg.explain) { // the example whose backward pass is on show
+    const p = pg.explain.point;
+    ctx.beginPath();
+    ctx.arc((p[0] + D) / (2 * D) * W, (D - p[1]) / (2 * D) * W, 7, 0, 2 * Math.PI);
+    ctx.strokeStyle = "#d00"; ctx.lineWidth = 2.5; ctx.stroke();
+  }
 }
 
 function drawCurves() {
@@ -250,12 +256,14 @@ function drawNetwork(u) {
     W.forEach((row, j) => row.forEach((w, i) => {
       const a = nodes[l][i], b = outs ? outs[j] : nodes[nodes.length - 1][0];
       const g = G ? G[j][i] : 0, v = byGrad ? g : w;
-      let width = byGrad ? Math.max(0.3, 4 * (1 + Math.log10(Math.abs(g) / gmax + 1e-30) / 6)) : Math.min(6, 0.3 + 2 * Math.abs(w));
+      // gradients: size and colour on a log scale over four decades below the largest
+      const gScale = Math.max(0, 1 + Math.log10(Math.abs(g) / gmax + 1e-30) / 4);
+      const width = byGrad ? 0.3 + 4 * gScale : Math.min(6, 0.3 + 2 * Math.abs(w));
       if (!outs && l === u.weights.length - 1 && j > 0 && pg.data.classes === 2) return; // one line to the output square
       const x1 = a.x + a.size, y1 = a.y + a.size / 2, x2 = b.x, y2 = b.y + b.size / 2;
       ctx.beginPath(); ctx.moveTo(x1, y1);
       ctx.bezierCurveTo((x1 + x2) / 2, y1, (x1 + x2) / 2, y2, x2, y2);
-      ctx.strokeStyle = rgb(diverging(Math.sign(v) * Math.min(1, byGrad ? 1 : Math.abs(w))));
+      ctx.strokeStyle = rgb(diverging(Math.sign(v) * Math.max(0.15, Math.min(1, byGrad ? gScale : Math.abs(w)))));
       ctx.lineWidth = width; ctx.stroke();
       pg.links.push({ x1, y1, x2, y2, text: `weight ${l + 1}[${j},${i}] = ${fmt(w, 4)}\ndL/dw = ${fmt(g, 6)}` });
     }));
@@ -301,7 +309,7 @@ function drawGradBars(u) {
 
 function drawFindings() {
   const f = pg.state.findings, ul = $("findings");
-  ul.innerHTML = f.length ? f.map((x) => `<li><span class="kind">[${x.kind}]</span> epoch ${x.epoch}, ${x.layer} (${x.module}): ${x.message}</li>`).join("")
+  ul.innerHTML = f.length ? f.map((x) => `<li><span class="kind">[${x.kind}]</span> epoch ${x.epoch}, ${x.layer}${x.module ? ` (${x.module})` : ""}: ${x.message}</li>`).join("")
     : '<li class="none">none yet</li>';
 }
 
@@ -372,7 +380,7 @@ function showExplain() {
   $("explain-text").textContent = t;
   // highlight the column of neurons this step computes (layer k's outputs: column k)
   pg.explainLayer = s.layer;
-  if (pg.state) drawNetwork(pg.state);
+  if (pg.state) { drawNetwork(pg.state); drawHeatmap(pg.state); }
 }
 
 // -- wiring ------------------------------------------------------------------------------
