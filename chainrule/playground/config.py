@@ -88,7 +88,7 @@ def _choice(key, text, choices):
     return text
 
 
-def _layers(text, act):
+def _layers(text):
     if text.strip() == "":
         return []
     layers = []
@@ -166,7 +166,7 @@ def parse(query: str | dict, csv_store: dict | None = None) -> dict:
     if "act" in raw:
         c["act"] = _choice("act", raw["act"], ACTIVATIONS)
     if "layers" in raw:
-        c["layers"] = _layers(raw["layers"], c["act"])
+        c["layers"] = _layers(raw["layers"])
     if "opt" in raw:
         by_lower = {n.lower(): n for n in optimizers()}
         c["opt"] = by_lower.get(raw["opt"].lower()) or _choice("opt", raw["opt"],

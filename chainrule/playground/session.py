@@ -28,7 +28,18 @@ LOSS_SMOOTHING = 0.1  # weight of the newest mini-batch loss in the running mean
 
 
 def _round(a: np.ndarray, digits: int = 4) -> list:
-    return np.round(np.asarray(a, dtype=np.float64), digits).tolist()
+    """``a`` rounded, as nested lists, with None for NaN and infinities (which JSON lacks)."""
+    r = np.round(np.asarray(a, dtype=np.float64), digits)
+    finite = np.isfinite(r)
+    if not finite.all():
+        r = r.astype(object)
+        r[~finite] = None
+    return r.tolist()
+
+
+def _num(v):
+    """A float for JSON: None for NaN and infinities."""
+    return None if v is None or not math.isfinite(v) else float(v)
 
 
 class Session:
@@ -145,8 +156,6 @@ class Session:
     def train_step(self) -> bool:
         """One mini-batch of SGD (or the chosen optimizer). Returns True when it completed
         an epoch."""
-        from ..creation import tensor
-
         t0 = time.perf_counter()
         n = len(self.inputs["train"])
         if self.order is None:
@@ -156,6 +165,27 @@ class Session:
         self.cursor += len(idx)
         self.model.train()
         self.optimizer.zero_grad()
+        # A diverging run (lr 100) is something to watch, not to warn about: its NaN
+        # losses and gradients show on the page and in the findings.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._step(idx)
+        self.step_count += 1
+        end = self.cursor >= n
+        if end:
+            self.order = None
+            self.epoch += 1
+            if self.scheduler is not None:
+                self.scheduler.step()
+            if self.config["epochs"] and self.epoch >= self.config["epochs"]:
+                self.finished = True
+                self.playing = False
+        self.train_time += time.perf_counter() - t0
+        self.changed = True
+        return end
+
+    def _step(self, idx) -> None:
+        from ..creation import tensor
+
         loss = self.loss_fn(self.model(tensor(self.inputs["train"][idx])),
                             self._targets(self.labels["train"][idx]))
         # The findings compare the first and last loss of a window: a running mean, since
@@ -170,19 +200,6 @@ class Session:
         self.probe.snapshot()
         self.optimizer.step()
         self.probe.updates()
-        self.step_count += 1
-        end = self.cursor >= n
-        if end:
-            self.order = None
-            self.epoch += 1
-            if self.scheduler is not None:
-                self.scheduler.step()
-            if self.config["epochs"] and self.epoch >= self.config["epochs"]:
-                self.finished = True
-                self.playing = False
-        self.train_time += time.perf_counter() - t0
-        self.changed = True
-        return end
 
     def train_epoch(self) -> None:
         """Train until the current epoch ends."""
@@ -221,8 +238,7 @@ class Session:
             h = tensor(x)
             for m in self.model:
                 h = m(h)
-                if m is not self.linears[-1] and type(m).__name__ != "Linear" and \
-                        type(m).__name__ != "Dropout":
+                if type(m).__name__ not in ("Linear", "Dropout"):  # after an activation
                     outs.append(h.numpy())
             outs.append(h.numpy())
         self.model.train()
@@ -253,6 +269,10 @@ class Session:
     def snapshot(self, full_history: bool = False) -> dict:
         """Everything the page draws for the current weights (JSON-ready); the loss curve's
         last point, or all of it with ``full_history``."""
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._snapshot(full_history)
+
+    def _snapshot(self, full_history: bool) -> dict:
         self.last_seen = time.monotonic()
         train_loss, train_acc = self._metrics("train")
         test_loss, test_acc = self._metrics("test")
@@ -271,15 +291,17 @@ class Session:
         for s in self.probe.layers.values():
             if s.kind == "Linear":
                 grads.append({"layer": s.name,
-                              "norm": s.grad_norm[-1] if s.grad_norm else None,
-                              "mean_abs": s.mean_abs_grad[-1] if s.mean_abs_grad else None})
+                              "norm": _num(s.grad_norm[-1]) if s.grad_norm else None,
+                              "mean_abs": _num(s.mean_abs_grad[-1]) if s.mean_abs_grad
+                              else None})
         lr = self.optimizer.param_groups[0]["lr"]
         return {
             "epoch": self.epoch, "step": self.step_count, "finished": self.finished,
             "playing": self.playing, "lr": lr,
-            "train_loss": train_loss, "test_loss": test_loss,
-            "train_accuracy": train_acc, "test_accuracy": test_acc,
-            "history": self.history if full_history else self.history[-1:],
+            "train_loss": _num(train_loss), "test_loss": _num(test_loss),
+            "train_accuracy": _num(train_acc), "test_accuracy": _num(test_acc),
+            "history": [[e, _num(a), _num(b)] for e, a, b in
+                        (self.history if full_history else self.history[-1:])],
             "heatmap": {"size": HEATMAP, **omap},
             "neurons": {"size": THUMB,
                         "layers": [[_round(h[:, j], 3) for j in range(h.shape[1])]

@@ -128,3 +128,15 @@ def test_parse_csv_classification_and_regression():
         data.parse_csv("".join(f"{i},{i},{i}\n" for i in range(10)))
     with pytest.raises(data.CSVError, match="3 columns"):
         data.parse_csv("1,2\n" * 5)
+
+
+def test_a_diverging_run_stays_valid_json_and_reports_nan():
+    import json
+
+    s = Session(parse("lr=100&act=linear&layers=8,8&features=x,y,x2,y2"))
+    for _ in range(5):
+        s.train_epoch()
+    snap = s.snapshot(full_history=True)
+    json.dumps(snap, allow_nan=False)  # NaN and Inf become null: the page's JSON.parse
+    assert snap["train_loss"] is None
+    assert "nan" in [f["kind"] for f in snap["findings"]]
