@@ -312,8 +312,8 @@ def _drive(s: Session, token: int, send, keepalive) -> None:
             snap = s.snapshot() if due else None
             if due:
                 s.changed = False
+                last = now  # the interval counts measuring and sending too
         if snap is not None:
-            last = now
             send("update", snap)
             if snap["finished"] and not was_finished:
                 send("done", {"epoch": snap["epoch"], "test_loss": snap["test_loss"],
