@@ -53,7 +53,6 @@ class Session:
         self.pending_epochs = 0  # epochs asked for by "step"
         self.stream = 0  # the id of the event stream that drives this session
         self.changed = True  # something the page has not seen yet
-        self.last_seen = time.monotonic()
         self._load_data(csv_store or {})
         self.reset()
 
@@ -273,7 +272,6 @@ class Session:
             return self._snapshot(full_history)
 
     def _snapshot(self, full_history: bool) -> dict:
-        self.last_seen = time.monotonic()
         train_loss, train_acc = self._metrics("train")
         test_loss, test_acc = self._metrics("test")
         if not self.history or self.history[-1][0] != self.epoch:
