@@ -352,6 +352,8 @@ def serve(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False)
         webbrowser.open(server.url)
     try:
         server.serve_forever()
+    except KeyboardInterrupt:  # Ctrl-C is how the playground is meant to stop
+        print("chainrule playground: stopped", flush=True)
     finally:
         server.server_close()
 

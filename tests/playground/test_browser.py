@@ -161,18 +161,21 @@ def test_a_url_reproduces_a_setup_in_a_separate_session(site):
     boxes = driver.execute_script("return [...document.querySelectorAll("
                                   "'#feature-controls input:checked')].map(b => b.value)")
     assert boxes == ["x", "y", "sinx"]
+    driver.find_element("id", "show-test").click()  # view options go in the fragment
     first = driver.execute_script("return [playground.state.weights, playground.data, "
-                                  "location.search]")
+                                  "location.search, location.hash]")
     assert "layers=6:relu,3" in first[2] and "opt=Adam" in first[2]
     driver.switch_to.new_window("tab")  # a second page: its own session
     try:
-        other = open_page(driver, url + first[2])
+        other = open_page(driver, url + first[2] + first[3])
         second = driver.execute_script("return [playground.state.weights, playground.data, "
-                                       "location.search]")
+                                       "location.search, location.hash]")
+        assert driver.find_element("id", "show-test").is_selected()
     finally:
         driver.close()
         driver.switch_to.window(driver.window_handles[0])
     assert other != sid
+    assert first[3] == "#test=1&links=weight"
     assert second == first  # the same data, the same initial weights, the same URL
 
 

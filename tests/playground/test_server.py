@@ -2,6 +2,7 @@
 disconnects and separate sessions."""
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -262,9 +263,13 @@ def test_cli_serves_and_stops(tmp_path):
             options = json.load(r)
         assert "SGD" in options["optimizers"] and "Adam" in options["optimizers"]
         assert len(options["presets"]) >= 2
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: a clean stop
+        out, _ = proc.communicate(timeout=20)
+        assert proc.returncode == 0 and "stopped" in out
     finally:
-        proc.terminate()
-        proc.wait(10)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
 
 def test_cli_rejects_a_bad_port(capsys):

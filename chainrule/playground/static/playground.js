@@ -110,7 +110,7 @@ function connect(id, query) {
   if (pg.source) pg.source.close();
   pg.id = id; pg.query = query; pg.history = []; pg.state = null; pg.explain = null;
   sessionStorage.setItem("chainrule-playground", JSON.stringify({ id, query }));
-  history.replaceState(null, "", "?" + query);
+  history.replaceState(null, "", "?" + query + location.hash);
   $("export-safetensors").href = `/api/sessions/${id}/model.safetensors`;
   $("export-py").href = `/api/sessions/${id}/model.py`;
   const src = new EventSource(`/api/sessions/${id}/events`);
@@ -411,8 +411,16 @@ async function init() {
   $("play").onclick = () => control(pg.playing ? "pause" : "play");
   $("step").onclick = () => control("step");
   $("reset").onclick = () => { pg.history = []; control("reset"); };
-  $("show-test").onchange = () => pg.state && drawHeatmap(pg.state);
-  $("link-mode").onchange = () => pg.state && drawNetwork(pg.state);
+  // How to look, not what to train: in the URL's fragment, beside the setup's query.
+  const view = new URLSearchParams(location.hash.slice(1));
+  $("show-test").checked = view.get("test") === "1";
+  if (view.get("links") === "gradient") $("link-mode").value = "gradient";
+  const saveView = () => {
+    const v = new URLSearchParams({ test: $("show-test").checked ? "1" : "0", links: $("link-mode").value });
+    history.replaceState(null, "", location.search + "#" + v);
+  };
+  $("show-test").onchange = () => { saveView(); if (pg.state) drawHeatmap(pg.state); };
+  $("link-mode").onchange = () => { saveView(); if (pg.state) drawNetwork(pg.state); };
   $("heatmap").onmousemove = hoverHeatmap; $("network").onmousemove = hoverNetwork; $("curves").onmousemove = hoverCurves;
   for (const id of ["heatmap", "network", "curves"]) $(id).onmouseleave = (e) => tooltip(e, null);
   $("explain-start").onclick = explainStart;
