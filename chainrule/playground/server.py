@@ -11,6 +11,7 @@ and reset are small POSTs that wake that thread. Every message is JSON.
     POST /api/sessions                     body: a setup query string -> {"id", "config"}
     GET  /api/sessions/ID                  the session's config and current state
     GET  /api/sessions/ID/events           event stream: config, dataset, update..., done
+                                           (superseded: another page took the session)
     POST /api/sessions/ID/control          {"action": "play" | "pause" | "step" | "reset"}
     GET  /api/sessions/ID/explain?example=K  one example's backward pass, step by step
     GET  /api/sessions/ID/model.safetensors  the trained weights
@@ -285,7 +286,7 @@ def _drive(s: Session, token: int, send, keepalive) -> None:
     while True:
         with s.wake:
             if s.stream != token:
-                return
+                return _superseded(send)
             if not (s.playing or s.pending_epochs or s.changed):
                 s.wake.wait(KEEPALIVE)
                 idle = not (s.playing or s.pending_epochs or s.changed)
@@ -296,7 +297,7 @@ def _drive(s: Session, token: int, send, keepalive) -> None:
             continue
         with s.wake:
             if s.stream != token:
-                return
+                return _superseded(send)
             was_finished = s.finished
             if s.pending_epochs and not s.finished:
                 s.train_epoch()
@@ -318,6 +319,13 @@ def _drive(s: Session, token: int, send, keepalive) -> None:
             if snap["finished"] and not was_finished:
                 send("done", {"epoch": snap["epoch"], "test_loss": snap["test_loss"],
                               "test_accuracy": snap["test_accuracy"]})
+
+
+def _superseded(send) -> None:
+    # Said before closing, so the page does not reconnect and take the session back (two
+    # tabs with one session id, e.g. a duplicated tab, would otherwise trade it forever).
+    send("superseded", {"message": "this run is now shown by another page (or was dropped "
+                                   "for newer ones); reload to show it here"})
 
 
 def _options() -> dict:

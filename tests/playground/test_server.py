@@ -178,7 +178,8 @@ def test_a_second_stream_takes_the_session_over(server):
     second = EventStream(server, sid)
     try:
         assert second.next()[0] == "config"
-        assert first.until(lambda e, p: False, limit=100) is None  # the old stream ended
+        assert first.until(lambda e, p: e == "superseded")[0] == "superseded"
+        assert first.next() is None  # and then the old stream ends
     finally:
         first.close()
         second.close()

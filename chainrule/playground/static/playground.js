@@ -119,6 +119,8 @@ function connect(id, query) {
   src.addEventListener("dataset", (e) => { pg.data = JSON.parse(e.data); });
   src.addEventListener("update", (e) => onUpdate(JSON.parse(e.data)));
   src.addEventListener("done", () => setPlaying(false));
+  src.addEventListener("superseded", (e) => { src.close(); showError(JSON.parse(e.data).message); });
+  src.onerror = () => { if (src.readyState === EventSource.CLOSED) showError("lost the playground server"); };
 }
 
 function onUpdate(u) {
