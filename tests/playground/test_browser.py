@@ -194,3 +194,12 @@ def test_redraw_rate_of_the_default_network(site):
     rate = (d1 - d0) / ((t1 - t0) / 1000)
     print(f"redraws of heatmap, curves and network: {rate:.1f} per second")
     assert rate >= 20
+
+
+def test_a_bad_url_says_what_is_wrong_and_opens_the_defaults(site):
+    driver, url = site
+    driver.get(url + "?lr=abc")
+    wait(driver, "playground.state && playground.config")
+    error = wait(driver, "document.getElementById('error').textContent")
+    assert "'lr'" in error and "'abc'" in error
+    assert driver.execute_script("return playground.config.lr") == 0.03

@@ -103,7 +103,10 @@ async function start(query, mayResume) {
     const r = await api("POST", "/api/sessions", query);
     showError("");
     connect(r.id, r.query);
-  } catch (e) { showError(e.message); }
+  } catch (e) {
+    if (!pg.id && query) await start("", false); // a bad link still opens a usable page
+    showError(e.message);
+  }
 }
 
 function connect(id, query) {
