@@ -26,6 +26,7 @@ import re
 import secrets
 import threading
 import time
+import traceback
 import webbrowser
 from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -102,7 +103,7 @@ class Handler(BaseHTTPRequestHandler):
     server: PlaygroundServer
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # keep the terminal quiet: one line per error only
+    def log_message(self, format, *args):  # quiet: the page's requests would flood the terminal
         pass
 
     # -- plumbing --------------------------------------------------------------------
@@ -119,10 +120,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _json(self, obj, status: int = 200):
-        self._send(status, json.dumps(obj).encode(), "application/json")
+        headers = None
+        if status >= 400:  # a request body may be left unread: do not reuse the connection
+            self.close_connection = True
+            headers = {"Connection": "close"}
+        self._send(status, json.dumps(obj).encode(), "application/json", headers)
 
     def _body(self) -> str:
-        n = int(self.headers.get("Content-Length") or 0)
+        raw = self.headers.get("Content-Length") or "0"
+        if not raw.isdigit():
+            raise HTTPError(400, f"Content-Length must be a number of bytes, got {raw!r}")
+        n = int(raw)
         if n > MAX_BODY:
             raise HTTPError(413, f"request body of {n} bytes is over the {MAX_BODY} byte limit")
         try:
@@ -171,6 +179,7 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
         except Exception as e:  # a bug: answer it rather than drop the connection
+            traceback.print_exc()
             self._json({"error": f"{type(e).__name__}: {e}"}, 500)
 
     def do_GET(self):  # noqa: N802 (http.server's names)
