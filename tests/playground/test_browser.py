@@ -203,3 +203,33 @@ def test_a_bad_url_says_what_is_wrong_and_opens_the_defaults(site):
     error = wait(driver, "document.getElementById('error').textContent")
     assert "'lr'" in error and "'abc'" in error
     assert driver.execute_script("return playground.config.lr") == 0.03
+
+
+def test_hover_explain_and_upload_in_the_page(site, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    driver, url = site
+    open_page(driver, url + "?dataset=circle&layers=3")
+    heatmap = driver.find_element("id", "heatmap")
+    ActionChains(driver).move_to_element_with_offset(heatmap, 5, 5).perform()
+    tip = wait(driver, "document.getElementById('tooltip').style.display === 'block' && "
+                       "document.getElementById('tooltip').textContent")
+    assert "p(1) - p(0)" in tip and "x " in tip
+    set_field(driver, "explain-example", "4")
+    driver.find_element("id", "explain-start").click()
+    text = wait(driver, "playground.explain && document.getElementById('explain-text')"
+                        ".textContent")
+    assert "example 4" in text and "step 1: L = CrossEntropy" in text
+    driver.find_element("id", "explain-next").click()
+    driver.find_element("id", "explain-next").click()
+    text = driver.find_element("id", "explain-text").text
+    assert "step 3: a1 = Tanh(z1)" in text and "local" in text and "chain" in text
+    assert driver.execute_script("return playground.explainLayer") == 1
+    csv = tmp_path / "points.csv"
+    csv.write_text("x,y,label\n" + "".join(f"{i % 9},{i % 4},{i % 3}\n" for i in range(60)))
+    sid = driver.execute_script("return playground.id")
+    driver.find_element("id", "csv-file").send_keys(str(csv))
+    fresh_session(driver, sid, "playground.config.dataset.startsWith('csv:')")
+    assert "60 rows, classification, 3 classes" in driver.find_element("id",
+                                                                       "upload-status").text
+    assert driver.execute_script("return playground.data.classes") == 3
