@@ -561,6 +561,11 @@ def _parser() -> argparse.ArgumentParser:
     doctor.add_arguments(d)
     d.set_defaults(func=doctor.run)
 
+    from .playground import server as playground
+
+    g = sub.add_parser("playground", help="train a network in the browser (a local web app)")
+    playground.add_arguments(g).set_defaults(func=playground.run)
+
     # Listed for --help; main() hands "chainrule bench ..." to chainrule.benchmark.
     sub.add_parser("bench", help="time chainrule against PyTorch on this machine "
                                  "(chainrule bench --help)")
