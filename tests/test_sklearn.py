@@ -163,3 +163,15 @@ def test_bad_arguments_name_the_argument():
         NNClassifier(Net(4, 3), module__hidden=3).fit(X, y)
     with pytest.raises(ValueError, match="expected \\(n, 3\\)"):
         NNClassifier(Net(4, 2), max_epochs=1).fit(X, y)
+
+
+def test_missing_scikit_learn_names_the_extra(monkeypatch):
+    import importlib
+    import sys
+
+    from chainrule._optional import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # makes `import sklearn` fail
+    monkeypatch.delitem(sys.modules, "chainrule.sklearn")
+    with pytest.raises(MissingDependencyError, match=r"pip install 'chainrule\[sklearn\]'"):
+        importlib.import_module("chainrule.sklearn")
