@@ -76,8 +76,11 @@ class Graph:
         return self.initializer(np.asarray(values, dtype=np.int64), hint)
 
     def scalar(self, value: float, like: Value | np.dtype, hint: str = "const") -> str:
+        """A scalar of the dtype of ``like``, as a Constant node: a fixed number of a formula
+        (not a weight, so an importer does not make it a trainable parameter)."""
         dtype = like.value.numpy().dtype if isinstance(like, Value) else np.dtype(like)
-        return self.initializer(np.asarray(value, dtype=dtype), hint)
+        tensor = self.onnx.numpy_helper.from_array(np.asarray(value, dtype=dtype))
+        return self.node("Constant", [], hint=hint, value=tensor)
 
     # -- ops whose form changed between opsets --------------------------------------------
 

@@ -1,0 +1,888 @@
+"""ONNX operators written with chainrule ops, so that an imported graph is differentiable.
+
+Each entry of :data:`OPS` is ``fn(node, inputs, opset) -> Tensor or list``: ``inputs`` are
+Tensors (None for an omitted optional input), ``node.attrs`` the attributes. Inputs that
+ONNX uses as data about shapes (Reshape's shape, Slice's starts...) are read as arrays.
+Where an operator changed between opsets (axes as an attribute or an input, Softmax's
+2-D coercion before opset 13) both forms are read.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import ops
+from ..nn import functional as F
+from ..ops import rnn as _rnn
+from ..tensor import Tensor
+
+__all__ = ["OPS", "Node", "UnsupportedOperatorError"]
+
+
+class UnsupportedOperatorError(NotImplementedError):
+    """An ONNX operator (or one of its attributes) that the importer does not run."""
+
+
+@dataclass
+class Node:
+    op_type: str
+    inputs: list[str]
+    outputs: list[str]
+    attrs: dict[str, Any] = field(default_factory=dict)
+    domain: str = ""
+
+
+OPS: dict[str, Any] = {}
+
+
+def op(*names: str):
+    def add(fn):
+        for n in names:
+            OPS[n] = fn
+        return fn
+
+    return add
+
+
+def _unsupported(node: Node, what: str) -> UnsupportedOperatorError:
+    return UnsupportedOperatorError(f"chainrule.onnx.load: {node.op_type} with {what} is not "
+                                    f"supported")
+
+
+def _arr(t) -> np.ndarray:
+    return np.asarray(t.numpy() if isinstance(t, Tensor) else t)
+
+
+def _ints(t) -> list[int]:
+    return [int(v) for v in _arr(t).reshape(-1)]
+
+
+def _const(a, like: Tensor | None = None) -> Tensor:
+    a = np.asarray(a)
+    if like is not None and a.dtype.kind == "f":
+        a = a.astype(like.dtype)
+    return Tensor(a)
+
+
+def _axes(node: Node, inputs, index: int, opset_from: int, opset: int):
+    """Axes from the input ``index`` (from ``opset_from`` on) or the ``axes`` attribute."""
+    if opset >= opset_from:
+        t = inputs[index] if len(inputs) > index else None
+        return None if t is None else _ints(t)
+    axes = node.attrs.get("axes")
+    return None if axes is None else [int(a) for a in axes]
+
+
+def _norm_axes(axes, ndim: int) -> list[int]:
+    return sorted(a % ndim for a in axes)
+
+
+def _values(t):
+    """A reduction's result: some reductions return (values, indices) as PyTorch."""
+    return t[0] if isinstance(t, tuple) else t
+
+
+# -- elementwise ---------------------------------------------------------------------------
+
+
+def _binary(fn):
+    def run(node, xs, opset):
+        return fn(xs[0], xs[1])
+
+    return run
+
+
+OPS.update({
+    "Add": _binary(ops.add), "Sub": _binary(ops.sub), "Mul": _binary(ops.mul),
+    "Pow": _binary(ops.pow),
+})
+
+
+@op("Div")
+def _div(node, xs, opset):
+    a, b = xs
+    if a.dtype.kind in "iu" and b.dtype.kind in "iu":  # integer division truncates
+        return _const(np.trunc(_arr(a) / _arr(b)).astype(a.dtype))
+    return ops.div(a, b)
+
+
+def _unary(fn):
+    def run(node, xs, opset):
+        return fn(xs[0])
+
+    return run
+
+
+OPS.update({
+    "Neg": _unary(ops.neg), "Abs": _unary(ops.abs), "Exp": _unary(ops.exp),
+    "Log": _unary(ops.log), "Sqrt": _unary(ops.sqrt), "Sin": _unary(ops.sin),
+    "Cos": _unary(ops.cos), "Tanh": _unary(ops.tanh), "Sigmoid": _unary(ops.sigmoid),
+    "Relu": _unary(ops.relu), "Erf": _unary(F.erf),
+    "Reciprocal": _unary(lambda x: ops.div(_const(1.0, x), x)),
+    "Softsign": _unary(lambda x: ops.div(x, ops.add(_const(1.0, x), ops.abs(x)))),
+    "Identity": _unary(lambda x: x),
+})
+
+
+def _no_grad_unary(fn):
+    # Piecewise-constant functions: zero gradient almost everywhere, so computed on arrays.
+    def run(node, xs, opset):
+        return _const(fn(_arr(xs[0])))
+
+    return run
+
+
+OPS.update({"Floor": _no_grad_unary(np.floor), "Ceil": _no_grad_unary(np.ceil),
+            "Sign": _no_grad_unary(np.sign), "Round": _no_grad_unary(np.round),
+            "IsNaN": _no_grad_unary(np.isnan), "IsInf": _no_grad_unary(np.isinf),
+            "Not": _no_grad_unary(np.logical_not)})
+
+
+def _compare(fn):
+    def run(node, xs, opset):
+        return _const(fn(_arr(xs[0]), _arr(xs[1])))
+
+    return run
+
+
+OPS.update({"Equal": _compare(np.equal), "Less": _compare(np.less),
+            "Greater": _compare(np.greater), "LessOrEqual": _compare(np.less_equal),
+            "GreaterOrEqual": _compare(np.greater_equal), "And": _compare(np.logical_and),
+            "Or": _compare(np.logical_or), "Xor": _compare(np.logical_xor),
+            "Mod": _compare(np.mod)})
+
+
+@op("LeakyRelu")
+def _leaky_relu(node, xs, opset):
+    return F.leaky_relu(xs[0], float(node.attrs.get("alpha", 0.01)))
+
+
+@op("Elu")
+def _elu(node, xs, opset):
+    return F.elu(xs[0], float(node.attrs.get("alpha", 1.0)))
+
+
+@op("Selu")
+def _selu(node, xs, opset):
+    alpha = float(node.attrs.get("alpha", 1.67326319217681884765625))
+    gamma = float(node.attrs.get("gamma", 1.05070102214813232421875))
+    return ops.mul(F.elu(xs[0], alpha), _const(gamma, xs[0]))
+
+
+@op("Softplus")
+def _softplus(node, xs, opset):
+    return F.softplus(xs[0])
+
+
+@op("HardSigmoid")
+def _hard_sigmoid(node, xs, opset):
+    x = xs[0]
+    a, b = float(node.attrs.get("alpha", 0.2)), float(node.attrs.get("beta", 0.5))
+    return ops.clip(ops.add(ops.mul(x, _const(a, x)), _const(b, x)), 0.0, 1.0)
+
+
+@op("Gelu")
+def _gelu(node, xs, opset):
+    return F.gelu(xs[0], node.attrs.get("approximate", "none"))
+
+
+@op("PRelu")
+def _prelu(node, xs, opset):
+    x, slope = xs
+    if slope.ndim == 1 and x.ndim > 2 and slope.shape[0] == x.shape[1]:
+        # Old exporters give one slope per channel as (C,); ONNX broadcasts from the right.
+        slope = ops.reshape(slope, (slope.shape[0],) + (1,) * (x.ndim - 2))
+    return ops.where(_const(_arr(x) < 0), ops.mul(x, slope), x)
+
+
+@op("Clip")
+def _clip(node, xs, opset):
+    x = xs[0]
+    if opset >= 11:
+        lo = None if len(xs) < 2 or xs[1] is None else float(_arr(xs[1]))
+        hi = None if len(xs) < 3 or xs[2] is None else float(_arr(xs[2]))
+    else:
+        lo, hi = node.attrs.get("min"), node.attrs.get("max")
+    return ops.clip(x, lo, hi)
+
+
+def _variadic(fn):
+    def run(node, xs, opset):
+        out = xs[0]
+        for x in xs[1:]:
+            out = fn(out, x)
+        return out
+
+    return run
+
+
+OPS.update({"Max": _variadic(ops.maximum), "Min": _variadic(ops.minimum),
+            "Sum": _variadic(ops.add)})
+
+
+@op("Mean")
+def _mean(node, xs, opset):
+    return ops.div(_variadic(ops.add)(node, xs, opset), _const(float(len(xs)), xs[0]))
+
+
+@op("Where")
+def _where(node, xs, opset):
+    return ops.where(_const(_arr(xs[0]).astype(bool)), xs[1], xs[2])
+
+
+@op("Cast")
+def _cast(node, xs, opset):
+    from onnx import helper
+
+    dtype = helper.tensor_dtype_to_np_dtype(node.attrs["to"])
+    x = xs[0]
+    if x.dtype.kind == "f" and np.dtype(dtype).kind == "f":
+        return x.astype(dtype)
+    return _const(_arr(x).astype(dtype))
+
+
+# -- linear algebra ------------------------------------------------------------------------
+
+
+@op("MatMul")
+def _matmul(node, xs, opset):
+    return ops.matmul(xs[0], xs[1])
+
+
+@op("Gemm")
+def _gemm(node, xs, opset):
+    a, b = xs[0], xs[1]
+    c = xs[2] if len(xs) > 2 else None
+    alpha, beta = float(node.attrs.get("alpha", 1.0)), float(node.attrs.get("beta", 1.0))
+    ta, tb = node.attrs.get("transA", 0), node.attrs.get("transB", 0)
+    if ta:
+        a = ops.permute(a, 1, 0)
+    if tb and alpha == 1.0 and beta == 1.0 and (c is None or c.ndim == 1):
+        return F.linear(a, b, c)  # the same computation as nn.Linear
+    y = ops.matmul(a, ops.permute(b, 1, 0) if tb else b)
+    if alpha != 1.0:
+        y = ops.mul(y, _const(alpha, y))
+    if c is not None:
+        y = ops.add(y, c if beta == 1.0 else ops.mul(c, _const(beta, c)))
+    return y
+
+
+@op("Einsum")
+def _einsum(node, xs, opset):
+    return ops.einsum(node.attrs["equation"].replace(" ", ""), *xs)
+
+
+# -- convolution and pooling ---------------------------------------------------------------
+
+
+def _pads(node, x: Tensor, kernel, strides, dilations) -> list[tuple[int, int]]:
+    """Per spatial axis (before, after), from ``pads`` or ``auto_pad``."""
+    nd = len(kernel)
+    auto = node.attrs.get("auto_pad", "NOTSET")
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        out = []
+        for i in range(nd):
+            size = x.shape[2 + i]
+            o = -(-size // strides[i])
+            total = max(0, (o - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - size)
+            small = total // 2
+            out.append((small, total - small) if auto == "SAME_UPPER" else
+                       (total - small, small))
+        return out
+    if auto == "VALID":
+        return [(0, 0)] * nd
+    p = [int(v) for v in node.attrs.get("pads", [0] * (2 * nd))]
+    return [(p[i], p[i + nd]) for i in range(nd)]
+
+
+def _pad_spatial(x: Tensor, pads, value: float) -> Tensor:
+    if all(a == 0 and b == 0 for a, b in pads):
+        return x
+    return ops.pad(x, [(0, 0), (0, 0)] + [tuple(p) for p in pads], constant_values=value)
+
+
+def _symmetric(pads) -> tuple[int, ...] | None:
+    return tuple(a for a, _ in pads) if all(a == b for a, b in pads) else None
+
+
+def _spatial_attrs(node, x: Tensor, kernel=None):
+    nd = x.ndim - 2
+    kernel = [int(k) for k in (kernel or node.attrs["kernel_shape"])]
+    strides = [int(s) for s in node.attrs.get("strides", [1] * nd)]
+    dilations = [int(d) for d in node.attrs.get("dilations", [1] * nd)]
+    return kernel, strides, dilations, _pads(node, x, kernel, strides, dilations)
+
+
+def _conv_nd(x: Tensor, W: Tensor, b, strides, dilations, group: int) -> Tensor:
+    """Convolution over any number of spatial axes from 2-D ones: the first spatial axis is
+    unrolled, each output slice summing the 2-D convolutions of the kernel's slices."""
+    nd = x.ndim - 2
+    if nd == 1:
+        return F.conv1d(x, W, b, strides[0], 0, dilations[0], group)
+    if nd == 2:
+        return F.conv2d(x, W, b, tuple(strides), 0, tuple(dilations), group)
+    k, s, d = W.shape[2], strides[0], dilations[0]
+    n_out = (x.shape[2] - d * (k - 1) - 1) // s + 1
+    slices = []
+    for o in range(n_out):
+        acc = None
+        for j in range(k):
+            part = _conv_nd(ops.getitem(x, (slice(None), slice(None), o * s + j * d)),
+                            ops.getitem(W, (slice(None), slice(None), j)), None, strides[1:],
+                            dilations[1:], group)
+            acc = part if acc is None else ops.add(acc, part)
+        slices.append(acc)
+    y = ops.stack(slices, axis=2)
+    if b is not None:
+        y = ops.add(y, ops.reshape(b, (b.shape[0],) + (1,) * nd))
+    return y
+
+
+@op("Conv")
+def _conv(node, xs, opset):
+    x, W = xs[0], xs[1]
+    b = xs[2] if len(xs) > 2 else None
+    kernel, strides, dilations, pads = _spatial_attrs(node, x, W.shape[2:])
+    group = int(node.attrs.get("group", 1))
+    sym = _symmetric(pads)
+    nd = x.ndim - 2
+    if sym is not None and nd in (1, 2):  # the same call as nn.Conv1d/2d
+        conv = F.conv1d if nd == 1 else F.conv2d
+        args = (strides[0], sym[0], dilations[0]) if nd == 1 else \
+            (tuple(strides), sym, tuple(dilations))
+        return conv(x, W, b, *args, group)
+    return _conv_nd(_pad_spatial(x, pads, 0.0), W, b, strides, dilations, group)
+
+
+@op("ConvTranspose")
+def _conv_transpose(node, xs, opset):
+    x, W = xs[0], xs[1]
+    b = xs[2] if len(xs) > 2 else None
+    nd = x.ndim - 2
+    if nd not in (1, 2):
+        raise _unsupported(node, f"{nd} spatial dimensions")
+    kernel = list(W.shape[2:])
+    strides = [int(s) for s in node.attrs.get("strides", [1] * nd)]
+    dil = [int(d) for d in node.attrs.get("dilations", [1] * nd)]
+    out_pad = [int(p) for p in node.attrs.get("output_padding", [0] * nd)]
+    group = int(node.attrs.get("group", 1))
+    if "output_shape" in node.attrs or node.attrs.get("auto_pad", "NOTSET") != "NOTSET":
+        shape = [int(s) for s in node.attrs["output_shape"]][-nd:] \
+            if "output_shape" in node.attrs else [x.shape[2 + i] * strides[i]
+                                                  for i in range(nd)]
+        pads = []
+        for i in range(nd):
+            full = strides[i] * (x.shape[2 + i] - 1) + out_pad[i] + (kernel[i] - 1) * dil[i] + 1
+            total = full - shape[i]
+            pads.append((total // 2, total - total // 2)
+                        if node.attrs.get("auto_pad") != "SAME_LOWER" else
+                        (total - total // 2, total // 2))
+    else:
+        p = [int(v) for v in node.attrs.get("pads", [0] * (2 * nd))]
+        pads = [(p[i], p[i + nd]) for i in range(nd)]
+    # An asymmetric crop: pad by the smaller side, then crop the rest off the end.
+    before = [min(a, c) for a, c in pads]
+    extra = [(a - m, c - m) for (a, c), m in zip(pads, before)]
+    conv = F.conv_transpose1d if nd == 1 else F.conv_transpose2d
+    if nd == 1:
+        y = conv(x, W, b, strides[0], before[0], out_pad[0], group, dil[0])
+    else:
+        y = conv(x, W, b, tuple(strides), tuple(before), tuple(out_pad), group, tuple(dil))
+    if any(e != (0, 0) for e in extra):
+        idx = (slice(None), slice(None)) + tuple(slice(a, y.shape[2 + i] - c)
+                                                 for i, (a, c) in enumerate(extra))
+        y = ops.getitem(y, idx)
+    return y
+
+
+def _windows(x: Tensor, kernel, strides, dilations):
+    """Each kernel offset's strided view of (padded) ``x``: the pooled windows, unrolled."""
+    nd = len(kernel)
+    outs = [(x.shape[2 + i] - dilations[i] * (kernel[i] - 1) - 1) // strides[i] + 1
+            for i in range(nd)]
+    for offset in itertools.product(*[range(k) for k in kernel]):
+        idx = (slice(None), slice(None)) + tuple(
+            slice(o * dilations[i], o * dilations[i] + (outs[i] - 1) * strides[i] + 1,
+                  strides[i]) for i, o in enumerate(offset))
+        yield ops.getitem(x, idx)
+
+
+def _ceil_pads(x: Tensor, kernel, strides, dilations, pads, ceil_mode: bool):
+    """Extra padding at the end so that a ceil-mode pool sees its last partial window."""
+    if not ceil_mode:
+        return pads
+    out = []
+    for i, (a, b) in enumerate(pads):
+        size = x.shape[2 + i] + a + b
+        span = dilations[i] * (kernel[i] - 1) + 1
+        n = -(-(size - span) // strides[i]) + 1
+        if (n - 1) * strides[i] >= x.shape[2 + i] + a:  # PyTorch: last window starts inside
+            n -= 1
+        out.append((a, b + max(0, (n - 1) * strides[i] + span - size)))
+    return out
+
+
+@op("MaxPool")
+def _max_pool(node, xs, opset):
+    x = xs[0]
+    if len(node.outputs) > 1 and node.outputs[1]:
+        raise _unsupported(node, "the Indices output")
+    kernel, strides, dilations, pads = _spatial_attrs(node, x)
+    ceil = bool(node.attrs.get("ceil_mode", 0))
+    nd = x.ndim - 2
+    sym = _symmetric(pads)
+    if nd in (1, 2) and sym is not None and all(p <= k // 2 for p, k in zip(sym, kernel)):
+        pool = F.max_pool1d if nd == 1 else F.max_pool2d
+        unpack = (lambda v: v[0]) if nd == 1 else tuple
+        return pool(x, unpack(kernel), unpack(strides), unpack(list(sym)), unpack(dilations),
+                    ceil_mode=ceil)
+    pads = _ceil_pads(x, kernel, strides, dilations, pads, ceil)
+    out = None
+    for w in _windows(_pad_spatial(x, pads, -np.inf), kernel, strides, dilations):
+        out = w if out is None else ops.maximum(out, w)
+    return out
+
+
+@op("AveragePool")
+def _avg_pool(node, xs, opset):
+    x = xs[0]
+    kernel, strides, dilations, pads = _spatial_attrs(node, x)
+    ceil = bool(node.attrs.get("ceil_mode", 0))
+    include = bool(node.attrs.get("count_include_pad", 0))
+    nd = x.ndim - 2
+    sym = _symmetric(pads)
+    if nd in (1, 2) and sym is not None and all(d == 1 for d in dilations) and \
+            all(p <= k // 2 for p, k in zip(sym, kernel)) and not ceil:
+        pool = F.avg_pool1d if nd == 1 else F.avg_pool2d
+        unpack = (lambda v: v[0]) if nd == 1 else tuple
+        return pool(x, unpack(kernel), unpack(strides), unpack(list(sym)),
+                    count_include_pad=include)
+    full = _ceil_pads(x, kernel, strides, dilations, pads, ceil)
+    total = None
+    for w in _windows(_pad_spatial(x, full, 0.0), kernel, strides, dilations):
+        total = w if total is None else ops.add(total, w)
+    # The divisor: the window's cells inside the input, and inside the explicit pads with
+    # count_include_pad, never those of the ceil-mode overhang.
+    region = np.pad(np.ones((1, 1) + tuple(x.shape[2:]), x.dtype),
+                    [(0, 0), (0, 0)] + list(pads), constant_values=1.0 if include else 0.0)
+    region = np.pad(region, [(0, 0), (0, 0)] + [(0, f[1] - p[1]) for f, p in zip(full, pads)])
+    count = sum(_arr(w) for w in _windows(Tensor(region), kernel, strides, dilations))
+    return ops.div(total, _const(np.maximum(count, 1), x))
+
+
+@op("GlobalAveragePool")
+def _global_avg_pool(node, xs, opset):
+    x = xs[0]
+    return ops.mean(x, axis=tuple(range(2, x.ndim)), keepdims=True)
+
+
+@op("GlobalMaxPool")
+def _global_max_pool(node, xs, opset):
+    x = xs[0]
+    return _values(ops.max(x, axis=tuple(range(2, x.ndim)), keepdims=True))
+
+
+# -- normalization -------------------------------------------------------------------------
+
+
+@op("BatchNormalization")
+def _batch_norm(node, xs, opset):
+    x, scale, bias, mean, var = xs[:5]
+    eps = float(node.attrs.get("epsilon", 1e-5))
+    if node.attrs.get("training_mode", 0):
+        raise _unsupported(node, "training_mode=1")
+    if x.ndim in (2, 3, 4):  # the same call as nn.BatchNorm1d/2d in eval mode
+        return F.batch_norm(x, mean, var, scale, bias, False, 0.0, eps)
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    inv = ops.div(_const(1.0, x), ops.sqrt(ops.add(ops.reshape(var, shape), _const(eps, x))))
+    y = ops.mul(ops.sub(x, ops.reshape(mean, shape)), inv)
+    return ops.add(ops.mul(y, ops.reshape(scale, shape)), ops.reshape(bias, shape))
+
+
+@op("LayerNormalization")
+def _layer_norm(node, xs, opset):
+    x, scale = xs[0], xs[1]
+    bias = xs[2] if len(xs) > 2 else None
+    axis = int(node.attrs.get("axis", -1)) % x.ndim
+    if len(node.outputs) > 1 and any(node.outputs[1:]):
+        raise _unsupported(node, "the Mean/InvStdDev outputs")
+    return F.layer_norm(x, tuple(x.shape[axis:]), scale, bias,
+                        float(node.attrs.get("epsilon", 1e-5)))
+
+
+@op("InstanceNormalization")
+def _instance_norm(node, xs, opset):
+    x, scale, bias = xs
+    eps = float(node.attrs.get("epsilon", 1e-5))
+    axes = tuple(range(2, x.ndim))
+    mu = ops.mean(x, axis=axes, keepdims=True)
+    d = ops.sub(x, mu)
+    var = ops.mean(ops.mul(d, d), axis=axes, keepdims=True)
+    y = ops.div(d, ops.sqrt(ops.add(var, _const(eps, x))))
+    shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    return ops.add(ops.mul(y, ops.reshape(scale, shape)), ops.reshape(bias, shape))
+
+
+@op("Dropout")
+def _dropout(node, xs, opset):
+    # Inference: the identity (and an all-true mask when asked for).
+    x = xs[0]
+    return [x, _const(np.ones(x.shape, bool))]
+
+
+def _softmax_like(fn):
+    def run(node, xs, opset):
+        x = xs[0]
+        if opset >= 13:
+            return fn(x, axis=int(node.attrs.get("axis", -1)))
+        # Before opset 13: the input is coerced to 2-D at ``axis`` (default 1).
+        axis = int(node.attrs.get("axis", 1)) % max(x.ndim, 1)
+        rows = int(np.prod(x.shape[:axis]))
+        y = fn(ops.reshape(x, (rows, -1)), axis=1)
+        return ops.reshape(y, tuple(x.shape))
+
+    return run
+
+
+OPS["Softmax"] = _softmax_like(ops.softmax)
+OPS["LogSoftmax"] = _softmax_like(ops.log_softmax)
+
+
+# -- shapes --------------------------------------------------------------------------------
+
+
+@op("Reshape")
+def _reshape(node, xs, opset):
+    x = xs[0]
+    shape = _ints(xs[1]) if opset >= 5 else [int(s) for s in node.attrs["shape"]]
+    if not node.attrs.get("allowzero", 0):
+        shape = [x.shape[i] if s == 0 else s for i, s in enumerate(shape)]
+    return ops.reshape(x, tuple(shape))
+
+
+@op("Flatten")
+def _flatten(node, xs, opset):
+    x = xs[0]
+    axis = int(node.attrs.get("axis", 1)) % (x.ndim + 1) if x.ndim else 0
+    return ops.reshape(x, (int(np.prod(x.shape[:axis])), -1))
+
+
+@op("Transpose")
+def _transpose(node, xs, opset):
+    x = xs[0]
+    perm = node.attrs.get("perm") or list(range(x.ndim))[::-1]
+    return ops.permute(x, *[int(p) for p in perm])
+
+
+@op("Squeeze")
+def _squeeze(node, xs, opset):
+    x = xs[0]
+    axes = _axes(node, xs, 1, 13, opset)
+    if axes is None:
+        axes = [i for i, s in enumerate(x.shape) if s == 1]
+    return ops.reshape(x, tuple(s for i, s in enumerate(x.shape)
+                                if i not in _norm_axes(axes, x.ndim)))
+
+
+@op("Unsqueeze")
+def _unsqueeze(node, xs, opset):
+    x = xs[0]
+    axes = _norm_axes(_axes(node, xs, 1, 13, opset), x.ndim + len(_axes(node, xs, 1, 13,
+                                                                         opset)))
+    shape = list(x.shape)
+    for a in axes:
+        shape.insert(a, 1)
+    return ops.reshape(x, tuple(shape))
+
+
+@op("Concat")
+def _concat(node, xs, opset):
+    xs = [x for x in xs if x is not None]
+    if all(x.dtype.kind != "f" for x in xs):
+        return _const(np.concatenate([_arr(x) for x in xs], axis=int(node.attrs["axis"])))
+    return ops.concatenate(xs, axis=int(node.attrs["axis"]))
+
+
+@op("Split")
+def _split(node, xs, opset):
+    x = xs[0]
+    axis = int(node.attrs.get("axis", 0)) % x.ndim
+    sizes = None
+    if opset >= 13 and len(xs) > 1 and xs[1] is not None:
+        sizes = _ints(xs[1])
+    elif "split" in node.attrs:
+        sizes = [int(s) for s in node.attrs["split"]]
+    n = len(node.outputs)
+    if sizes is None:
+        size = x.shape[axis]
+        n = int(node.attrs.get("num_outputs", n))
+        step = -(-size // n)
+        sizes = [min(step, size - i * step) for i in range(n)]
+    return ops.split(x, list(np.cumsum(sizes)[:-1]), axis=axis)
+
+
+@op("Slice")
+def _slice(node, xs, opset):
+    x = xs[0]
+    if opset >= 10:
+        starts, ends = _ints(xs[1]), _ints(xs[2])
+        axes = _ints(xs[3]) if len(xs) > 3 and xs[3] is not None else list(range(len(starts)))
+        steps = _ints(xs[4]) if len(xs) > 4 and xs[4] is not None else [1] * len(starts)
+    else:
+        starts, ends = list(node.attrs["starts"]), list(node.attrs["ends"])
+        axes = list(node.attrs.get("axes", range(len(starts))))
+        steps = [1] * len(starts)
+    idx = [slice(None)] * x.ndim
+    for s, e, a, st in zip(starts, ends, axes, steps):
+        n = x.shape[a]
+        # ONNX clamps out-of-range bounds (INT_MAX means "to the end").
+        s = max(-n - 1, min(n, s))
+        e = max(-n - 1, min(n, e))
+        if st < 0 and e < -n:
+            e = None
+        idx[a % x.ndim] = slice(s, e, st)
+    return ops.getitem(x, tuple(idx))
+
+
+@op("Gather")
+def _gather(node, xs, opset):
+    x, idx = xs
+    axis = int(node.attrs.get("axis", 0)) % x.ndim
+    i = _arr(idx).astype(np.int64)
+    i = np.where(i < 0, i + x.shape[axis], i)
+    if x.dtype.kind != "f":
+        return _const(np.take(_arr(x), i, axis=axis))
+    if axis == 0 and i.ndim >= 1 and x.ndim == 2:
+        return F.embedding(_const(i), x)  # the same call as nn.Embedding
+    return ops.getitem(x, (slice(None),) * axis + (i,))
+
+
+@op("Shape")
+def _shape(node, xs, opset):
+    shape = np.array(xs[0].shape, dtype=np.int64)
+    start, end = node.attrs.get("start", 0), node.attrs.get("end")
+    return _const(shape[start:end])
+
+
+@op("Size")
+def _size(node, xs, opset):
+    return _const(np.array(int(np.prod(xs[0].shape)), dtype=np.int64))
+
+
+@op("Constant")
+def _constant(node, xs, opset):
+    a = node.attrs
+    for key, dtype in (("value", None), ("value_float", np.float32),
+                       ("value_floats", np.float32), ("value_int", np.int64),
+                       ("value_ints", np.int64)):
+        if key in a:
+            return _const(np.asarray(a[key], dtype=dtype))
+    raise _unsupported(node, f"attributes {sorted(a)}")
+
+
+@op("ConstantOfShape")
+def _constant_of_shape(node, xs, opset):
+    value = node.attrs.get("value", np.zeros(1, np.float32))
+    return _const(np.full(_ints(xs[0]), np.asarray(value).reshape(-1)[0],
+                          dtype=np.asarray(value).dtype))
+
+
+@op("Expand")
+def _expand(node, xs, opset):
+    x = xs[0]
+    shape = np.broadcast_shapes(tuple(x.shape), tuple(_ints(xs[1])))
+    return ops.broadcast_to(x, shape)
+
+
+@op("Tile")
+def _tile(node, xs, opset):
+    x = xs[0]
+    reps = _ints(xs[1]) if opset >= 6 else None
+    out = x
+    for axis, r in enumerate(reps):
+        if r != 1:
+            out = ops.concatenate([out] * r, axis=axis)
+    return out
+
+
+@op("Range")
+def _range(node, xs, opset):
+    start, limit, delta = (_arr(x) for x in xs)
+    return _const(np.arange(start, limit, delta, dtype=start.dtype))
+
+
+@op("Pad")
+def _pad(node, xs, opset):
+    x = xs[0]
+    mode = node.attrs.get("mode", "constant")
+    if opset >= 11:
+        pads = _ints(xs[1])
+        value = float(_arr(xs[2])) if len(xs) > 2 and xs[2] is not None else 0.0
+        axes = _ints(xs[3]) if len(xs) > 3 and xs[3] is not None else list(range(x.ndim))
+    else:
+        pads = [int(p) for p in node.attrs["pads"]]
+        value = float(node.attrs.get("value", 0.0))
+        axes = list(range(x.ndim))
+    n = len(axes)
+    width = [(0, 0)] * x.ndim
+    for i, a in enumerate(axes):
+        width[a % x.ndim] = (pads[i], pads[i + n])
+    if any(p < 0 for w in width for p in w):
+        raise _unsupported(node, "negative pads")
+    np_mode = {"constant": "constant", "reflect": "reflect", "edge": "edge"}.get(mode)
+    if np_mode is None:
+        raise _unsupported(node, f"mode {mode!r}")
+    if np_mode == "constant":
+        return ops.pad(x, width, constant_values=value)
+    return ops.pad(x, width, mode=np_mode)
+
+
+@op("DepthToSpace")
+def _depth_to_space(node, xs, opset):
+    x = xs[0]
+    b = int(node.attrs["blocksize"])
+    N, C, H, W = x.shape
+    if node.attrs.get("mode", "DCR") == "DCR":
+        y = ops.permute(ops.reshape(x, (N, b, b, C // (b * b), H, W)), 0, 3, 4, 1, 5, 2)
+    else:
+        y = ops.permute(ops.reshape(x, (N, C // (b * b), b, b, H, W)), 0, 1, 4, 2, 5, 3)
+    return ops.reshape(y, (N, C // (b * b), H * b, W * b))
+
+
+# -- reductions ----------------------------------------------------------------------------
+
+
+def _reduce(fn, post=None, pre=None, axes_input_from: int = 18):
+    def run(node, xs, opset):
+        x = xs[0]
+        axes = _axes(node, xs, 1, axes_input_from, opset)
+        keep = bool(node.attrs.get("keepdims", 1))
+        if not axes:
+            if node.attrs.get("noop_with_empty_axes", 0):
+                return x
+            axes = list(range(x.ndim))
+        axes = tuple(_norm_axes(axes, x.ndim))
+        y = fn(pre(x) if pre else x, axes, keep)
+        return post(y) if post else y
+
+    return run
+
+
+OPS.update({
+    "ReduceMean": _reduce(lambda x, a, k: ops.mean(x, axis=a, keepdims=k)),
+    "ReduceSum": _reduce(lambda x, a, k: ops.sum(x, axis=a, keepdims=k), axes_input_from=13),
+    "ReduceMax": _reduce(lambda x, a, k: _values(ops.max(x, axis=a, keepdims=k))),
+    "ReduceMin": _reduce(lambda x, a, k: _values(ops.min(x, axis=a, keepdims=k))),
+    "ReduceProd": _reduce(lambda x, a, k: ops.prod(x, axis=a, keepdims=k)),
+    "ReduceL1": _reduce(lambda x, a, k: ops.sum(ops.abs(x), axis=a, keepdims=k)),
+    "ReduceL2": _reduce(lambda x, a, k: ops.sqrt(ops.sum(ops.mul(x, x), axis=a, keepdims=k))),
+    "ReduceSumSquare": _reduce(lambda x, a, k: ops.sum(ops.mul(x, x), axis=a, keepdims=k)),
+    "ReduceLogSumExp": _reduce(lambda x, a, k: ops.logsumexp(x, axis=a, keepdims=k)),
+    "ReduceLogSum": _reduce(lambda x, a, k: ops.log(ops.sum(x, axis=a, keepdims=k))),
+})
+
+
+def _arg(fn):
+    def run(node, xs, opset):
+        a = _arr(xs[0])
+        axis = int(node.attrs.get("axis", 0))
+        if node.attrs.get("select_last_index", 0):
+            flipped = np.flip(a, axis=axis)
+            i = a.shape[axis] - 1 - fn(flipped, axis=axis)
+        else:
+            i = fn(a, axis=axis)
+        if node.attrs.get("keepdims", 1):
+            i = np.expand_dims(i, axis)
+        return _const(i.astype(np.int64))
+
+    return run
+
+
+OPS.update({"ArgMax": _arg(np.argmax), "ArgMin": _arg(np.argmin)})
+
+
+# -- recurrent layers ----------------------------------------------------------------------
+
+# PyTorch's gate order from ONNX's: LSTM i,o,f,c -> i,f,c,o; GRU z,r,h -> r,z,h.
+_TO_TORCH = {"LSTM": [0, 2, 3, 1], "GRU": [1, 0, 2], "RNN": [0]}
+_DEFAULT_ACTS = {"LSTM": ["sigmoid", "tanh", "tanh"], "GRU": ["sigmoid", "tanh"]}
+
+
+def _torch_gates(w: Tensor, op_type: str) -> Tensor:
+    order = _TO_TORCH[op_type]
+    if len(order) == 1:
+        return w
+    blocks = ops.split(w, len(order), axis=0)
+    return ops.concatenate([blocks[i] for i in order], axis=0)
+
+
+def _recurrent(node, xs, opset):
+    op_type = node.op_type
+    a = node.attrs
+    x, W, R = xs[0], xs[1], xs[2]
+    B, seq_lens, h0, c0, P = (xs[i] if len(xs) > i else None for i in range(3, 8))
+    if seq_lens is not None and len(set(_ints(seq_lens))) > 1:
+        raise _unsupported(node, "sequence_lens of different lengths")
+    if P is not None:
+        raise _unsupported(node, "peepholes P")
+    if a.get("clip") is not None or a.get("input_forget", 0):
+        raise _unsupported(node, "clip or input_forget")
+    acts = [s.lower() for s in a.get("activations", [])]
+    if op_type == "RNN":
+        act = (acts or ["tanh"])[0]
+        if act not in ("tanh", "relu"):
+            raise _unsupported(node, f"activation {act}")
+        mode = "RNN_TANH" if act == "tanh" else "RNN_RELU"
+    else:
+        mode = op_type
+        default = _DEFAULT_ACTS[op_type]
+        if acts and acts[: len(default)] != default:
+            raise _unsupported(node, f"activations {acts}")
+    if op_type == "GRU" and not a.get("linear_before_reset", 0):
+        raise _unsupported(node, "linear_before_reset=0 (PyTorch's GRU applies the reset "
+                                 "gate after the hidden GEMM)")
+    layout = int(a.get("layout", 0))
+    if layout:
+        x = ops.swapaxes(x, 0, 1)
+    direction = a.get("direction", "forward")
+    D = 2 if direction == "bidirectional" else 1
+    H = int(a["hidden_size"])
+    N = x.shape[1]
+    if layout:
+        h0 = None if h0 is None else ops.swapaxes(h0, 0, 1)
+        c0 = None if c0 is None else ops.swapaxes(c0, 0, 1)
+    zero = _const(np.zeros((N, H), x.dtype))
+    ys, hs, cs = [], [], []
+    for d in range(D):
+        G = W.shape[1]
+        w_ih = _torch_gates(ops.getitem(W, d), op_type)
+        w_hh = _torch_gates(ops.getitem(R, d), op_type)
+        b_ih = b_hh = None
+        if B is not None:
+            b = ops.getitem(B, d)
+            b_ih = _torch_gates(ops.getitem(b, slice(0, G)), op_type)
+            b_hh = _torch_gates(ops.getitem(b, slice(G, 2 * G)), op_type)
+        else:
+            b_ih = b_hh = _const(np.zeros(G, x.dtype))
+        h = zero if h0 is None else ops.getitem(h0, d)
+        c = (zero if c0 is None else ops.getitem(c0, d)) if op_type == "LSTM" else None
+        out = _rnn.recurrence(mode, x, h, c, w_ih, w_hh, b_ih, b_hh,
+                              reverse=direction == "reverse" or d == 1)
+        ys.append(out[0])
+        hs.append(out[1])
+        if op_type == "LSTM":
+            cs.append(out[2])
+    y = ops.stack(ys, axis=1)       # (seq, directions, batch, H)
+    h_n, c_n = ops.stack(hs), (ops.stack(cs) if cs else None)
+    if layout:
+        y = ops.permute(y, 2, 0, 1, 3)
+        h_n = ops.swapaxes(h_n, 0, 1)
+        c_n = None if c_n is None else ops.swapaxes(c_n, 0, 1)
+    return [y, h_n] + ([c_n] if op_type == "LSTM" else [])
+
+
+OPS.update({"LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent})
