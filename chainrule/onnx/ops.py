@@ -98,8 +98,15 @@ def _binary(fn):
 
 OPS.update({
     "Add": _binary(ops.add), "Sub": _binary(ops.sub), "Mul": _binary(ops.mul),
-    "Pow": _binary(ops.pow),
 })
+
+
+@op("Pow")
+def _pow(node, xs, opset):
+    a, b = xs
+    if a.dtype.kind != "f":  # the result has the base's type
+        return _const(np.power(_arr(a), _arr(b).astype(a.dtype)))
+    return ops.pow(a, b if b.dtype == a.dtype else b.astype(a.dtype))
 
 
 @op("Div")
@@ -138,7 +145,7 @@ def _no_grad_unary(fn):
 
 OPS.update({"Floor": _no_grad_unary(np.floor), "Ceil": _no_grad_unary(np.ceil),
             "Sign": _no_grad_unary(np.sign), "Round": _no_grad_unary(np.round),
-            "IsNaN": _no_grad_unary(np.isnan), "IsInf": _no_grad_unary(np.isinf),
+            "IsNaN": _no_grad_unary(np.isnan),
             "Not": _no_grad_unary(np.logical_not)})
 
 
@@ -153,7 +160,32 @@ OPS.update({"Equal": _compare(np.equal), "Less": _compare(np.less),
             "Greater": _compare(np.greater), "LessOrEqual": _compare(np.less_equal),
             "GreaterOrEqual": _compare(np.greater_equal), "And": _compare(np.logical_and),
             "Or": _compare(np.logical_or), "Xor": _compare(np.logical_xor),
-            "Mod": _compare(np.mod)})
+            "BitwiseAnd": _compare(np.bitwise_and), "BitwiseOr": _compare(np.bitwise_or),
+            "BitwiseXor": _compare(np.bitwise_xor)})
+
+
+@op("Mod")
+def _mod(node, xs, opset):
+    fn = np.fmod if node.attrs.get("fmod", 0) else np.mod
+    return _const(fn(_arr(xs[0]), _arr(xs[1])))
+
+
+@op("IsInf")
+def _isinf(node, xs, opset):
+    a = _arr(xs[0])
+    pos, neg = node.attrs.get("detect_positive", 1), node.attrs.get("detect_negative", 1)
+    return _const((np.isposinf(a) & bool(pos)) | (np.isneginf(a) & bool(neg)))
+
+
+@op("BitShift")
+def _bit_shift(node, xs, opset):
+    fn = np.left_shift if node.attrs["direction"] == "LEFT" else np.right_shift
+    return _const(fn(_arr(xs[0]), _arr(xs[1])))
+
+
+@op("BitwiseNot")
+def _bitwise_not(node, xs, opset):
+    return _const(np.invert(_arr(xs[0])))
 
 
 @op("LeakyRelu")
@@ -203,10 +235,15 @@ def _prelu(node, xs, opset):
 def _clip(node, xs, opset):
     x = xs[0]
     if opset >= 11:
-        lo = None if len(xs) < 2 or xs[1] is None else float(_arr(xs[1]))
-        hi = None if len(xs) < 3 or xs[2] is None else float(_arr(xs[2]))
+        lo = None if len(xs) < 2 or xs[1] is None else _arr(xs[1]).item()
+        hi = None if len(xs) < 3 or xs[2] is None else _arr(xs[2]).item()
     else:
         lo, hi = node.attrs.get("min"), node.attrs.get("max")
+    if lo is None and hi is None:
+        return x
+    if x.dtype.kind != "f" or (lo is not None and hi is not None and lo > hi):
+        # ONNX: integers stay integers; min > max gives max everywhere (NumPy's rule).
+        return _const(np.clip(_arr(x), lo, hi).astype(x.dtype))
     return ops.clip(x, lo, hi)
 
 
@@ -567,7 +604,8 @@ def _reshape(node, xs, opset):
 @op("Flatten")
 def _flatten(node, xs, opset):
     x = xs[0]
-    axis = int(node.attrs.get("axis", 1)) % (x.ndim + 1) if x.ndim else 0
+    axis = int(node.attrs.get("axis", 1))
+    axis = axis + x.ndim if axis < 0 else axis
     return ops.reshape(x, (int(np.prod(x.shape[:axis])), -1))
 
 
@@ -733,12 +771,27 @@ def _pad(node, xs, opset):
         width[a % x.ndim] = (pads[i], pads[i + n])
     if any(p < 0 for w in width for p in w):
         raise _unsupported(node, "negative pads")
-    np_mode = {"constant": "constant", "reflect": "reflect", "edge": "edge"}.get(mode)
-    if np_mode is None:
-        raise _unsupported(node, f"mode {mode!r}")
-    if np_mode == "constant":
+    if mode == "constant":
         return ops.pad(x, width, constant_values=value)
-    return ops.pad(x, width, mode=np_mode)
+    if mode not in ("reflect", "edge", "wrap"):
+        raise _unsupported(node, f"mode {mode!r}")
+    # Reflect/edge/wrap pick input cells: an index gather per axis, so it stays
+    # differentiable (the gradient adds up where a cell is picked more than once).
+    for axis, (a, b) in enumerate(width):
+        if a or b:
+            idx = np.pad(np.arange(x.shape[axis]), (a, b), mode=mode)
+            x = ops.getitem(x, (slice(None),) * axis + (idx,))
+    return x
+
+
+@op("Shrink")
+def _shrink(node, xs, opset):
+    x = xs[0]
+    lambd, bias = float(node.attrs.get("lambd", 0.5)), float(node.attrs.get("bias", 0.0))
+    a = _arr(x)
+    return ops.where(_const(a < -lambd), ops.add(x, _const(bias, x)),
+                     ops.where(_const(a > lambd), ops.sub(x, _const(bias, x)),
+                               _const(np.zeros_like(a))))
 
 
 @op("DepthToSpace")
@@ -886,3 +939,174 @@ def _recurrent(node, xs, opset):
 
 
 OPS.update({"LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent})
+
+
+# -- more elementwise functions, composed so that they stay differentiable ----------------
+
+
+@op("CastLike")
+def _cast_like(node, xs, opset):
+    from onnx import helper
+
+    to = helper.np_dtype_to_tensor_dtype(np.dtype(xs[1].dtype))
+    return _cast(Node("Cast", node.inputs[:1], node.outputs, {"to": to}), xs[:1], opset)
+
+
+@op("Tan")
+def _tan(node, xs, opset):
+    return ops.div(ops.sin(xs[0]), ops.cos(xs[0]))
+
+
+@op("Sinh", "Cosh")
+def _sinh_cosh(node, xs, opset):
+    x = xs[0]
+    e, inv = ops.exp(x), ops.exp(ops.neg(x))
+    both = ops.sub(e, inv) if node.op_type == "Sinh" else ops.add(e, inv)
+    return ops.mul(both, _const(0.5, x))
+
+
+@op("Celu")
+def _celu(node, xs, opset):
+    x = xs[0]
+    alpha = float(node.attrs.get("alpha", 1.0))
+    neg = ops.mul(_const(alpha, x), ops.sub(ops.exp(ops.div(x, _const(alpha, x))),
+                                           _const(1.0, x)))
+    return ops.where(_const(_arr(x) > 0), x, neg)
+
+
+@op("ThresholdedRelu")
+def _thresholded_relu(node, xs, opset):
+    x = xs[0]
+    return ops.where(_const(_arr(x) > float(node.attrs.get("alpha", 1.0))), x,
+                     _const(np.zeros(x.shape, x.dtype)))
+
+
+@op("Swish")
+def _swish(node, xs, opset):
+    x = xs[0]
+    alpha = float(node.attrs.get("alpha", 1.0))
+    return ops.mul(x, ops.sigmoid(ops.mul(x, _const(alpha, x)) if alpha != 1.0 else x))
+
+
+@op("HardSwish")
+def _hard_swish(node, xs, opset):
+    x = xs[0]
+    gate = ops.clip(ops.add(ops.mul(x, _const(1 / 6, x)), _const(0.5, x)), 0.0, 1.0)
+    return ops.mul(x, gate)
+
+
+@op("Mish")
+def _mish(node, xs, opset):
+    return ops.mul(xs[0], ops.tanh(F.softplus(xs[0])))
+
+
+@op("LpNormalization")
+def _lp_normalization(node, xs, opset):
+    x = xs[0]
+    axis, p = int(node.attrs.get("axis", -1)), int(node.attrs.get("p", 2))
+    norm = ops.sum(ops.abs(x), axis=axis, keepdims=True) if p == 1 else \
+        ops.sqrt(ops.sum(ops.mul(x, x), axis=axis, keepdims=True))
+    return ops.div(x, norm)
+
+
+@op("CumSum")
+def _cumsum(node, xs, opset):
+    # A product with a triangular matrix of ones: one differentiable op for any flags.
+    x = xs[0]
+    axis = int(_arr(xs[1]).reshape(-1)[0]) % x.ndim
+    n = x.shape[axis]
+    i, j = np.indices((n, n))
+    reverse, exclusive = node.attrs.get("reverse", 0), node.attrs.get("exclusive", 0)
+    keep = (i >= j) if reverse else (i <= j)  # y[j] = sum over i of x[i] * M[i, j]
+    if exclusive:
+        keep &= i != j
+    if x.dtype.kind != "f":
+        return _const(np.moveaxis(np.moveaxis(_arr(x), axis, -1) @ keep.astype(x.dtype),
+                                  -1, axis))
+    moved = ops.swapaxes(x, axis, -1)
+    return ops.swapaxes(ops.matmul(moved, _const(keep.astype(x.dtype))), axis, -1)
+
+
+@op("Trilu")
+def _trilu(node, xs, opset):
+    x = xs[0]
+    k = int(_arr(xs[1])) if len(xs) > 1 and xs[1] is not None else 0
+    rows, cols = x.shape[-2:]
+    mask = np.triu(np.ones((rows, cols), bool), k) if node.attrs.get("upper", 1) else \
+        np.tril(np.ones((rows, cols), bool), k)
+    return ops.where(_const(mask), x, _const(np.zeros((), x.dtype)))
+
+
+@op("GatherElements")
+def _gather_elements(node, xs, opset):
+    x, idx = xs
+    axis = int(node.attrs.get("axis", 0)) % x.ndim
+    i = _arr(idx).astype(np.int64)
+    i = np.where(i < 0, i + x.shape[axis], i)
+    grid = list(np.indices(i.shape, sparse=True))
+    grid[axis] = i
+    return ops.getitem(x, tuple(grid))
+
+
+@op("GatherND")
+def _gather_nd(node, xs, opset):
+    x, idx = xs
+    if node.attrs.get("batch_dims", 0):
+        raise _unsupported(node, "batch_dims > 0")
+    i = _arr(idx).astype(np.int64)
+    return ops.getitem(x, tuple(i[..., k] for k in range(i.shape[-1])))
+
+
+@op("TopK")
+def _topk(node, xs, opset):
+    x = xs[0]
+    k = int(_arr(xs[1]).reshape(-1)[0]) if opset >= 10 else int(node.attrs["k"])
+    axis = int(node.attrs.get("axis", -1)) % x.ndim
+    a = _arr(x)
+    # Stable sort; largest first breaks ties by the lower index, as ONNX asks.
+    order = np.argsort(-a if node.attrs.get("largest", 1) else a, axis=axis, kind="stable")
+    order = np.take(order, np.arange(k), axis=axis)
+    grid = list(np.indices(order.shape, sparse=True))
+    grid[axis] = order
+    return [ops.getitem(x, tuple(grid)), _const(order.astype(np.int64))]
+
+
+@op("Hardmax")
+def _hardmax(node, xs, opset):
+    a = _arr(xs[0])
+    axis = int(node.attrs.get("axis", -1))
+    if opset < 13:
+        raise _unsupported(node, "opset < 13 (2-D coercion)")
+    hot = np.zeros_like(a)
+    np.put_along_axis(hot, np.expand_dims(np.argmax(a, axis=axis), axis), 1, axis=axis)
+    return _const(hot)
+
+
+@op("OneHot")
+def _one_hot(node, xs, opset):
+    idx, depth, values = (_arr(x) for x in xs)
+    depth = int(depth.reshape(-1)[0])
+    idx = np.where(idx < 0, idx + depth, idx).astype(np.int64)
+    axis = int(node.attrs.get("axis", -1))
+    hot = np.arange(depth) == idx[..., None]
+    out = np.where(hot, values[1], values[0])
+    return _const(np.moveaxis(out, -1, axis if axis >= 0 else out.ndim + axis))
+
+
+@op("EyeLike")
+def _eye_like(node, xs, opset):
+    from onnx import helper
+
+    a = _arr(xs[0])
+    dtype = helper.tensor_dtype_to_np_dtype(node.attrs["dtype"]) if "dtype" in node.attrs \
+        else a.dtype
+    return _const(np.eye(a.shape[0], a.shape[1], int(node.attrs.get("k", 0)), dtype=dtype))
+
+
+@op("SpaceToDepth")
+def _space_to_depth(node, xs, opset):
+    x = xs[0]
+    b = int(node.attrs["blocksize"])
+    N, C, H, W = x.shape
+    y = ops.permute(ops.reshape(x, (N, C, H // b, b, W // b, b)), 0, 3, 5, 1, 2, 4)
+    return ops.reshape(y, (N, C * b * b, H // b, W // b))
