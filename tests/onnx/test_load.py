@@ -1,0 +1,96 @@
+"""chainrule.onnx.load: imported graphs run with chainrule ops, train by backprop, and pass
+ONNX's own backend test data."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+onnx = pytest.importorskip("onnx")
+
+import chainrule as cr  # noqa: E402
+import chainrule.onnx as cx  # noqa: E402
+from chainrule import nn  # noqa: E402
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "onnx_import.py"
+
+
+def bench():
+    spec = importlib.util.spec_from_file_location("onnx_import", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("model, shape", [
+    (lambda: nn.Sequential(nn.Conv1d(2, 3, 3, padding=1), nn.Tanh(), nn.AvgPool1d(2),
+                           nn.Flatten(), nn.Linear(6, 2), nn.LogSoftmax(dim=1)), (2, 2, 4)),
+    (lambda: nn.LSTM(3, 2, bidirectional=True), (3, 2, 3)),
+    (lambda: nn.Sequential(nn.LayerNorm(4), nn.GELU(), nn.Linear(4, 2)), (2, 4)),
+    (lambda: nn.TransformerEncoderLayer(4, 2, 8, dropout=0.0, batch_first=True), (2, 3, 4)),
+])
+def test_gradients_through_an_imported_graph_pass_gradcheck(model, shape, tmp_path):
+    cr.manual_seed(0)
+    cx.export(model(), cr.randn(*shape), tmp_path / "m.onnx", opset=17)
+    net = cx.load(tmp_path / "m.onnx").double()
+    x = cr.randn(*shape, dtype="float64", requires_grad=True)
+    params = list(net.parameters())
+    assert params and all(p.dtype == np.float64 for p in params)
+
+    def f(x, *ps):
+        out = net(x)
+        return out[0] if isinstance(out, tuple) else out
+
+    assert cr.gradcheck(f, (x, *params[:3]))
+
+
+def test_imported_model_fine_tunes(tmp_path):
+    cr.manual_seed(0)
+    X = cr.randn(64, 4)
+    y = cr.tensor((X.numpy()[:, 0] > 0).astype(np.int64))
+    cx.export(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)), X[:1],
+              tmp_path / "m.onnx")
+    net = cx.load(tmp_path / "m.onnx")
+    opt = cr.optim.Adam(net.parameters(), lr=0.05)
+    losses = []
+    for _ in range(30):
+        loss = nn.functional.cross_entropy(net(X), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def test_load_accepts_bytes_and_protos_and_checks_inputs(tmp_path):
+    proto = cx.export(nn.Linear(3, 2), cr.randn(1, 3), None)
+    x = cr.randn(2, 3)
+    a, b = cx.load(proto)(x), cx.load(proto.SerializeToString())(x)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(TypeError, match="takes 1 inputs"):
+        cx.load(proto)(x, x)
+    with pytest.raises(FileNotFoundError, match="nope.onnx"):
+        cx.load(tmp_path / "nope.onnx")
+
+
+def test_unsupported_operator_is_named():
+    h = onnx.helper
+    node = h.make_node("Unique", ["x"], ["y"])
+    graph = h.make_graph([node], "g", [h.make_tensor_value_info("x", 1, [3])],
+                         [h.make_tensor_value_info("y", 1, [None])])
+    with pytest.raises(cx.UnsupportedOperatorError, match="'Unique'"):
+        cx.load(h.make_model(graph))
+
+
+def test_backend_pytorch_converted_and_operator_suites():
+    counts = bench().main(["--suite", "pytorch-converted", "--suite", "pytorch-operator"])
+    # The README's figures: only allowed to go up.
+    assert counts["pytorch-converted"]["pass"] >= 82
+    assert counts["pytorch-operator"]["pass"] >= 35
+
+
+@pytest.mark.slow
+def test_backend_node_suite():
+    counts = bench().main(["--suite", "node"])
+    assert counts["node"]["pass"] >= 1191
