@@ -260,6 +260,10 @@ def _cmd_train(args) -> int:
         CSVLogger(out / "history.csv"),
         ModelCheckpoint(out / "checkpoint.safetensors", monitor="loss", metadata=meta),
     ]
+    if args.tensorboard:
+        from .train import TensorBoard
+
+        callbacks.append(TensorBoard(args.tensorboard, hparams=config))
     try:
         history = fit(model, loss, opt, (X[train], y[train]), epochs=config["epochs"],
                       batch_size=config["batch_size"], validation_data=(X[val], y[val]),
@@ -411,6 +415,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", metavar="CHECKPOINT",
                    help="continue a run from its checkpoint.safetensors")
     t.add_argument("--quiet", action="store_true", help="print only the test result")
+    t.add_argument("--tensorboard", metavar="DIR", help="log the run for TensorBoard into DIR")
     t.set_defaults(func=_cmd_train)
 
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on its dataset's test split",
