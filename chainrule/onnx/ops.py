@@ -545,10 +545,24 @@ def _layer_norm(node, xs, opset):
     x, scale = xs[0], xs[1]
     bias = xs[2] if len(xs) > 2 else None
     axis = int(node.attrs.get("axis", -1)) % x.ndim
-    if len(node.outputs) > 1 and any(node.outputs[1:]):
-        raise _unsupported(node, "the Mean/InvStdDev outputs")
-    return F.layer_norm(x, tuple(x.shape[axis:]), scale, bias,
-                        float(node.attrs.get("epsilon", 1e-5)))
+    eps = float(node.attrs.get("epsilon", 1e-5))
+    if x.ndim - axis == scale.ndim and tuple(scale.shape) == tuple(x.shape[axis:]) and (
+            bias is None or tuple(bias.shape) == tuple(scale.shape)):
+        y = F.layer_norm(x, tuple(x.shape[axis:]), scale, bias, eps)  # as nn.LayerNorm
+    else:  # scale and bias that broadcast: the formula
+        y = None
+    if y is not None and not (len(node.outputs) > 1 and any(node.outputs[1:])):
+        return y
+    axes = tuple(range(axis, x.ndim))
+    mean = ops.mean(x, axis=axes, keepdims=True)
+    d = ops.sub(x, mean)
+    inv_std = ops.div(_const(1.0, x), ops.sqrt(ops.add(ops.mean(ops.mul(d, d), axis=axes,
+                                                                keepdims=True),
+                                                       _const(eps, x))))
+    if y is None:
+        y = ops.mul(ops.mul(d, inv_std), scale)
+        y = y if bias is None else ops.add(y, bias)
+    return [y, mean, inv_std]
 
 
 @op("InstanceNormalization")
@@ -1027,6 +1041,38 @@ def _cumsum(node, xs, opset):
     return ops.swapaxes(ops.matmul(moved, _const(keep.astype(x.dtype))), axis, -1)
 
 
+@op("CumProd")
+def _cumprod(node, xs, opset):
+    x = xs[0]
+    axis = int(_arr(xs[1]).reshape(-1)[0]) % x.ndim
+    n = x.shape[axis]
+    reverse, exclusive = node.attrs.get("reverse", 0), node.attrs.get("exclusive", 0)
+    parts = [ops.getitem(x, (slice(None),) * axis + (slice(i, i + 1),)) for i in range(n)]
+    if reverse:
+        parts = parts[::-1]
+    out, acc = [], None
+    for p in parts:  # a running product, one differentiable multiply per position
+        if exclusive:
+            out.append(acc if acc is not None else _const(np.ones(p.shape, x.dtype)))
+        acc = p if acc is None else ops.mul(acc, p)
+        if not exclusive:
+            out.append(acc)
+    if reverse:
+        out = out[::-1]
+    return ops.concatenate(out, axis=axis)
+
+
+@op("Compress")
+def _compress(node, xs, opset):
+    x, cond = xs
+    keep = np.nonzero(_arr(cond).astype(bool))[0]
+    axis = node.attrs.get("axis")
+    if axis is None:
+        return ops.getitem(ops.reshape(x, (-1,)), keep)
+    axis = int(axis) % x.ndim
+    return ops.getitem(x, (slice(None),) * axis + (keep,))
+
+
 @op("Trilu")
 def _trilu(node, xs, opset):
     x = xs[0]
@@ -1110,3 +1156,48 @@ def _space_to_depth(node, xs, opset):
     N, C, H, W = x.shape
     y = ops.permute(ops.reshape(x, (N, C, H // b, b, W // b, b)), 0, 3, 5, 1, 2, 4)
     return ops.reshape(y, (N, C * b * b, H // b, W // b))
+
+
+# -- losses --------------------------------------------------------------------------------
+
+
+def _nll(node, x: Tensor, target: Tensor, weight):
+    """ONNX's NegativeLogLikelihoodLoss on log-probabilities ``x`` (N, C, d1...)."""
+    t = _arr(target).astype(np.int64)
+    ignore = node.attrs.get("ignore_index")
+    keep = np.ones(t.shape, bool) if ignore is None else t != ignore
+    safe = np.where(keep, t, 0)
+    grid = list(np.indices(t.shape, sparse=True))
+    picked = ops.getitem(x, (grid[0], safe, *grid[1:]))          # x[n, t[n, d...], d...]
+    if weight is not None:
+        w = ops.mul(ops.getitem(weight, safe), _const(keep.astype(x.dtype)))
+    else:
+        w = _const(keep.astype(x.dtype))
+    loss = ops.neg(ops.mul(picked, w))
+    reduction = node.attrs.get("reduction", "mean")
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return ops.sum(loss)
+    return ops.div(ops.sum(loss), ops.sum(w))
+
+
+@op("NegativeLogLikelihoodLoss")
+def _nll_loss(node, xs, opset):
+    return _nll(node, xs[0], xs[1], xs[2] if len(xs) > 2 else None)
+
+
+@op("SoftmaxCrossEntropyLoss")
+def _softmax_cross_entropy(node, xs, opset):
+    log_prob = ops.log_softmax(xs[0], axis=1)
+    loss = _nll(node, log_prob, xs[1], xs[2] if len(xs) > 2 else None)
+    return [loss, log_prob]
+
+
+@op("RMSNormalization")
+def _rms_norm(node, xs, opset):
+    x, scale = xs[0], xs[1]
+    axis = int(node.attrs.get("axis", -1)) % x.ndim
+    eps = float(node.attrs.get("epsilon", 1e-5))
+    ms = ops.mean(ops.mul(x, x), axis=tuple(range(axis, x.ndim)), keepdims=True)
+    return ops.mul(ops.div(x, ops.sqrt(ops.add(ms, _const(eps, x)))), scale)
