@@ -10,6 +10,7 @@ Where an operator changed between opsets (axes as an attribute or an input, Soft
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1201,3 +1202,92 @@ def _rms_norm(node, xs, opset):
     eps = float(node.attrs.get("epsilon", 1e-5))
     ms = ops.mean(ops.mul(x, x), axis=tuple(range(axis, x.ndim)), keepdims=True)
     return ops.mul(ops.div(x, ops.sqrt(ops.add(ms, _const(eps, x)))), scale)
+
+
+# -- attention (opset 23 on) ---------------------------------------------------------------
+
+
+def _attention_bias(mask, q_len: int, kv_len: int, dtype, causal: bool, offset,
+                    left: int, right: int, nonpad) -> np.ndarray:
+    """The additive bias (0 where a query may attend a key, -inf elsewhere) of ONNX's
+    Attention: the mask (padded to the keys), the causal and sliding-window frontiers
+    (bottom-right aligned by ``offset``) and the per-batch key padding."""
+    neg = dtype.type(-np.inf)
+    bias = np.zeros((q_len, kv_len), dtype)
+    if mask is not None:
+        pad = kv_len - mask.shape[-1]
+        if pad > 0:
+            mask = np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, pad)],
+                          constant_values=False if mask.dtype == bool else -np.inf)
+        bias = bias + (np.where(mask, dtype.type(0), neg) if mask.dtype == bool
+                       else mask.astype(dtype))
+    i = np.arange(q_len).reshape(q_len, 1)
+    j = np.arange(kv_len).reshape(1, kv_len)
+    frontier = i + (np.reshape(offset, (-1, 1, 1)) if np.ndim(offset) else int(offset))
+    allowed = np.ones(np.broadcast_shapes(frontier.shape, j.shape), bool)
+    if causal:
+        allowed &= j <= frontier
+    if left >= 0:
+        allowed &= frontier - j <= left
+    if right >= 0:
+        allowed &= j - frontier <= right
+    extra = np.where(allowed, dtype.type(0), neg)
+    if extra.ndim == 3:  # per batch: (batch, 1, q, kv) so that a rank-3 mask stays (h, q, kv)
+        extra = extra.reshape(extra.shape[0], 1, q_len, kv_len)
+    bias = bias + extra
+    if nonpad is not None:
+        keep = np.arange(kv_len) < nonpad.reshape(-1, 1)
+        bias = bias + np.where(keep, dtype.type(0), neg).reshape(-1, 1, 1, kv_len)
+    return bias
+
+
+def _heads(t: Tensor, n: int) -> Tensor:
+    """(B, S, n*d) -> (B, n, S, d)."""
+    B, S, hidden = t.shape
+    return ops.permute(ops.reshape(t, (B, S, n, hidden // n)), 0, 2, 1, 3)
+
+
+@op("Attention")
+def _attention(node, xs, opset):
+    a = node.attrs
+    Q, K, V = xs[:3]
+    mask, past_k, past_v, nonpad = (xs[i] if len(xs) > i else None for i in range(3, 7))
+    rank3 = Q.ndim == 3
+    if rank3:
+        Q, K, V = _heads(Q, a["q_num_heads"]), _heads(K, a["kv_num_heads"]), \
+            _heads(V, a["kv_num_heads"])
+    scale = a.get("scale")
+    scale = 1 / math.sqrt(Q.shape[3]) if scale is None else float(scale)
+    root = _const(np.asarray(math.sqrt(scale), dtype=Q.dtype))  # as the reference: both
+    if past_k is not None:
+        K, V = ops.concatenate([past_k, K], axis=2), ops.concatenate([past_v, V], axis=2)
+    present_k, present_v = K, V
+    q_len, kv_len = Q.shape[2], K.shape[2]
+    nonpad_a = None if nonpad is None else _arr(nonpad).astype(np.int64)
+    offset = past_k.shape[2] if past_k is not None else \
+        (nonpad_a.reshape(-1) - q_len if nonpad_a is not None else 0)
+    bias = _attention_bias(None if mask is None else _arr(mask), q_len, kv_len,
+                           np.dtype(Q.dtype), bool(a.get("is_causal", 0)), offset,
+                           int(a.get("left_window_size", -1)),
+                           int(a.get("right_window_size", -1)), nonpad_a)
+    if Q.shape[1] != K.shape[1]:  # grouped-query attention: each KV head serves a group
+        reps = Q.shape[1] // K.shape[1]
+        idx = np.repeat(np.arange(K.shape[1]), reps)
+        K, V = ops.getitem(K, (slice(None), idx)), ops.getitem(V, (slice(None), idx))
+    qk = ops.matmul(ops.mul(Q, root), ops.swapaxes(ops.mul(K, root), -1, -2))
+    softcap = float(a.get("softcap", 0.0) or 0.0)
+    if softcap > 0:
+        qk = ops.mul(ops.tanh(ops.div(qk, _const(softcap, qk))), _const(softcap, qk))
+    # A query row with no key to attend gives zeros (not NaN): its bias is taken as 0 for
+    # the softmax and its probabilities are then selected away.
+    dead = np.isneginf(np.max(bias, axis=-1, keepdims=True))
+    scores = ops.add(qk, _const(np.where(dead, 0, bias).astype(Q.dtype)))
+    p = ops.where(_const(np.broadcast_to(dead, scores.shape)),
+                  _const(np.zeros((), Q.dtype)), ops.softmax(scores, axis=-1))
+    mode = int(a.get("qk_matmul_output_mode", 0))
+    qk_out = {0: qk, 1: qk, 2: ops.add(qk, _const(bias.astype(Q.dtype))), 3: p}.get(mode, qk)
+    y = ops.matmul(p, V)
+    if rank3:
+        y = ops.permute(y, 0, 2, 1, 3)
+        y = ops.reshape(y, (y.shape[0], y.shape[1], -1))
+    return [y, present_k, present_v, qk_out]

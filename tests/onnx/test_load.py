@@ -93,4 +93,4 @@ def test_backend_pytorch_converted_and_operator_suites():
 @pytest.mark.slow
 def test_backend_node_suite():
     counts = bench().main(["--suite", "node"])
-    assert counts["node"]["pass"] >= 1191
+    assert counts["node"]["pass"] >= 1417
