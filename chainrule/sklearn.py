@@ -102,8 +102,6 @@ def _sizes_for(factory: Callable, n_inputs: tuple[int, ...], n_outputs: int,
 class _NNBase(BaseEstimator):
     """What the classifier and the regressor share: parameters, building, the training run."""
 
-    _fname = "NNBase"
-
     def __init__(
         self,
         module: nn.Module | Callable[..., nn.Module] | None = None,
@@ -231,7 +229,11 @@ class _NNBase(BaseEstimator):
             self.history_ = []
             # Catch a module of the wrong output size here, with the sizes named, rather
             # than as a loss error after the first batch.
-            self._check_output(self._forward(X[:2]), n_outputs, "fit")
+            out = self._forward(X[:2])
+            self._check_output(out, n_outputs, "fit")
+            self._flat_output_ = out.ndim == 1
+        if self._flat_output_ and y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]  # a regression module that returns (n,): targets (n,) too
         # One seed per call, so that repeated partial_fit calls do not reuse a shuffle.
         seed = self._seed_ + self.n_iter_
         with _seeded(seed):
@@ -297,7 +299,6 @@ class NNClassifier(ClassifierMixin, _NNBase):
         verbose: 0 silent, 1 progress bar, 2 one line per epoch.
     """
 
-    _fname = "NNClassifier"
     _default_criterion = nn.CrossEntropyLoss
 
     def _encode(self, y, classes=None) -> np.ndarray:
@@ -380,7 +381,6 @@ class NNRegressor(RegressorMixin, _NNBase):
     :class:`NNClassifier` (the default criterion is ``nn.MSELoss``).
     """
 
-    _fname = "NNRegressor"
     _default_criterion = nn.MSELoss
 
     def _targets(self, y, first: bool) -> np.ndarray:

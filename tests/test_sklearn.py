@@ -175,3 +175,17 @@ def test_missing_scikit_learn_names_the_extra(monkeypatch):
     monkeypatch.delitem(sys.modules, "chainrule.sklearn")
     with pytest.raises(MissingDependencyError, match=r"pip install 'chainrule\[sklearn\]'"):
         importlib.import_module("chainrule.sklearn")
+
+
+def test_regressor_module_with_flat_output():
+    class Flat(nn.Module):
+        def __init__(self, in_features):
+            super().__init__()
+            self.lin = nn.Linear(in_features, 1)
+
+        def forward(self, x):
+            return self.lin(x).reshape(-1)
+
+    X, y = make_regression(100, n_features=3, noise=0.1, random_state=0)
+    reg = NNRegressor(Flat, max_epochs=80, optimizer__lr=0.05, random_state=0).fit(X, y / 50)
+    assert reg.predict(X).shape == (100,) and reg.score(X, y / 50) > 0.9

@@ -308,12 +308,8 @@ _SIMPLE = {nn.ReLU: "Relu", nn.Sigmoid: "Sigmoid", nn.Tanh: "Tanh"}
 
 @register_converter(*_SIMPLE)
 def _simple(g, m, xs, scope):
-    return [g.node(_SIMPLE[type(m)] if type(m) in _SIMPLE else _SIMPLE[_base(m)],
-                   [xs[0].name], hint=scope)]
-
-
-def _base(m) -> type:
-    return next(c for c in type(m).__mro__ if c in _SIMPLE)
+    op = next(_SIMPLE[c] for c in type(m).__mro__ if c in _SIMPLE)  # subclasses too
+    return [g.node(op, [xs[0].name], hint=scope)]
 
 
 @register_converter(nn.LeakyReLU)
