@@ -123,9 +123,10 @@ def export(
     if not isinstance(model, Module):
         raise TypeError(f"chainrule.onnx.export: model must be an nn.Module, got "
                         f"{type(model).__name__}")
-    for alias, name, value in (("args", "example_input", example_input),
-                               ("f", "path", path), ("opset_version", "opset", opset)):
-        if locals()[alias] is not None and value is not None:
+    for name, value, alias, given in (("example_input", example_input, "args", args),
+                                      ("path", path, "f", f),
+                                      ("opset", opset, "opset_version", opset_version)):
+        if value is not None and given is not None:
             raise TypeError(f"chainrule.onnx.export: pass {name} or {alias}, not both")
     example_input = example_input if example_input is not None else args
     path = path if path is not None else f

@@ -910,9 +910,7 @@ def _recurrent(node, xs, opset):
         default = _DEFAULT_ACTS[op_type]
         if acts and acts[: len(default)] != default:
             raise _unsupported(node, f"activations {acts}")
-    if op_type == "GRU" and not a.get("linear_before_reset", 0):
-        raise _unsupported(node, "linear_before_reset=0 (PyTorch's GRU applies the reset "
-                                 "gate after the hidden GEMM)")
+    reset_first = op_type == "GRU" and not a.get("linear_before_reset", 0)
     layout = int(a.get("layout", 0))
     if layout:
         x = ops.swapaxes(x, 0, 1)
@@ -938,8 +936,11 @@ def _recurrent(node, xs, opset):
             b_ih = b_hh = _const(np.zeros(G, x.dtype))
         h = zero if h0 is None else ops.getitem(h0, d)
         c = (zero if c0 is None else ops.getitem(c0, d)) if op_type == "LSTM" else None
-        out = _rnn.recurrence(mode, x, h, c, w_ih, w_hh, b_ih, b_hh,
-                              reverse=direction == "reverse" or d == 1)
+        reverse = direction == "reverse" or d == 1
+        if reset_first:
+            out = _gru_reset_first(x, h, w_ih, w_hh, b_ih, b_hh, reverse)
+        else:
+            out = _rnn.recurrence(mode, x, h, c, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         ys.append(out[0])
         hs.append(out[1])
         if op_type == "LSTM":
@@ -954,6 +955,31 @@ def _recurrent(node, xs, opset):
 
 
 OPS.update({"LSTM": _recurrent, "GRU": _recurrent, "RNN": _recurrent})
+
+
+def _gru_reset_first(x, h, W_ih, W_hh, b_ih, b_hh, reverse: bool):
+    """ONNX's default GRU (``linear_before_reset=0``), gates r, z, n in PyTorch's order:
+    n = tanh(x W_in^T + b_in + (r * h) W_hn^T + b_hn), the reset gate applied before the
+    hidden product (PyTorch's GRU applies it after, so the fused kernel does not serve)."""
+    H = h.shape[-1]
+    W_hrz, W_hn = ops.getitem(W_hh, slice(0, 2 * H)), ops.getitem(W_hh, slice(2 * H, 3 * H))
+    b_hrz, b_hn = ops.getitem(b_hh, slice(0, 2 * H)), ops.getitem(b_hh, slice(2 * H, 3 * H))
+    xw = ops.add(ops.matmul(x, ops.permute(W_ih, 1, 0)), b_ih)       # (T, N, 3H)
+    ys = []
+    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+    for t in steps:
+        xt = ops.getitem(xw, t)
+        rz = ops.sigmoid(ops.add(ops.getitem(xt, (slice(None), slice(0, 2 * H))),
+                                 ops.add(ops.matmul(h, ops.permute(W_hrz, 1, 0)), b_hrz)))
+        r = ops.getitem(rz, (slice(None), slice(0, H)))
+        z = ops.getitem(rz, (slice(None), slice(H, 2 * H)))
+        hn = ops.add(ops.matmul(ops.mul(r, h), ops.permute(W_hn, 1, 0)), b_hn)
+        n = ops.tanh(ops.add(ops.getitem(xt, (slice(None), slice(2 * H, 3 * H))), hn))
+        h = ops.add(ops.mul(ops.sub(_const(1.0, z), z), n), ops.mul(z, h))
+        ys.append(h)
+    if reverse:
+        ys = ys[::-1]
+    return ops.stack(ys, axis=0), h
 
 
 # -- more elementwise functions, composed so that they stay differentiable ----------------

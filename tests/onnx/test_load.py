@@ -123,6 +123,9 @@ def single_node(op, shapes, out_count=1, inits=None, opset=23, **attrs):
     ("LayerNormalization", [(2, 3, 4), (4,), (4,)], {}, {"axis": -1}),
     ("Attention", [(1, 4, 3, 2), (1, 2, 5, 2), (1, 2, 5, 2)], {}, {"is_causal": 1,
                                                                   "softcap": 2.0}),
+    ("GRU", [(3, 2, 2), (2, 6, 2), (2, 6, 2), (2, 12)], {}, {"hidden_size": 2,
+                                                            "direction": "bidirectional"}),
+    ("LSTM", [(3, 2, 2), (1, 8, 2), (1, 8, 2)], {}, {"hidden_size": 2, "layout": 0}),
 ])
 def test_imported_operators_are_differentiable(op, shapes, inits, attrs):
     net = cx.load(single_node(op, shapes, inits=inits, **attrs))
