@@ -108,6 +108,7 @@ class _NNBase(BaseEstimator):
         *,
         criterion: type | Callable | None = None,
         optimizer: type = optim.Adam,
+        lr: float | None = None,
         max_epochs: int = 100,
         batch_size: int = 64,
         validation_split: float | None = None,
@@ -120,6 +121,7 @@ class _NNBase(BaseEstimator):
         self.module = module
         self.criterion = criterion
         self.optimizer = optimizer
+        self.lr = lr
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.validation_split = validation_split
@@ -206,7 +208,10 @@ class _NNBase(BaseEstimator):
         return model
 
     def _build_optimizer(self, model: nn.Module):
-        return self.optimizer(model.parameters(), **self._routed("optimizer__"))
+        kwargs = self._routed("optimizer__")
+        if self.lr is not None:  # skorch's shortcut; optimizer__lr wins when both are set
+            kwargs.setdefault("lr", self.lr)
+        return self.optimizer(model.parameters(), **kwargs)
 
     def _build_criterion(self, default: type):
         crit = default if self.criterion is None else self.criterion
@@ -288,6 +293,8 @@ class NNClassifier(ClassifierMixin, _NNBase):
             arguments go to it.
         optimizer: the optimizer class (default ``chainrule.optim.Adam``);
             ``optimizer__*`` arguments (``optimizer__lr``) go to it.
+        lr: the learning rate (skorch's shortcut for ``optimizer__lr``; None: the
+            optimizer's default).
         max_epochs: epochs per ``fit`` (``partial_fit`` trains one).
         batch_size: samples per step (capped at the number of samples).
         validation_split: a fraction of the training data held out each ``fit`` for the

@@ -56,6 +56,7 @@ def test_string_labels_float64_input_and_routing():
     proba = clf.predict_proba(X.astype(np.int64))  # int input is cast too
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
     assert clf.get_params()["module__hidden"] == 5
+    assert NNClassifier(lr=0.2, max_epochs=1).fit(X, y).optimizer_.param_groups[0]["lr"] == 0.2
 
 
 def test_same_random_state_same_model_and_global_generator_untouched():
