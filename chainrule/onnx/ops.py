@@ -1317,3 +1317,58 @@ def _attention(node, xs, opset):
         y = ops.permute(y, 0, 2, 1, 3)
         y = ops.reshape(y, (y.shape[0], y.shape[1], -1))
     return [y, present_k, present_v, qk_out]
+
+
+# -- scatter: written as a selection, so that gradients reach both data and updates -------
+
+
+def _scatter(x: Tensor, updates: Tensor, targets: tuple, reduction: str, node) -> Tensor:
+    """``x`` with ``updates`` written at the positions ``targets``: replaced (the last write
+    wins), added, or kept where larger/smaller. Written as selections and one product with a
+    0/1 matrix, so that gradients reach both ``x`` and ``updates``."""
+    flat = np.ravel_multi_index(targets, x.shape).reshape(-1)
+    cells = int(np.prod(x.shape))
+    u = ops.reshape(updates, (-1,))
+    if reduction == "add":
+        onto = np.zeros((cells, flat.size), x.dtype)
+        onto[flat, np.arange(flat.size)] = 1  # column j adds update j to its cell
+        return ops.add(x, ops.reshape(ops.matmul(_const(onto), u), tuple(x.shape)))
+    if reduction not in ("none", "max", "min"):
+        raise _unsupported(node, f"reduction={reduction!r}")
+    source = np.full(cells, -1, np.int64)
+    if reduction == "none":
+        source[flat] = np.arange(flat.size)  # which update lands on each cell
+    else:  # which value wins each cell: the data (-1) or one of the updates
+        best = _arr(x).reshape(-1).copy()
+        better = np.greater if reduction == "max" else np.less
+        for j, (cell, v) in enumerate(zip(flat, _arr(updates).reshape(-1))):
+            if better(v, best[cell]):
+                best[cell], source[cell] = v, j
+    hit = (source >= 0).reshape(x.shape)
+    picked = ops.reshape(ops.getitem(u, np.maximum(source, 0)), tuple(x.shape))
+    return ops.where(_const(hit), picked, x)
+
+
+@op("ScatterElements", "Scatter")
+def _scatter_elements(node, xs, opset):
+    x, idx, updates = xs
+    axis = int(node.attrs.get("axis", 0)) % x.ndim
+    i = _arr(idx).astype(np.int64)
+    i = np.where(i < 0, i + x.shape[axis], i)
+    grid = [np.broadcast_to(g, i.shape) for g in np.indices(i.shape, sparse=True)]
+    grid[axis] = i
+    return _scatter(x, updates, tuple(grid), node.attrs.get("reduction", "none"), node)
+
+
+@op("ScatterND")
+def _scatter_nd(node, xs, opset):
+    x, idx, updates = xs
+    i = _arr(idx).astype(np.int64)
+    k = i.shape[-1]
+    lead = i.reshape(-1, k)
+    rest = x.shape[k:]
+    # Each index row addresses a slice x[i0, ..., ik-1, :, ...]: list all its cells.
+    tail = np.indices(rest).reshape(len(rest), -1).T if rest else np.zeros((1, 0), np.int64)
+    full = np.concatenate([np.repeat(lead, len(tail), axis=0),
+                           np.tile(tail, (len(lead), 1))], axis=1)
+    return _scatter(x, updates, tuple(full.T), node.attrs.get("reduction", "none"), node)

@@ -151,3 +151,26 @@ def test_softmax_cross_entropy_matches_chainrule_and_differentiates():
     want = nn.functional.cross_entropy(x, t, ignore_index=2)
     np.testing.assert_allclose(net(x, t).item(), want.item(), rtol=1e-12)
     assert cr.gradcheck(lambda x: net(x, t), (x,))
+
+
+@pytest.mark.parametrize("reduction", ["none", "add", "max"])
+def test_scatter_elements_reaches_data_and_updates(reduction):
+    h = onnx.helper
+    idx = np.array([[1, 0], [2, 2]])
+    node = h.make_node("ScatterElements", ["x", "i", "u"], ["y"], axis=1, reduction=reduction)
+    graph = h.make_graph([node], "g", [h.make_tensor_value_info("x", 11, [2, 3]),
+                                       h.make_tensor_value_info("u", 11, [2, 2])],
+                         [h.make_tensor_value_info("y", 11, [2, 3])],
+                         [onnx.numpy_helper.from_array(idx, "i")])
+    net = cx.load(h.make_model(graph, opset_imports=[h.make_opsetid("", 18)]))
+    g = np.random.default_rng(0)
+    x = cr.tensor(g.normal(size=(2, 3)), dtype="float64", requires_grad=True)
+    u = cr.tensor(g.normal(size=(2, 2)), dtype="float64", requires_grad=True)
+    want = x.numpy().copy()
+    for r in range(2):
+        for c in range(2):
+            j = idx[r, c]
+            v = u.numpy()[r, c]
+            want[r, j] = {"none": v, "add": want[r, j] + v, "max": max(want[r, j], v)}[reduction]
+    np.testing.assert_allclose(net(x, u).numpy(), want)
+    assert cr.gradcheck(lambda x, u: net(x, u), (x, u))
