@@ -276,8 +276,17 @@ def _where(node, xs, opset):
 def _cast(node, xs, opset):
     from onnx import helper
 
-    dtype = helper.tensor_dtype_to_np_dtype(node.attrs["to"])
+    dtype = np.dtype(helper.tensor_dtype_to_np_dtype(node.attrs["to"]))
     x = xs[0]
+    if dtype.name.startswith(("float8", "float4")) and node.attrs.get("saturate", 1):
+        # ONNX clamps out-of-range values to the largest finite value here; a plain
+        # conversion gives NaN or infinity instead, so it serves only values in range.
+        import ml_dtypes
+
+        a = _arr(x).astype(np.float64)
+        if "e8m0" in dtype.name or np.any(np.isinf(a)) or \
+                np.any(np.abs(a[np.isfinite(a)]) > float(ml_dtypes.finfo(dtype).max)):
+            raise _unsupported(node, f"a saturating cast to {dtype} of values out of range")
     if x.dtype.kind == "f" and np.dtype(dtype).kind == "f":
         return x.astype(dtype)
     return _const(_arr(x).astype(dtype))
@@ -583,6 +592,11 @@ def _instance_norm(node, xs, opset):
 def _dropout(node, xs, opset):
     # Inference: the identity (and an all-true mask when asked for).
     x = xs[0]
+    training = xs[2] if len(xs) > 2 else None
+    ratio = float(_arr(xs[1])) if len(xs) > 1 and xs[1] is not None else \
+        float(node.attrs.get("ratio", 0.5))
+    if training is not None and bool(_arr(training)) and ratio > 0:
+        raise _unsupported(node, "training mode (random masks)")
     return [x, _const(np.ones(x.shape, bool))]
 
 
@@ -1136,8 +1150,14 @@ def _topk(node, xs, opset):
     k = int(_arr(xs[1]).reshape(-1)[0]) if opset >= 10 else int(node.attrs["k"])
     axis = int(node.attrs.get("axis", -1)) % x.ndim
     a = _arr(x)
-    # Stable sort; largest first breaks ties by the lower index, as ONNX asks.
-    order = np.argsort(-a if node.attrs.get("largest", 1) else a, axis=axis, kind="stable")
+    # Stable sorts: equal values keep the lower index first, as ONNX asks. Largest first is
+    # the ascending order of the reversed axis, reversed back (no negation, which wraps
+    # unsigned integers).
+    if node.attrs.get("largest", 1):
+        n = a.shape[axis]
+        order = n - 1 - np.flip(np.argsort(np.flip(a, axis), axis=axis, kind="stable"), axis)
+    else:
+        order = np.argsort(a, axis=axis, kind="stable")
     order = np.take(order, np.arange(k), axis=axis)
     grid = list(np.indices(order.shape, sparse=True))
     grid[axis] = order
