@@ -1392,3 +1392,93 @@ def _scatter_nd(node, xs, opset):
     full = np.concatenate([np.repeat(lead, len(tail), axis=0),
                            np.tile(tail, (len(lead), 1))], axis=1)
     return _scatter(x, updates, tuple(full.T), node.attrs.get("reduction", "none"), node)
+
+
+# -- resize: one interpolation matrix per resized axis, applied as a product ---------------
+
+
+def _source_coordinates(mode: str, o: np.ndarray, scale: float, n: int, m: int):
+    """Where output positions ``o`` sample the input (ONNX's coordinate_transformation_mode)."""
+    if mode == "align_corners":  # ONNX uses the unrounded output width scale * n here
+        w = scale * n
+        return np.zeros(m) if w == 1 else o * (n - 1) / (w - 1)
+    if mode == "asymmetric":
+        return o / scale
+    if mode == "pytorch_half_pixel":
+        return np.full(m, -0.5) if scale * n == 1 else (o + 0.5) / scale - 0.5
+    if mode == "half_pixel":
+        return (o + 0.5) / scale - 0.5
+    if mode == "half_pixel_symmetric":
+        offset = n / 2 * (1 - m / (scale * n))
+        return offset + (o + 0.5) / scale - 0.5
+    raise UnsupportedOperatorError(f"chainrule.onnx.load: Resize with "
+                                   f"coordinate_transformation_mode={mode!r} is not supported")
+
+
+def _resize_matrix(node, n: int, m: int, scale: float, opset: int) -> np.ndarray:
+    """The (m, n) matrix that resizes one axis from n to m samples."""
+    a = node.attrs
+    mode = a.get("mode", "nearest")
+    coord = a.get("coordinate_transformation_mode", "half_pixel" if opset >= 11 else
+                  "asymmetric")
+    x = _source_coordinates(coord, np.arange(m, dtype=np.float64), scale, n, m)
+    A = np.zeros((m, n))
+    cubic_a = float(a.get("cubic_coeff_a", -0.75))
+    for o, xo in enumerate(x):
+        left = math.ceil(xo) - 1            # the pixel left of xo (xo itself counts as right)
+        r = xo - left                       # in (0, 1]
+        if mode == "nearest":
+            rule = a.get("nearest_mode", "round_prefer_floor" if opset >= 11 else "floor")
+            right = r == 1 or {"round_prefer_floor": r > 0.5, "round_prefer_ceil": r >= 0.5,
+                               "floor": False, "ceil": True}[rule]
+            coeffs, first = np.array([0.0, 1.0] if right else [1.0, 0.0]), left
+        elif mode == "linear":
+            coeffs, first = np.array([1 - r, r]), left
+        elif mode == "cubic":
+            A_ = cubic_a
+            coeffs = np.array([
+                ((A_ * (r + 1) - 5 * A_) * (r + 1) + 8 * A_) * (r + 1) - 4 * A_,
+                ((A_ + 2) * r - (A_ + 3)) * r * r + 1,
+                ((A_ + 2) * (1 - r) - (A_ + 3)) * (1 - r) * (1 - r) + 1,
+                ((A_ * (2 - r) - 5 * A_) * (2 - r) + 8 * A_) * (2 - r) - 4 * A_])
+            first = left - 1
+        else:
+            raise _unsupported(node, f"mode={mode!r}")
+        idx = first + np.arange(len(coeffs))
+        if a.get("exclude_outside", 0):
+            coeffs = np.where((idx < 0) | (idx >= n), 0.0, coeffs)
+            coeffs = coeffs / coeffs.sum()
+        np.add.at(A[o], np.clip(idx, 0, n - 1), coeffs)  # outside: the edge sample
+    return A
+
+
+@op("Resize", "Upsample")
+def _resize(node, xs, opset):
+    x = xs[0]
+    a = node.attrs
+    if a.get("antialias", 0) or a.get("keep_aspect_ratio_policy", "stretch") != "stretch":
+        raise _unsupported(node, "antialias or keep_aspect_ratio_policy")
+    axes = [int(v) % x.ndim for v in a.get("axes", range(x.ndim))]
+    if node.op_type == "Upsample" and opset < 9:
+        scales = [float(s) for s in a["scales"]]
+        sizes = None
+    else:
+        scale_in = xs[1] if node.op_type == "Upsample" or opset < 11 else \
+            (xs[2] if len(xs) > 2 else None)
+        size_in = xs[3] if node.op_type == "Resize" and opset >= 11 and len(xs) > 3 else None
+        scales = None if scale_in is None or _arr(scale_in).size == 0 else \
+            [float(s) for s in _arr(scale_in).reshape(-1)]
+        sizes = None if size_in is None else _ints(size_in)
+    y = x
+    for k, axis in enumerate(axes):
+        n = x.shape[axis]
+        if sizes is not None:
+            m, scale = sizes[k], sizes[k] / n
+        else:
+            scale = scales[k]
+            m = int(np.floor(n * scale))
+        if m == n and scale == 1.0:
+            continue
+        A = _resize_matrix(node, n, m, scale, opset).astype(x.dtype)
+        y = ops.swapaxes(ops.matmul(ops.swapaxes(y, axis, -1), _const(A.T)), axis, -1)
+    return y

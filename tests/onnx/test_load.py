@@ -93,7 +93,7 @@ def test_backend_pytorch_converted_and_operator_suites():
 @pytest.mark.slow
 def test_backend_node_suite():
     counts = bench().main(["--suite", "node"])
-    assert counts["node"]["pass"] >= 1424
+    assert counts["node"]["pass"] >= 1452
 
 
 def single_node(op, shapes, out_count=1, inits=None, opset=23, **attrs):
@@ -126,6 +126,9 @@ def single_node(op, shapes, out_count=1, inits=None, opset=23, **attrs):
     ("GRU", [(3, 2, 2), (2, 6, 2), (2, 6, 2), (2, 12)], {}, {"hidden_size": 2,
                                                             "direction": "bidirectional"}),
     ("LSTM", [(3, 2, 2), (1, 8, 2), (1, 8, 2)], {}, {"hidden_size": 2, "layout": 0}),
+    ("Resize", [(1, 2, 3, 3)], {"roi": np.zeros(0, np.float32),
+                                "scales": np.array([1, 1, 2, 1.5], np.float32)},
+     {"mode": "cubic", "coordinate_transformation_mode": "half_pixel"}),
 ])
 def test_imported_operators_are_differentiable(op, shapes, inits, attrs):
     net = cx.load(single_node(op, shapes, inits=inits, **attrs))
