@@ -325,6 +325,10 @@ def _cmd_train(args) -> int:
         CSVLogger(out / "history.csv"),
         ModelCheckpoint(out / "checkpoint.safetensors", monitor="loss", metadata=meta),
     ]
+    if args.tensorboard:
+        from .train import TensorBoard
+
+        callbacks.append(TensorBoard(args.tensorboard, hparams=config))
     try:
         history = fit(model, loss, opt, (X[train], y[train]), epochs=config["epochs"],
                       batch_size=config["batch_size"], validation_data=(X[val], y[val]),
@@ -526,6 +530,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="train into an --out directory that already holds a run")
     t.add_argument("--quiet", action="store_true", help="print only the test result")
     _threads_argument(t)
+    t.add_argument("--tensorboard", metavar="DIR", help="log the run for TensorBoard into DIR")
     t.set_defaults(func=_cmd_train)
 
     e = sub.add_parser("evaluate", help="evaluate a checkpoint on its dataset's test split",

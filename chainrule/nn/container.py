@@ -70,6 +70,13 @@ class Sequential(Module):
         fs = self._array_chain()
         return None if fs is None else functools.partial(_run_chain, fs)
 
+    def __getstate__(self):
+        # The cached array chain holds closures, which pickle cannot save; it is rebuilt on
+        # the next forward.
+        state = dict(super().__getstate__())
+        state.pop("_chain", None)
+        return state
+
     def __len__(self) -> int:
         return len(self._modules)
 

@@ -20,9 +20,10 @@ from .checkpoint import check_state_dict, load_checkpoint, read_config, save_che
 from .history import History
 from .loop import Loop, evaluate, fit, predict
 from .progress import ProgressBar
+from .tensorboard import TensorBoard
 
 __all__ = [
     "CSVLogger", "Callback", "EarlyStopping", "GradientClipping", "History", "LRScheduler",
     "Loop", "ModelCheckpoint", "ProgressBar", "check_state_dict", "evaluate", "fit",
-    "load_checkpoint", "metrics", "predict", "read_config", "save_checkpoint",
+    "load_checkpoint", "metrics", "predict", "read_config", "save_checkpoint", "TensorBoard",
 ]  # fmt: skip

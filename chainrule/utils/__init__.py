@@ -1,0 +1,1 @@
+"""Utilities at PyTorch's paths: ``chainrule.utils.tensorboard.SummaryWriter``."""
