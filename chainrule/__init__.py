@@ -46,22 +46,33 @@ from .creation import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the ops are the package's functions (cr.exp, cr.matmul...)
-from .random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from .tensor import Size
+from ._device import device
+from . import linalg
+from .linalg import torch_norm as norm
+from . import amp, backends, cuda, accelerator, serialization  # noqa: E402
+from .amp import autocast
+from .random import default_generator as _default_generator  # noqa: F401
 
 from . import nn, optim  # noqa: E402 - after the ops they are built on
 from .io import load, save  # noqa: E402
 
-float32 = "float32"
-float64 = "float64"
-float16 = "float16"
-int32 = "int32"
-int64 = "int64"
-bool_ = "bool"
+from ._dtypes import *  # noqa: E402, F403 - cr.float32, cr.float, cr.long... (PyTorch's names)
+from ._dtypes import __all__ as _dtype_names  # noqa: E402
 
 __version__ = "0.1.0"
 
 # Imported on first use, so that `import chainrule` stays fast.
-_LAZY = ("data", "train", "diagnose", "evolve", "models")
+_LAZY = ("data", "train", "diagnose", "evolve", "models", "utils")
 
 
 def __getattr__(name):
@@ -79,4 +90,6 @@ __all__ = [
     "ops", "optim", "rand",
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
     "set_rng_state", "tensor", "zeros", "zeros_like", *ops.__all__,
+    "Size", "accelerator", "amp", "autocast", "backends", "cuda", "device", "initial_seed",
+    "linalg", "norm", "seed", "serialization", *_dtype_names,
 ]  # fmt: skip

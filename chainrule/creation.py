@@ -162,15 +162,37 @@ def randn(*shape, generator=None, dtype=None, requires_grad: bool = False,
                    requires_grad, generator, device)
 
 
-def randint(low, high=None, size=(), generator=None, dtype=None, device=None) -> Tensor:
-    """Integers drawn uniformly from [low, high) (int64)."""
+def randint(*args, size=None, generator=None, dtype=None, device=None,
+            requires_grad: bool = False, low=None, high=None) -> Tensor:
+    """Integers drawn uniformly from [low, high) (int64), with PyTorch's signatures:
+    ``randint(high, size)``, ``randint(low, high, size)`` (``low`` defaults to 0; ``size``
+    may be given by keyword).
+
+    >>> cr.randint(10, (3,))        # three integers in [0, 10)
+    >>> cr.randint(3, 10, (2, 2))   # in [3, 10)
+    """
+    args = list(args)
+    if size is None and (len(args) == 3 or (args and isinstance(args[-1], (tuple, list)))):
+        size = args.pop()
+    if len(args) == 2:
+        low, high = args
+    elif len(args) == 1:
+        high = args[0]
+    elif args:
+        raise TypeError(f"randint: expected (high, size) or (low, high, size), got {args!r}")
     if high is None:
-        low, high = 0, low
+        raise TypeError("randint: missing high (and size)")
+    if size is None:
+        raise TypeError("randint: missing size, a tuple such as (3,)")
+    low = 0 if low is None else low
+    for name, v in (("low", low), ("high", high)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"randint: {name} must be an int, got {v!r}")
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     size = _shape("randint", (size,) if isinstance(size, int) else (tuple(size),))
     a = rng(generator).integers(low, high, size=size).astype(to_dtype(dtype) or np.int64)
-    return _finish(a, None, False, device)
+    return _finish(a, None, requires_grad, device)
 
 
 def randperm(n: int, generator=None, device=None) -> Tensor:

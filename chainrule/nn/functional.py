@@ -27,7 +27,7 @@ from .activation import (
     tanh,
 )
 from .attention import scaled_dot_product_attention
-from .dropout import dropout
+from .dropout import dropout, dropout1d, dropout2d
 from .flatten import pad
 from .linear import bilinear, linear
 from .loss import (

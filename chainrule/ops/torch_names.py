@@ -1,0 +1,276 @@
+"""PyTorch's names for ops that are compositions of the primitives: comparisons (``eq``,
+``lt``...), ``equal``/``allclose``, ``mm``/``bmm``, ``sort``/``topk``, ``gather``,
+``index_select``, ``masked_fill``, ``unbind``, ``repeat``/``expand``, ``cumsum`` and the
+elementwise functions written from the primitives (``square``, ``rsqrt``, ``log2``...).
+
+Each has PyTorch's signature and result; the gradient comes from the ops it is built of.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+from . import elementwise as _ew
+from . import linalg as _linalg
+from . import reduce as _reduce
+from . import shape as _shape
+from ._convert import as_tensor, check_tensor, normalize_axis
+
+eq = _ew.equal
+ne = _ew.not_equal
+lt = _ew.less
+le = _ew.less_equal
+gt = _ew.greater
+ge = _ew.greater_equal
+
+
+def equal(a, b) -> bool:
+    """True if ``a`` and ``b`` have the same shape and elements (``torch.equal``; the
+    elementwise comparison is ``eq``)."""
+    a, b = as_tensor(a), as_tensor(b)
+    return a.shape == b.shape and bool((a.array == b.array).all())
+
+
+def isclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
+    """|a - b| <= atol + rtol * |b|, elementwise."""
+    a, b = as_tensor(a), as_tensor(b)
+    return Tensor._make(a.xp.isclose(a.array, b.array, rtol, atol, equal_nan), False)
+
+
+def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    """True if every element of ``a`` is close to ``b``'s (see ``isclose``)."""
+    return bool(isclose(a, b, rtol, atol, equal_nan).array.all())
+
+
+def mm(a, b) -> Tensor:
+    """The product of two matrices (2-d only, as ``torch.mm``; ``matmul`` broadcasts)."""
+    a, b = check_tensor("mm", a), check_tensor("mm", b, "mat2")
+    if a.ndim != 2 or b.ndim != 2:
+        raise ValueError(f"mm: expects two 2-d tensors, got shapes {a.shape} and {b.shape}")
+    return _linalg.matmul(a, b)
+
+
+def bmm(a, b) -> Tensor:
+    """Batched matrix product of (B, n, m) and (B, m, p) tensors (``torch.bmm``)."""
+    a, b = check_tensor("bmm", a), check_tensor("bmm", b, "mat2")
+    if a.ndim != 3 or b.ndim != 3 or a.shape[0] != b.shape[0]:
+        raise ValueError(
+            f"bmm: expects two 3-d tensors with the same batch size, got shapes {a.shape} "
+            f"and {b.shape}"
+        )
+    return _linalg.matmul(a, b)
+
+
+def gather(x, dim: int, index) -> Tensor:
+    """``out[i][j][k] = x[i][index[i][j][k]][k]`` for ``dim=1`` (``torch.gather``); the
+    gradient adds up at repeated indices."""
+    x = check_tensor("gather", x)
+    idx = as_tensor(index)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an integer tensor, got dtype {idx.dtype}")
+    if idx.ndim != x.ndim:
+        raise ValueError(
+            f"gather: index has {idx.ndim} dims, input of shape {tuple(x.shape)} has {x.ndim}"
+        )
+    return _reduce.take_along_dim(x, idx, dim)
+
+
+def index_select(x, dim: int, index) -> Tensor:
+    """The slices of ``x`` at ``index`` (1-d) along ``dim``."""
+    x = check_tensor("index_select", x)
+    (d,) = normalize_axis("index_select", dim, x.ndim)
+    idx = as_tensor(index)
+    if idx.ndim > 1 or idx.dtype.kind not in "iu":
+        raise ValueError(f"index_select: index must be a 1-d integer tensor, got {idx!r}")
+    return _shape.getitem(x, (slice(None),) * d + (idx.array.reshape(-1),))
+
+
+def masked_fill(x, mask, value) -> Tensor:
+    """``x`` with ``value`` where ``mask`` is True (the gradient there is 0)."""
+    x = check_tensor("masked_fill", x)
+    mask = as_tensor(mask)
+    if mask.dtype.kind != "b":
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {mask.dtype}")
+    if isinstance(value, Tensor):
+        value = value.astype(x.dtype)
+    return _ew.where(mask, value, x).astype(x.dtype)
+
+
+def unbind(x, dim: int = 0) -> tuple:
+    """The slices of ``x`` along ``dim``, that dim removed."""
+    x = check_tensor("unbind", x)
+    (d,) = normalize_axis("unbind", dim, x.ndim)
+    return tuple(_shape.getitem(x, (slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+def select(x, dim: int, index: int) -> Tensor:
+    """The slice ``index`` of ``dim`` (that dim removed)."""
+    x = check_tensor("select", x)
+    (d,) = normalize_axis("select", dim, x.ndim)
+    return _shape.getitem(x, (slice(None),) * d + (int(index),))
+
+
+def _sizes(fname, sizes):
+    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
+        sizes = tuple(sizes[0])
+    return tuple(int(s) for s in sizes)
+
+
+def expand(x, *sizes) -> Tensor:
+    """``x`` broadcast to ``sizes`` (-1 keeps a dim), a view as ``Tensor.expand``."""
+    x = check_tensor("expand", x)
+    sizes = _sizes("expand", sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: {len(sizes)} sizes for a tensor of {x.ndim} dims")
+    shape = tuple(x.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
+    return _shape.broadcast_to(x, shape)
+
+
+def repeat(x, *sizes) -> Tensor:
+    """``x`` tiled ``sizes[i]`` times along each dim (``Tensor.repeat``, ``np.tile``)."""
+    x = check_tensor("repeat", x)
+    sizes = _sizes("repeat", sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(
+            f"repeat: {len(sizes)} repeats for a tensor of {x.ndim} dims; give at least one "
+            f"per dim"
+        )
+    shape = (1,) * (len(sizes) - x.ndim) + tuple(x.shape)
+    # (r0, n0, r1, n1, ...) by broadcasting, then merged: the gradient sums the copies.
+    y = _shape.reshape(x, tuple(v for n in shape for v in (1, n)))
+    y = _shape.broadcast_to(y, tuple(v for r, n in zip(sizes, shape) for v in (r, n)))
+    return _shape.reshape(y, tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def sort(x, dim: int = -1, descending: bool = False, stable: bool = False) -> tuple:
+    """``(values, indices)`` sorted along ``dim`` (a stable sort)."""
+    x = check_tensor("sort", x)
+    idx = argsort(x, dim, descending)
+    values = x if x.ndim == 0 else _reduce.take_along_dim(x, idx, dim)
+    return _reduce.return_types("sort")(values, idx)
+
+
+def argsort(x, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+    """The indices that sort ``x`` along ``dim`` (a stable sort)."""
+    x = check_tensor("argsort", x)
+    if x.ndim == 0:
+        return Tensor._make(x.xp.zeros((), np.int64), False)
+    (d,) = normalize_axis("argsort", dim, x.ndim)
+    a = -x.array if descending and x.dtype.kind != "b" else x.array
+    if descending and x.dtype.kind == "b":
+        a = ~a
+    idx = x.xp.argsort(a, axis=d, kind="stable")
+    return Tensor._make(idx.astype(np.int64), False)
+
+
+def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> tuple:  # noqa: A002
+    """The ``k`` largest (or smallest) elements along ``dim``: ``(values, indices)``."""
+    x = check_tensor("topk", x)
+    d = normalize_axis("topk", dim, x.ndim)[0] if x.ndim else 0
+    n = x.shape[d] if x.ndim else 1
+    if not 0 <= int(k) <= n:
+        raise ValueError(f"topk: k={k} is out of range for dim {d} of length {n}")
+    idx = argsort(x, d, descending=largest)
+    if x.ndim:
+        idx = _shape.narrow(idx, d, 0, int(k))
+        values = _reduce.take_along_dim(x, idx, d)
+    else:
+        values = x
+    return _reduce.return_types("topk")(values, idx)
+
+
+def kthvalue(x, k: int, dim: int = -1, keepdim: bool = False) -> tuple:
+    """The ``k``-th smallest element along ``dim`` (1-based): ``(values, indices)``."""
+    v, i = sort(x, dim)
+    d = normalize_axis("kthvalue", dim, x.ndim)[0] if x.ndim else 0
+    if x.ndim and not 1 <= int(k) <= x.shape[d]:
+        raise ValueError(f"kthvalue: k={k} is out of range for dim {d} of length {x.shape[d]}")
+    if x.ndim:
+        v, i = _shape.narrow(v, d, int(k) - 1, 1), _shape.narrow(i, d, int(k) - 1, 1)
+        if not keepdim:
+            v, i = _shape.squeeze(v, dim=d), _shape.squeeze(i, dim=d)
+    return _reduce.return_types("kthvalue")(v, i)
+
+
+def median(x, dim=None, keepdim: bool = False):
+    """The lower median: of all elements (a 0-d tensor) or ``(values, indices)`` along
+    ``dim``, as ``torch.median``."""
+    x = check_tensor("median", x)
+    if dim is None:
+        flat = _shape.reshape(x, (-1,))
+        return kthvalue(flat, (flat.numel() + 1) // 2, 0).values
+    d = normalize_axis("median", dim, x.ndim)[0] if x.ndim else 0
+    n = x.shape[d] if x.ndim else 1
+    v, i = kthvalue(x, (n + 1) // 2, d, keepdim)
+    return _reduce.return_types("median")(v, i)
+
+
+class CumSum(Function):
+    """Running sum along an axis; the gradient is the reversed running sum of gy."""
+
+    saves_inputs = False
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        return x.cumsum(axis=self.axis)
+
+    def backward(self, gy):
+        rev = (slice(None),) * self.axis + (slice(None, None, -1),)
+        return _shape.getitem(cumsum(_shape.getitem(gy, rev), self.axis), rev)
+
+
+def cumsum(x, dim: int, dtype=None) -> Tensor:
+    """Running sum along ``dim``."""
+    x = check_tensor("cumsum", x)
+    if dtype is not None:
+        x = x.astype(dtype)
+    elif x.dtype.kind in "biu":
+        x = x.astype(np.int64)
+    if x.ndim == 0:
+        return x
+    (d,) = normalize_axis("cumsum", dim, x.ndim)
+    return CumSum(d)(x)
+
+
+def square(x) -> Tensor:
+    return _ew.mul(x, x)
+
+
+def rsqrt(x) -> Tensor:
+    """1 / sqrt(x)."""
+    return _ew.div(1.0, _ew.sqrt(x))
+
+
+def log2(x) -> Tensor:
+    return _ew.log(x) * (1.0 / math.log(2.0))
+
+
+def log10(x) -> Tensor:
+    return _ew.log(x) * (1.0 / math.log(10.0))
+
+
+def numel(x) -> int:
+    return check_tensor("numel", x).numel()
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+def is_floating_point(x) -> bool:
+    return check_tensor("is_floating_point", x).dtype.kind == "f"
+
+
+__all__ = [
+    "allclose", "argsort", "bmm", "cumsum", "eq", "equal", "expand", "gather", "ge", "gt",
+    "index_select", "is_floating_point", "is_tensor", "isclose", "kthvalue", "le", "log10",
+    "log2", "lt", "masked_fill", "median", "mm", "ne", "numel", "repeat", "rsqrt", "select",
+    "sort", "square", "topk", "unbind",
+]  # fmt: skip
