@@ -1,7 +1,7 @@
 """Neural-network building blocks with PyTorch's names, signatures and state_dict keys."""
 # ruff: noqa: F401  (this file re-exports the layers)
 
-from . import functional, init, utils
+from . import functional, init, modules, utils
 from .activation import (
     ELU,
     GELU,
