@@ -24,6 +24,8 @@ from .autograd import (
 )
 from .backend import cupy_available
 from .creation import (
+    multinomial,
+    normal,
     arange,
     as_tensor,
     empty,
@@ -61,6 +63,10 @@ from . import linalg
 from .linalg import torch_norm as norm
 from . import amp, backends, cuda, accelerator, serialization  # noqa: E402
 from .amp import autocast
+from .tensor_types import *  # noqa: F403 - FloatTensor, LongTensor..., finfo, iinfo
+from .tensor_types import __all__ as _tensor_types
+from . import testing, version  # noqa: E402
+from .autograd import no_grad as inference_mode  # no graph is recorded, as in PyTorch
 from .random import default_generator as _default_generator  # noqa: F401
 
 from . import nn, optim  # noqa: E402 - after the ops they are built on
@@ -91,5 +97,6 @@ __all__ = [
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
     "set_rng_state", "tensor", "zeros", "zeros_like", *ops.__all__,
     "Size", "accelerator", "amp", "autocast", "backends", "cuda", "device", "initial_seed",
-    "linalg", "norm", "seed", "serialization", *_dtype_names,
+    "linalg", "norm", "seed", "serialization", *_dtype_names, *_tensor_types, "testing",
+    "version", "inference_mode", "multinomial", "normal",
 ]  # fmt: skip

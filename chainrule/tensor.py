@@ -322,7 +322,8 @@ class Tensor:
 
     def astype(self, dtype) -> Tensor:
         """A copy with another dtype (differentiable between float dtypes)."""
-        dtype = to_dtype(dtype, "astype")
+        dtype = to_dtype(getattr(dtype, "dtype", dtype) if isinstance(dtype, type) else dtype,
+                         "astype")
         if dtype == self.dtype:
             return self
         if dtype.kind not in "fc":
@@ -671,6 +672,86 @@ class Tensor:
         self.array[...] = to_device(rng(generator).normal(mean, std, self.shape), self.device)
         self._version += 1
         return self
+
+    def random_(self, low: int = 0, high: int | None = None, generator=None) -> Tensor:
+        """Fill with integers drawn uniformly from [low, high) (``random_(high)`` reads
+        ``high``, as PyTorch)."""
+        from .random import rng
+
+        if high is None:
+            low, high = 0, low
+        self._check_inplace("random_")
+        self.array[...] = to_device(rng(generator).integers(low, high, self.shape), self.device)
+        self._version += 1
+        return self
+
+    def scatter_(self, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
+        """``self[index[i][j]][j] = src[i][j]`` for ``dim=0`` (``src`` a tensor or a number,
+        or ``value=``); ``reduce="add"``/``"multiply"`` combines instead of writing. Where
+        ``index`` repeats, the last write wins (PyTorch leaves it unspecified)."""
+        self._check_inplace("scatter_")
+        from .ops._convert import normalize_axis
+
+        (d,) = normalize_axis("scatter_", dim, self.ndim)
+        idx = index.array if isinstance(index, Tensor) else np.asarray(index)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"scatter_: index must be an integer tensor, got dtype {idx.dtype}")
+        if idx.ndim != self.ndim:
+            raise ValueError(
+                f"scatter_: index has {idx.ndim} dims, the tensor of shape "
+                f"{tuple(self.shape)} has {self.ndim}"
+            )
+        src = value if src is None else src
+        v = src.array if isinstance(src, Tensor) else src
+        if hasattr(v, "shape") and v.ndim:
+            v = v[tuple(slice(0, n) for n in idx.shape)]
+        xp = self.xp
+        grids = xp.ogrid[tuple(slice(0, n) for n in idx.shape)]
+        where = tuple(idx if i == d else grids[i] for i in range(self.ndim))
+        if reduce is None:
+            self.array[where] = v
+        elif reduce == "add":
+            xp.add.at(self.array, where, xp.broadcast_to(xp.asarray(v, self.dtype), idx.shape))
+        elif reduce == "multiply":
+            xp.multiply.at(self.array, where,
+                           xp.broadcast_to(xp.asarray(v, self.dtype), idx.shape))
+        else:
+            raise ValueError(f"scatter_: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+        self._version += 1
+        return self
+
+    def scatter(self, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
+        """Out-of-place ``scatter_`` (no gradient: refused when an input requires grad)."""
+        if autograd.is_grad_enabled() and (
+            self.requires_grad or (isinstance(src, Tensor) and src.requires_grad)
+        ):
+            raise RuntimeError(
+                "scatter: the gradient of scatter is not implemented; build the result with "
+                "where/masked_fill, or call it under cr.no_grad()"
+            )
+        return Tensor._make(self.array.copy(), False).scatter_(dim, index, src, value=value,
+                                                               reduce=reduce)
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place (it becomes a leaf without grad)."""
+        self.creator = None
+        self.requires_grad = False
+        return self
+
+    @property
+    def name(self) -> None:
+        """Named tensors are not supported: always None (PyTorch's value for an unnamed
+        tensor)."""
+        return None
+
+    def new(self, *args) -> Tensor:
+        """Legacy ``x.new(sizes...)`` (zeros) or ``x.new(data)``: this dtype and device."""
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            return self.new_tensor(args[0])
+        return self.new_zeros(*args)
+
+    def ravel(self) -> Tensor:
+        return _ops.reshape(self, -1)
 
     # -- PyTorch's method names for ops ---------------------------------------------------
 

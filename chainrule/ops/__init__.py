@@ -110,7 +110,8 @@ TENSOR_METHODS = [
     "bitwise_not", "eq", "ne", "lt", "le", "gt", "ge", "mm", "bmm", "gather", "index_select",
     "masked_fill", "unbind", "select", "repeat", "sort", "argsort", "topk",
     "kthvalue", "median", "cumsum", "square", "rsqrt", "log2", "log10", "allclose",
-    "isclose", "is_floating_point", "expand", "equal", "allclose",
+    "isclose", "is_floating_point", "expand", "equal", "allclose", "tril", "triu",
+    "diagonal", "diag", "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode",
 ]  # fmt: skip
 
 __all__ = [

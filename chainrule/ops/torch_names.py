@@ -239,6 +239,172 @@ def cumsum(x, dim: int, dtype=None) -> Tensor:
     return CumSum(d)(x)
 
 
+def meshgrid(*tensors, indexing: str = "ij") -> tuple:
+    """Coordinate grids from 1-d tensors (``indexing="ij"``: matrix order, PyTorch's
+    default; ``"xy"``: the first two swapped, as ``np.meshgrid``)."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    ts = [as_tensor(t) for t in tensors]
+    if any(t.ndim > 1 for t in ts):
+        raise ValueError(f"meshgrid: expects 0-d or 1-d tensors, got {[t.shape for t in ts]}")
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    ts = [_shape.reshape(t, (-1,)) for t in ts]
+    swap = indexing == "xy" and len(ts) >= 2
+    order = [1, 0, *range(2, len(ts))] if swap else list(range(len(ts)))
+    shape = tuple(ts[i].shape[0] for i in order)
+    out = []
+    for j, t in enumerate(ts):
+        k = order.index(j)
+        view = [1] * len(ts)
+        view[k] = t.shape[0]
+        out.append(_shape.broadcast_to(_shape.reshape(t, tuple(view)), shape))
+    return tuple(out)
+
+
+def _tri(fname, x, diagonal, lower):
+    x = check_tensor(fname, x)
+    if x.ndim < 2:
+        raise ValueError(f"{fname}: expects at least 2 dims, got shape {tuple(x.shape)}")
+    n, m = x.shape[-2:]
+    keep = (np.tril if lower else np.triu)(np.ones((n, m), bool), int(diagonal))
+    return _ew.where(Tensor._make(x.xp.asarray(keep), False), x, _zero_like(x))
+
+
+def _zero_like(x):
+    return Tensor._make(x.xp.zeros((), x.dtype), False)
+
+
+def tril(x, diagonal: int = 0) -> Tensor:
+    """The lower triangle (on and below ``diagonal``) of the last two dims; 0 elsewhere."""
+    return _tri("tril", x, diagonal, True)
+
+
+def triu(x, diagonal: int = 0) -> Tensor:
+    """The upper triangle (on and above ``diagonal``) of the last two dims; 0 elsewhere."""
+    return _tri("triu", x, diagonal, False)
+
+
+def diagonal(x, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of dims (dim1, dim2), moved last (``torch.diagonal``)."""
+    x = check_tensor("diagonal", x)
+    a, b = normalize_axis("diagonal", (dim1, dim2), x.ndim)
+    rest = [i for i in range(x.ndim) if i not in (a, b)]
+    y = _shape.permute(x, (*rest, a, b))
+    n, m = y.shape[-2:]
+    i = np.arange(max(0, -offset), min(n, m - offset)) if min(n, m - offset) > max(0, -offset) \
+        else np.arange(0)
+    return _shape.getitem(y, (Ellipsis, i, i + offset))
+
+
+def diag(x, diagonal: int = 0) -> Tensor:
+    """A 1-d tensor's square diagonal matrix, or a matrix's diagonal (``torch.diag``)."""
+    x = check_tensor("diag", x)
+    if x.ndim == 2:
+        return globals()["diagonal"](x, diagonal)
+    if x.ndim != 1:
+        raise ValueError(f"diag: expects a 1-d or 2-d tensor, got shape {tuple(x.shape)}")
+    n = x.shape[0] + abs(int(diagonal))
+    eye = np.eye(n, k=int(diagonal), dtype=bool)
+    rows = np.arange(n)[:, None] if diagonal >= 0 else np.arange(n)[:, None] + int(diagonal)
+    # Row r of the result holds x[r] (or x[r + diagonal]) on the diagonal: gather, then mask.
+    cols = np.clip(np.broadcast_to(rows, (n, n)), 0, x.shape[0] - 1)
+    return _ew.where(Tensor._make(x.xp.asarray(eye), False), _shape.getitem(x, cols),
+                     _zero_like(x))
+
+
+def trace(x) -> Tensor:
+    """The sum of a matrix's diagonal."""
+    x = check_tensor("trace", x)
+    if x.ndim != 2:
+        raise ValueError(f"trace: expects a 2-d tensor, got shape {tuple(x.shape)}")
+    return _reduce.sum(diagonal(x))
+
+
+def flip(x, dims) -> Tensor:
+    """``x`` with the order of ``dims`` reversed."""
+    x = check_tensor("flip", x)
+    dims = normalize_axis("flip", tuple(dims) if isinstance(dims, (list, tuple)) else dims,
+                          x.ndim)
+    index = tuple(slice(None, None, -1) if i in dims else slice(None) for i in range(x.ndim))
+    return _shape.getitem(x, index)
+
+
+def roll(x, shifts, dims=None) -> Tensor:
+    """Elements shifted by ``shifts`` along ``dims`` (flattened when None), wrapping round."""
+    x = check_tensor("roll", x)
+    if dims is None:
+        return _shape.reshape(roll(_shape.reshape(x, (-1,)), shifts, 0), x.shape)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+    for s, d in zip(shifts, dims):
+        (d,) = normalize_axis("roll", d, x.ndim)
+        n = x.shape[d]
+        idx = (np.arange(n) - int(s)) % n if n else np.arange(0)
+        x = _shape.getitem(x, (slice(None),) * d + (idx,))
+    return x
+
+
+def lerp(start, end, weight) -> Tensor:
+    """start + weight * (end - start)."""
+    return _ew.add(start, _ew.mul(weight, _ew.sub(end, start)))
+
+
+def tan(x) -> Tensor:
+    """sin(x) / cos(x)."""
+    return _ew.div(_ew.sin(x), _ew.cos(x))
+
+
+def unflatten(x, dim: int, sizes) -> Tensor:
+    """Dim ``dim`` split into ``sizes`` (one may be -1)."""
+    x = check_tensor("unflatten", x)
+    (d,) = normalize_axis("unflatten", dim, x.ndim)
+    sizes = tuple(int(s) for s in sizes)
+    if -1 in sizes:
+        known = math.prod(s for s in sizes if s != -1)
+        sizes = tuple(x.shape[d] // max(known, 1) if s == -1 else s for s in sizes)
+    if math.prod(sizes) != x.shape[d]:
+        raise ValueError(f"unflatten: sizes {sizes} do not multiply to {x.shape[d]}")
+    return _shape.reshape(x, x.shape[:d] + sizes + x.shape[d + 1 :])
+
+
+def unique(x, sorted: bool = True, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, dim=None):
+    """The distinct values (sorted), and optionally the inverse indices and counts."""
+    x = check_tensor("unique", x)
+    r = x.xp.unique(x.array, return_inverse=True, return_counts=True, axis=dim)
+    vals, inv, counts = r
+    out = [Tensor._make(vals, False)]
+    if return_inverse:
+        shape = x.shape if dim is None else (x.shape[dim],)
+        out.append(Tensor._make(inv.reshape(shape).astype(np.int64), False))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(np.int64), False))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def mode(x, dim: int = -1, keepdim: bool = False) -> tuple:
+    """The most frequent value along ``dim`` (the smallest among equally frequent ones)
+    and an index where it occurs: ``(values, indices)``."""
+    x = check_tensor("mode", x)
+    (d,) = normalize_axis("mode", dim, x.ndim)
+    a = np.moveaxis(x.numpy(), d, -1)
+    flat = a.reshape(-1, a.shape[-1]) if a.size else a.reshape(0, a.shape[-1] if a.ndim else 1)
+    idx = np.empty(flat.shape[0], np.int64)
+    for r, row in enumerate(flat):
+        vals, counts = np.unique(row, return_counts=True)
+        v = vals[np.argmax(counts)]
+        idx[r] = np.flatnonzero(row == v)[-1]
+    idx = x.xp.asarray(idx.reshape(a.shape[:-1] + (1,)))
+    idx = x.xp.moveaxis(idx, -1, d)
+    values = _reduce.take_along_dim(x, idx, d)
+    if not keepdim:
+        values, idx = _shape.squeeze(values, dim=d), idx.squeeze(d)
+    return _reduce.return_types("mode")(values, Tensor._make(idx, False))
+
+
 def square(x) -> Tensor:
     return _ew.mul(x, x)
 
@@ -272,5 +438,6 @@ __all__ = [
     "allclose", "argsort", "bmm", "cumsum", "eq", "equal", "expand", "gather", "ge", "gt",
     "index_select", "is_floating_point", "is_tensor", "isclose", "kthvalue", "le", "log10",
     "log2", "lt", "masked_fill", "median", "mm", "ne", "numel", "repeat", "rsqrt", "select",
-    "sort", "square", "topk", "unbind",
+    "sort", "square", "topk", "unbind", "meshgrid", "tril", "triu", "diagonal", "diag",
+    "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode",
 ]  # fmt: skip

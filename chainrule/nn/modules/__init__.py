@@ -15,6 +15,8 @@ _ALIASES = {
     "conv": "conv", "dropout": "dropout", "flatten": "flatten", "linear": "linear",
     "loss": "loss", "module": "module", "normalization": "normalization",
     "pooling": "pooling", "rnn": "rnn", "sparse": "sparse", "transformer": "transformer",
+    "instancenorm": "instancenorm", "padding": "padding", "upsampling": "upsampling",
+    "pixelshuffle": "upsampling",
 }  # fmt: skip
 
 _NN = __package__.rsplit(".", 1)[0]
