@@ -183,6 +183,9 @@ class Tensor:
     def is_cuda(self) -> bool:
         return device_of(self.array) == "cuda"
 
+    # chainrule has CPU (NumPy) and CUDA (CuPy) arrays only.
+    is_xpu = is_mps = is_meta = is_sparse = is_quantized = property(lambda self: False)
+
     @property
     def is_leaf(self) -> bool:
         return self.creator is None
@@ -752,6 +755,22 @@ class Tensor:
 
     def ravel(self) -> Tensor:
         return _ops.reshape(self, -1)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """All windows of ``size`` elements along ``dimension``, ``step`` apart, as a new
+        last dim (``Tensor.unfold``); the gradient adds up where windows overlap."""
+        from .ops._convert import normalize_axis
+
+        (d,) = normalize_axis("unfold", dimension, self.ndim)
+        n = self.shape[d] if self.ndim else 1
+        if size < 0 or step <= 0 or size > n:
+            raise ValueError(
+                f"unfold: size {size} and step {step} do not fit dim {d} of length {n}"
+            )
+        starts = np.arange(0, n - size + 1, step)
+        idx = starts[:, None] + np.arange(size)  # (windows, size)
+        y = self[(slice(None),) * d + (idx,)]  # (..., windows, size, ...)
+        return _ops.permute(y, (*range(d + 1), *range(d + 2, y.ndim), d + 1))
 
     # -- PyTorch's method names for ops ---------------------------------------------------
 

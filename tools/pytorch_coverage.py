@@ -57,6 +57,16 @@ DIFFERS = {
     "Tensor.share_memory_": "no shared-memory tensors; use multiprocessing.shared_memory",
     "Tensor.is_pinned": "no pinned host memory on NumPy",
     "torch.utils.data.get_worker_info": "DataLoader loads in the main process",
+    "torch.utils.data.distributed": "DistributedSampler lives in chainrule.distributed",
+    "torch.fx": "no graph capture and rewriting: models are plain Python run eagerly",
+    "torch.futures": "no RPC framework (torch.distributed.rpc)",
+    "torch.jagged": "no nested (jagged) tensors: pad and mask instead",
+    "torch.classes": "no TorchScript custom classes",
+    "torch.profiler": "no op profiler; profile with cProfile (chainrule is Python and NumPy)",
+    "torch.sparse_coo_tensor": "no sparse tensors (NumPy arrays are dense)",
+    "Tensor.to_sparse": "no sparse tensors (NumPy arrays are dense)",
+    "Tensor.indices": "no sparse tensors (NumPy arrays are dense)",
+    "Tensor.q_scale": "no quantized tensors",
 }
 
 
@@ -135,7 +145,22 @@ def count(repos: list[Path]) -> dict:
             c.visit(tree)
             total.update(c.counts)
             files += 1
-    return {"files": files, "counts": dict(total.most_common())}
+    # Only names that exist in PyTorch (an attribute chain may go through a variable that
+    # shadows a module name, e.g. ``data.read`` after ``from torch.utils import data``).
+    real = {k: v for k, v in total.most_common() if _in_torch(k)}
+    return {"files": files, "counts": real}
+
+
+def _in_torch(name: str) -> bool:
+    import torch
+
+    if name.startswith("Tensor."):
+        return hasattr(torch.Tensor, name.split(".", 1)[1])
+    mod, _, attr = name.rpartition(".")
+    try:
+        return hasattr(importlib.import_module(mod), attr)
+    except ImportError:
+        return False
 
 
 # -- checking --------------------------------------------------------------------------
