@@ -325,8 +325,9 @@ class Tensor:
 
     def astype(self, dtype) -> Tensor:
         """A copy with another dtype (differentiable between float dtypes)."""
-        dtype = to_dtype(getattr(dtype, "dtype", dtype) if isinstance(dtype, type) else dtype,
-                         "astype")
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), np.dtype):
+            dtype = dtype.dtype  # cr.FloatTensor and the other typed classes
+        dtype = to_dtype(dtype, "astype")
         if dtype == self.dtype:
             return self
         if dtype.kind not in "fc":
