@@ -1,7 +1,9 @@
-"""Reductions: sum, mean, max, min, var, std, logsumexp, prod, argmax, argmin.
+"""Reductions: sum, mean, amax, amin, max, min, var, std, logsumexp, prod, argmax, argmin.
 
-Each takes ``axis`` (None, an int or a tuple) and ``keepdims`` as in NumPy; ``dim=`` is
-accepted as PyTorch's spelling of ``axis``.
+Each takes ``dim`` (None, an int or a tuple) and ``keepdim`` as PyTorch's (NumPy's
+``axis=`` and ``keepdims=`` are accepted too). Where the two libraries disagree, the
+result is PyTorch's: ``max(x, dim)``/``min`` give ``(values, indices)`` (``amax``/``amin``
+give values over any dims), and ``var``/``std`` are unbiased unless ``correction=0``.
 """
 
 from __future__ import annotations

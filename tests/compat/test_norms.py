@@ -46,7 +46,8 @@ def test_gradient_at_the_zero_vector_is_zero_like_torch(torch, ord):
     assert np.isfinite(x.grad.numpy()).all()
     # The hand-written formula is what this replaces: NaN at 0.
     z = cr.zeros(3, dtype=cr.float64, requires_grad=True)
-    cr.sqrt((z * z).sum()).backward()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cr.sqrt((z * z).sum()).backward()
     assert np.isnan(z.grad.numpy()).all()
 
 
