@@ -70,9 +70,16 @@ class Tensor:
     __array_priority__ = 1000.0
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
+        if isinstance(data, (int, np.integer)) and isinstance(dtype, (int, np.integer)) \
+                and not isinstance(data, bool):
+            # torch.Tensor(2, 3): a float32 tensor of that shape (zeros here; PyTorch
+            # leaves the memory uninitialised).
+            data, dtype = np.zeros((int(data), int(dtype)), DEFAULT_FLOAT), None
         xp = get_array_module(data)
         if dtype is not None:
             dtype = to_dtype(dtype)
+        elif isinstance(data, (list, tuple)):
+            dtype = DEFAULT_FLOAT  # torch.Tensor([1, 2]) is float32, as FloatTensor
         elif not hasattr(data, "dtype"):
             dtype = infer_dtype(data)
         a = xp.asarray(data, dtype=dtype)
