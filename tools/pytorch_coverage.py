@@ -30,6 +30,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 USAGE = HERE / "pytorch_usage.json"
+DOCS = HERE.parent / "docs" / "pytorch.md"
+START, END = "<!-- coverage table: tools/pytorch_coverage.py report --write-docs -->", \
+    "<!-- end of coverage table -->"
 
 # The PyTorch modules counted, and the chainrule object their names are looked up on.
 MODULES = {
@@ -218,6 +221,8 @@ def main(argv=None) -> int:
     r.add_argument("--top", type=int, default=300)
     r.add_argument("--min-coverage", type=float, default=None,
                    help="exit 1 when coverage is below this percentage")
+    r.add_argument("--write-docs", action="store_true",
+                   help="replace the table in docs/pytorch.md (between its coverage markers)")
     args = p.parse_args(argv)
     if args.cmd == "count":
         data = count(args.repos)
@@ -227,6 +232,11 @@ def main(argv=None) -> int:
         return 0
     table, pct = report(args.top)
     print(table)
+    if args.write_docs:
+        doc = DOCS.read_text()
+        head, rest = doc.split(START, 1)
+        _, tail = rest.split(END, 1)
+        DOCS.write_text(f"{head}{START}\n{table}\n{END}{tail}")
     if args.min_coverage is not None and pct < args.min_coverage:
         print(f"coverage {pct:.1f} % is below {args.min_coverage} %", file=sys.stderr)
         return 1
