@@ -146,7 +146,7 @@ def test_lbfgs_matches_torch(torch):
         return loss
 
     for _ in range(3):
-        assert float(oc.step(cc)) == pytest.approx(float(ot.step(ct)), rel=1e-9)
+        assert float(oc.step(cc)) == pytest.approx(ot.step(ct).item(), rel=1e-9)
     same(xc.detach(), xt, rtol=1e-9)
     with pytest.raises(ValueError, match="strong_wolfe"):
         cr.optim.LBFGS([xc], line_search_fn="strong_wolfe")
