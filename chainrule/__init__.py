@@ -66,6 +66,11 @@ from .amp import autocast
 from .tensor_types import *  # noqa: F403 - FloatTensor, LongTensor..., finfo, iinfo
 from .tensor_types import __all__ as _tensor_types
 from . import testing, version  # noqa: E402
+from .precision import (
+    get_default_dtype,
+    get_float32_matmul_precision,
+    set_float32_matmul_precision,
+)
 from .autograd import no_grad as inference_mode  # no graph is recorded, as in PyTorch
 from .random import default_generator as _default_generator  # noqa: F401
 
@@ -98,5 +103,6 @@ __all__ = [
     "set_rng_state", "tensor", "zeros", "zeros_like", *ops.__all__,
     "Size", "accelerator", "amp", "autocast", "backends", "cuda", "device", "initial_seed",
     "linalg", "norm", "seed", "serialization", *_dtype_names, *_tensor_types, "testing",
-    "version", "inference_mode", "multinomial", "normal",
+    "version", "inference_mode", "multinomial", "normal", "get_default_dtype",
+    "get_float32_matmul_precision", "set_float32_matmul_precision",
 ]  # fmt: skip

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import functools
 
-from .backend import to_dtype
+from .backend import UnsupportedDtype, to_dtype
 
 _DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
 
@@ -29,8 +29,10 @@ class autocast(contextlib.ContextDecorator):  # noqa: N801 - PyTorch's name
                 f"autocast: device_type must be one of {list(_DEVICE_TYPES)}, got "
                 f"{device_type!r}"
             )
-        if dtype is not None:
-            to_dtype(dtype, "autocast")  # an unknown dtype is still an error
+        if dtype is not None and not isinstance(dtype, UnsupportedDtype):
+            # An unknown dtype is still an error; bfloat16 is accepted, since nothing is
+            # computed in it.
+            to_dtype(dtype, "autocast")
         self.device_type, self.fast_dtype, self.enabled = device_type, dtype, bool(enabled)
 
     def __enter__(self):

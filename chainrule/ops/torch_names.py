@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..autograd import Function
+from ..backend import get_array_module
 from ..tensor import Tensor
 from . import elementwise as _ew
 from . import linalg as _linalg
@@ -405,6 +406,67 @@ def mode(x, dim: int = -1, keepdim: bool = False) -> tuple:
     return _reduce.return_types("mode")(values, Tensor._make(idx, False))
 
 
+class ErfInv(Function):
+    """y = erfinv(x): Giles's approximation (2010) refined by Newton steps on erf in float64;
+    dy/dx = sqrt(pi) / 2 * exp(y^2). erfinv(+-1) = +-inf, NaN outside [-1, 1]."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x):
+        from .nonlinear import _P, _Q, _polyval, erf_array
+
+        xp = get_array_module(x)
+        a = x.astype(np.float64)
+        sign, b = xp.sign(a), xp.abs(a)
+        q = 1.0 - b  # exact for float32 and float64 inputs in [0, 1]
+        w = -xp.log(xp.maximum(q * (1.0 + b), 1e-300))
+        small = w < 5.0
+        ws, wb = w - 2.5, xp.sqrt(xp.maximum(w, 5.0)) - 3.0
+        p1 = _horner(ws, (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                          0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                          1.50140941))
+        p2 = _horner(wb, (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                          0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+                          2.83297682))
+        y = xp.where(small, p1, p2) * b
+        inside = b < 1.0
+        for _ in range(6):
+            # Newton on erf(y) = b; in the tail (y >= 1) on log erfc(y) = log q, which keeps
+            # the digits that 1 - erf(y) would lose and converges where erfc is tiny.
+            yc = xp.clip(y, 1.0, 8.0)
+            erfc_tail = xp.exp(-yc * yc) * _polyval(_P, yc) / _polyval(_Q, yc)
+            slope = 2.0 / math.sqrt(math.pi) * xp.exp(-y * y)
+            safe = xp.where(slope > 0, slope, 1.0)
+            near = y - (erf_array(y) - b) / safe
+            tail = y + (xp.log(xp.maximum(erfc_tail, 1e-300)) - xp.log(xp.maximum(q, 1e-300))) \
+                * erfc_tail / xp.where(slope > 0, xp.exp(-yc * yc) * 2.0 / math.sqrt(math.pi),
+                                       1.0)
+            y = xp.where(inside, xp.where(y < 1.0, near, tail), y)
+        y = xp.where(b == 1.0, xp.inf, y)
+        y = xp.where(b > 1.0, xp.nan, y) * sign
+        return y.astype(x.dtype)
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * _ew.exp(y * y) * (math.sqrt(math.pi) / 2.0)
+
+
+def _horner(w, coeffs):
+    p = np.float64(coeffs[0])
+    for c in coeffs[1:]:
+        p = p * w + c
+    return p
+
+
+def erfinv(x) -> Tensor:
+    """The inverse error function on (-1, 1)."""
+    x = check_tensor("erfinv", x)
+    if x.dtype.kind != "f":
+        x = x.astype(np.float32)
+    return ErfInv()(x)
+
+
 def square(x) -> Tensor:
     return _ew.mul(x, x)
 
@@ -439,5 +501,5 @@ __all__ = [
     "index_select", "is_floating_point", "is_tensor", "isclose", "kthvalue", "le", "log10",
     "log2", "lt", "masked_fill", "median", "mm", "ne", "numel", "repeat", "rsqrt", "select",
     "sort", "square", "topk", "unbind", "meshgrid", "tril", "triu", "diagonal", "diag",
-    "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode",
+    "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode", "erfinv",
 ]  # fmt: skip

@@ -223,3 +223,12 @@ def test_composed_ops_match_torch(torch):
     tx, ty = torch.meshgrid(torch.arange(3), torch.arange(2), indexing="xy")
     same(gx, tx)
     same(gy, ty)
+
+
+def test_erfinv_matches_torch_into_the_tails(torch):
+    g = np.random.default_rng(0)
+    a = np.concatenate([g.uniform(-1, 1, 500), g.uniform(0, 1, 500) ** (1 / 9),
+                        [0.0, 1.0, -1.0, 1 - 1e-15, -1 + 1e-12, 1e-10, 2.0]])
+    same(cr.erfinv(cr.tensor(a)), torch.erfinv(torch.tensor(a)), rtol=1e-14, atol=0)
+    a32 = a.astype(np.float32)
+    same(cr.erfinv(cr.tensor(a32)), torch.erfinv(torch.tensor(a32)), rtol=1e-6, atol=1e-6)

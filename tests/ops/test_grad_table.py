@@ -91,6 +91,11 @@ def _t(name):
     return f
 
 
+def _inside_minus_one_one(rng, shape):
+    """Values in (-0.95, 0.95): the domain of erfinv, away from its poles."""
+    return rng.uniform(-0.95, 0.95, shape)
+
+
 def _alternating_halves(rng, shape):
     """Values a quarter away from every integer and half-integer (no rounding kink)."""
     return rng.integers(-3, 3, size=shape) + 0.25 + 0.5 * rng.integers(0, 2, size=shape)
@@ -310,6 +315,7 @@ CASES = [
     *variants("lerp", lambda a, b: cr.lerp(a, b, 0.3), [((3,), (3,)), ((2, 3), (3,))], normal,
            lambda a, b: _t("lerp")(a, b, 0.3)),
     *variants("tan", cr.tan, UNARY, away_from_zero, _t("tan")),
+    *variants("erfinv", cr.erfinv, UNARY, _inside_minus_one_one, _t("erfinv")),
     *variants("unflatten", lambda x: cr.unflatten(x, 1, (2, -1)), [((3, 4),)], normal,
            lambda x: x.unflatten(1, (2, -1))),
     *variants("mode", lambda x: cr.mode(x, 1).values, [((2, 3),)], distinct,
