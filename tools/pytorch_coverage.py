@@ -231,12 +231,12 @@ def main(argv=None) -> int:
         print(f"{data['files']} files, {len(data['counts'])} names -> {USAGE}")
         return 0
     table, pct = report(args.top)
-    print(table)
     if args.write_docs:
         doc = DOCS.read_text()
         head, rest = doc.split(START, 1)
         _, tail = rest.split(END, 1)
         DOCS.write_text(f"{head}{START}\n{table}\n{END}{tail}")
+    print(table)
     if args.min_coverage is not None and pct < args.min_coverage:
         print(f"coverage {pct:.1f} % is below {args.min_coverage} %", file=sys.stderr)
         return 1
