@@ -71,7 +71,7 @@ from .precision import (
     get_float32_matmul_precision,
     set_float32_matmul_precision,
 )
-from .autograd import no_grad as inference_mode  # no graph is recorded, as in PyTorch
+from .inference import inference_mode
 from .random import default_generator as _default_generator  # noqa: F401
 
 from . import nn, optim  # noqa: E402 - after the ops they are built on
