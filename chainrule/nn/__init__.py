@@ -63,4 +63,4 @@ from .transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
-from .upsampling import PixelShuffle, Upsample
+from .upsampling import PixelShuffle, Unfold, Upsample

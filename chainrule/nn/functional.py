@@ -44,7 +44,7 @@ from .loss import (
     smooth_l1_loss,
 )
 from .sparse import embedding
-from .upsampling import interpolate, pixel_shuffle
+from .upsampling import interpolate, pixel_shuffle, unfold
 
 
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):

@@ -124,3 +124,48 @@ class PixelShuffle(Module):
 
     def extra_repr(self) -> str:
         return f"upscale_factor={self.upscale_factor}"
+
+
+def _pair2(fname, name, v) -> tuple:
+    v = (v, v) if isinstance(v, int) else tuple(v)
+    if len(v) != 2 or not all(isinstance(i, int) for i in v):
+        raise ValueError(f"{fname}: {name} must be an int or a pair of ints, got {v!r}")
+    return v
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding blocks of (N, C, H, W) input as columns: (N, C * kh * kw, L), L the number
+    of block positions (``F.unfold``, im2col). The gradient adds up where blocks overlap."""
+    x = check_tensor("unfold", input)
+    if x.ndim != 4:
+        raise ValueError(f"unfold: expects (N, C, H, W) input, got shape {tuple(x.shape)}")
+    (kh, kw), (dh, dw) = _pair2("unfold", "kernel_size", kernel_size), _pair2(
+        "unfold", "dilation", dilation)
+    (ph, pw), (sh, sw) = _pair2("unfold", "padding", padding), _pair2("unfold", "stride", stride)
+    if ph or pw:
+        x = ops.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    N, C, H, W = x.shape
+    Ho, Wo = (H - dh * (kh - 1) - 1) // sh + 1, (W - dw * (kw - 1) - 1) // sw + 1
+    if Ho <= 0 or Wo <= 0:
+        raise ValueError(f"unfold: kernel {kernel_size} does not fit input {tuple(input.shape)}")
+    rows = (np.arange(Ho) * sh)[:, None, None, None] + (np.arange(kh) * dh)[None, :, None, None]
+    cols = (np.arange(Wo) * sw)[None, None, :, None] + (np.arange(kw) * dw)[None, None, None, :]
+    y = _shape.getitem(x, (slice(None), slice(None), rows, cols))  # (N, C, Ho, kh, Wo, kw)
+    y = ops.permute(y, (0, 1, 3, 5, 2, 4))
+    return ops.reshape(y, (N, C * kh * kw, Ho * Wo))
+
+
+class Unfold(Module):
+    """``F.unfold`` as a layer."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1) -> None:
+        super().__init__()
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, input: Tensor) -> Tensor:
+        return unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")

@@ -232,3 +232,36 @@ def test_erfinv_matches_torch_into_the_tails(torch):
     same(cr.erfinv(cr.tensor(a)), torch.erfinv(torch.tensor(a)), rtol=1e-14, atol=0)
     a32 = a.astype(np.float32)
     same(cr.erfinv(cr.tensor(a32)), torch.erfinv(torch.tensor(a32)), rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [{"kernel_size": 3}, {"kernel_size": (2, 3), "stride": 2,
+                                                     "padding": 1, "dilation": (1, 2)}])
+def test_unfold_matches_torch(torch, kw):
+    a = np.random.default_rng(0).standard_normal((2, 3, 7, 6))
+    x, t = cr.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    y, ty = nn.Unfold(**kw)(x), torch.nn.Unfold(**kw)(t)
+    same(y, ty)
+    (y * y).sum().backward()
+    (ty * ty).sum().backward()
+    same(x.grad, t.grad)
+
+
+@pytest.mark.parametrize("layer, args", [
+    ("InstanceNorm2d", (3,)), ("ReflectionPad2d", ((1, 2, 0, 1),)), ("ZeroPad2d", (1,)),
+    ("Hardswish", ()), ("Hardtanh", ()), ("ReLU6", ()), ("Hardsigmoid", ()),
+    ("PixelShuffle", (1,)), ("Upsample", (None, 2)),
+])  # fmt: skip
+def test_layers_match_torch(torch, layer, args):
+    a = np.random.default_rng(1).standard_normal((2, 3, 4, 5)).astype(np.float32) * 4
+    same(getattr(nn, layer)(*args)(cr.tensor(a)), getattr(torch.nn, layer)(*args)(
+        torch.tensor(a)), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode, ac", [("nearest", None), ("bilinear", False),
+                                      ("bilinear", True)])
+def test_interpolate_matches_torch(torch, mode, ac):
+    a = np.random.default_rng(2).standard_normal((2, 3, 4, 5)).astype(np.float32)
+    for size in [(8, 10), (3, 7)]:
+        same(cr.nn.functional.interpolate(cr.tensor(a), size=size, mode=mode, align_corners=ac),
+             torch.nn.functional.interpolate(torch.tensor(a), size=size, mode=mode,
+                                             align_corners=ac), rtol=1e-5, atol=1e-6)
