@@ -24,6 +24,8 @@ from .autograd import (
 )
 from .backend import cupy_available
 from .creation import (
+    multinomial,
+    normal,
     arange,
     as_tensor,
     empty,
@@ -48,21 +50,37 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F403 - the ops are the package's functions (cr.exp, cr.matmul...)
 from .random import Generator, default_generator, get_rng_state, manual_seed, set_rng_state
 from .threads import get_num_threads, set_num_threads
+from .random import (
+    initial_seed,
+    seed,
+)
+from .tensor import Size
+from ._device import device
+from . import linalg
+from .linalg import torch_norm as norm
+from . import amp, backends, cuda, accelerator, serialization  # noqa: E402
+from .amp import autocast
+from .tensor_types import *  # noqa: F403 - FloatTensor, LongTensor..., finfo, iinfo
+from .tensor_types import __all__ as _tensor_types
+from . import testing, version  # noqa: E402
+from .precision import (
+    get_default_dtype,
+    get_float32_matmul_precision,
+    set_float32_matmul_precision,
+)
+from .inference import inference_mode
+from .random import default_generator as _default_generator  # noqa: F401
 
 from . import nn, optim  # noqa: E402 - after the ops they are built on
 from .io import load, save  # noqa: E402
 
-float32 = "float32"
-float64 = "float64"
-float16 = "float16"
-int32 = "int32"
-int64 = "int64"
-bool_ = "bool"
+from ._dtypes import *  # noqa: E402, F403 - cr.float32, cr.float, cr.long... (PyTorch's names)
+from ._dtypes import __all__ as _dtype_names  # noqa: E402
 
 __version__ = "0.1.0"
 
 # Imported on first use, so that `import chainrule` stays fast.
-_LAZY = ("data", "train", "diagnose", "evolve", "models", "onnx")
+_LAZY = ("data", "train", "diagnose", "evolve", "models", "onnx", "utils")
 
 
 def __getattr__(name):
@@ -82,4 +100,8 @@ __all__ = [
     "rand_like", "randint", "randn", "randn_like", "randperm", "save", "set_grad_enabled",
     "set_num_threads",
     "set_rng_state", "tensor", "zeros", "zeros_like", *ops.__all__,
+    "Size", "accelerator", "amp", "autocast", "backends", "cuda", "device", "initial_seed",
+    "linalg", "norm", "seed", "serialization", *_dtype_names, *_tensor_types, "testing",
+    "version", "inference_mode", "multinomial", "normal", "get_default_dtype",
+    "get_float32_matmul_precision", "set_float32_matmul_precision",
 ]  # fmt: skip

@@ -137,6 +137,21 @@ class Function:
     def name(self) -> str:
         return type(self).__name__
 
+    @classmethod
+    def apply(cls, *args):
+        """PyTorch's protocol: run a subclass with static ``forward(ctx, ...)`` and
+        ``backward(ctx, ...)`` as one node (see ``chainrule.function_ctx``)."""
+        from .function_ctx import apply
+
+        return apply(cls, *args)
+
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes that made this node's inputs, as PyTorch's ``grad_fn.next_functions``."""
+        from .function_ctx import next_functions
+
+        return next_functions(self)
+
     def __call__(self, *inputs):
         # The hot path of every op: one input (the common case) avoids building a list.
         if len(inputs) == 1:
@@ -526,7 +541,7 @@ def _seed_grads(fname, outputs, grad_outputs):
     seeds = []
     for y, g in zip(outputs, grad_outputs):
         if g is None:
-            if y.size != 1:
+            if y.numel() != 1:
                 raise RuntimeError(
                     f"{fname}: gradient can be implicitly created only for scalar outputs, but "
                     f"the output has shape {tuple(y.shape)}; pass gradient= (a tensor of that "

@@ -16,6 +16,26 @@ except Exception:  # pragma: no cover - depends on the machine
 #: The dtype a float tensor gets when nothing else decides: PyTorch's default.
 DEFAULT_FLOAT = np.dtype(np.float32)
 
+class UnsupportedDtype:
+    """A PyTorch dtype that NumPy cannot hold (``cr.bfloat16``): it exists so that programs
+    can name and compare it, and any tensor asked to have it raises a clear error."""
+
+    def __init__(self, name: str, hint: str):
+        self.name, self.hint = name, hint
+
+    def __repr__(self) -> str:
+        return f"chainrule.{self.name}"
+
+    is_floating_point = True
+
+    def error(self, fname: str) -> TypeError:
+        return TypeError(f"{fname}: dtype {self.name} is not supported: {self.hint}")
+
+
+bfloat16 = UnsupportedDtype(
+    "bfloat16", "NumPy has no bfloat16 type; use float32 (or float16 to halve the memory)"
+)
+
 _DTYPE_NAMES = {
     "float32": np.float32,
     "float": np.float32,
@@ -31,6 +51,14 @@ _DTYPE_NAMES = {
     "int16": np.int16,
     "uint8": np.uint8,
     "bool": np.bool_,
+    "short": np.int16,
+    "uint16": np.uint16,
+    "uint32": np.uint32,
+    "uint64": np.uint64,
+    "complex64": np.complex64,
+    "cfloat": np.complex64,
+    "complex128": np.complex128,
+    "cdouble": np.complex128,
 }
 
 
@@ -56,8 +84,9 @@ def device_of(x) -> str:
     return "cuda" if get_array_module(x) is not np else "cpu"
 
 
-def to_device(a, device: str):
-    """Copy array ``a`` to ``device`` (``"cpu"`` or ``"cuda"``); no copy if already there."""
+def to_device(a, device):
+    """Copy array ``a`` to ``device`` (``"cpu"``, ``"cuda"`` or a ``cr.device``); no copy if
+    already there."""
     device = str(device)
     if device.startswith("cuda"):
         if _cupy is None:
@@ -84,7 +113,11 @@ def to_dtype(dtype, fname: str = "dtype") -> np.dtype | None:
     """
     if dtype is None:
         return None
+    if isinstance(dtype, UnsupportedDtype):
+        raise dtype.error(fname)
     if isinstance(dtype, str):
+        if dtype.startswith("torch."):  # str(torch.float32), as some programs store it
+            dtype = dtype[len("torch."):]
         if dtype not in _DTYPE_NAMES:
             raise TypeError(
                 f"{fname}: unknown dtype {dtype!r}; expected one of {sorted(_DTYPE_NAMES)}"

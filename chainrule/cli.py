@@ -314,7 +314,7 @@ def _cmd_train(args) -> int:
     n_val = max(1, len(X) // 10)
     order = np.random.default_rng(SPLIT_SEED + 1).permutation(len(X))
     val, train = order[:n_val], order[n_val:]
-    n_params = sum(p.size for p in model.parameters())
+    n_params = sum(p.numel() for p in model.parameters())
     if not args.quiet:
         print(f"chainrule train: {config['dataset']} ({len(train):,} train / {n_val:,} val / "
               f"{len(data['X_test']):,} test), {config['model']} ({n_params:,} parameters), "

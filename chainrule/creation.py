@@ -162,15 +162,37 @@ def randn(*shape, generator=None, dtype=None, requires_grad: bool = False,
                    requires_grad, generator, device)
 
 
-def randint(low, high=None, size=(), generator=None, dtype=None, device=None) -> Tensor:
-    """Integers drawn uniformly from [low, high) (int64)."""
+def randint(*args, size=None, generator=None, dtype=None, device=None,
+            requires_grad: bool = False, low=None, high=None) -> Tensor:
+    """Integers drawn uniformly from [low, high) (int64), with PyTorch's signatures:
+    ``randint(high, size)``, ``randint(low, high, size)`` (``low`` defaults to 0; ``size``
+    may be given by keyword).
+
+    >>> cr.randint(10, (3,))        # three integers in [0, 10)
+    >>> cr.randint(3, 10, (2, 2))   # in [3, 10)
+    """
+    args = list(args)
+    if size is None and (len(args) == 3 or (args and isinstance(args[-1], (tuple, list)))):
+        size = args.pop()
+    if len(args) == 2:
+        low, high = args
+    elif len(args) == 1:
+        high = args[0]
+    elif args:
+        raise TypeError(f"randint: expected (high, size) or (low, high, size), got {args!r}")
     if high is None:
-        low, high = 0, low
+        raise TypeError("randint: missing high (and size)")
+    if size is None:
+        raise TypeError("randint: missing size, a tuple such as (3,)")
+    low = 0 if low is None else low
+    for name, v in (("low", low), ("high", high)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"randint: {name} must be an int, got {v!r}")
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     size = _shape("randint", (size,) if isinstance(size, int) else (tuple(size),))
     a = rng(generator).integers(low, high, size=size).astype(to_dtype(dtype) or np.int64)
-    return _finish(a, None, False, device)
+    return _finish(a, None, requires_grad, device)
 
 
 def randperm(n: int, generator=None, device=None) -> Tensor:
@@ -186,3 +208,51 @@ def rand_like(x, generator=None, dtype=None) -> Tensor:
 def randn_like(x, generator=None, dtype=None) -> Tensor:
     shape, dtype, dev = _like(x, dtype)
     return randn(shape, generator=generator, dtype=dtype, device=dev)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad: bool = False) -> Tensor:
+    """Samples from N(mean, std^2): ``mean`` and ``std`` numbers (with ``size``) or tensors
+    (broadcast together, no ``size``), as ``torch.normal``."""
+    m = mean.numpy() if isinstance(mean, Tensor) else np.asarray(mean, dtype=np.float64)
+    s = std.numpy() if isinstance(std, Tensor) else np.asarray(std, dtype=np.float64)
+    if size is not None:
+        shape = _shape("normal", (size,) if isinstance(size, int) else (tuple(size),))
+    else:
+        shape = np.broadcast_shapes(m.shape, s.shape)
+    if (s < 0).any():
+        raise ValueError("normal: std must be non-negative")
+    out_dtype = to_dtype(dtype, "normal") or (
+        m.dtype if isinstance(mean, Tensor) and m.dtype.kind == "f" else DEFAULT_FLOAT)
+    a = rng(generator).normal(m, s, shape).astype(out_dtype)
+    return _finish(a, out_dtype, requires_grad, device)
+
+
+def multinomial(input, num_samples: int, replacement: bool = False, *,
+                generator=None) -> Tensor:
+    """``num_samples`` indices drawn from each row of non-negative weights ``input``
+    (1-d or 2-d), without replacement unless ``replacement=True`` (int64)."""
+    w = (input.numpy() if isinstance(input, Tensor) else np.asarray(input)).astype(np.float64)
+    if w.ndim not in (1, 2):
+        raise ValueError(f"multinomial: input must be 1-d or 2-d, got shape {w.shape}")
+    if (w < 0).any() or not np.isfinite(w).all():
+        raise ValueError("multinomial: weights must be finite and non-negative")
+    rows = w.reshape(-1, w.shape[-1])
+    if not replacement and num_samples > rows.shape[1]:
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from "
+            f"{rows.shape[1]} categories"
+        )
+    g = rng(generator)
+    out = np.empty((rows.shape[0], int(num_samples)), np.int64)
+    for i, r in enumerate(rows):
+        total = r.sum()
+        if total <= 0:
+            raise ValueError(f"multinomial: row {i} of the weights sums to 0")
+        if not replacement and np.count_nonzero(r) < num_samples:
+            raise ValueError(
+                f"multinomial: row {i} has fewer than {num_samples} non-zero weights"
+            )
+        out[i] = g.choice(r.size, size=int(num_samples), replace=replacement, p=r / total)
+    device = input.device if isinstance(input, Tensor) else None
+    return _finish(out.reshape(w.shape[:-1] + (int(num_samples),)), None, False, device)

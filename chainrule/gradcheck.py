@@ -93,8 +93,8 @@ def gradcheck(
     diff = _check_inputs(_fname, inputs)
     with no_grad():
         outs = _outputs(fn, inputs)
-    n_out = sum(o.size for o in outs)
-    n_in = sum(t.size for t in diff)
+    n_out = sum(o.numel() for o in outs)
+    n_in = sum(t.numel() for t in diff)
     if n_out == 0 or n_in == 0:
         return True
     for o in outs:
@@ -105,8 +105,8 @@ def gradcheck(
         outs = _outputs(fn, inputs)
         pieces, k = [], 0
         for o in outs:
-            pieces.append(Tensor(v[k : k + o.size].reshape(o.shape).astype(o.dtype)))
-            k += o.size
+            pieces.append(Tensor(v[k : k + o.numel()].reshape(o.shape).astype(o.dtype)))
+            k += o.numel()
         live = [(o, g) for o, g in zip(outs, pieces) if o.requires_grad]
         if not live:
             return [np.zeros(t.shape) for t in diff]
@@ -135,7 +135,7 @@ def gradcheck(
         num = np.zeros((n_out, n_in))
         col = 0
         for ti, t in enumerate(diff):
-            for j in range(t.size):
+            for j in range(t.numel()):
                 us = [np.zeros(s.shape) for s in diff]
                 us[ti].reshape(-1)[j] = 1.0
                 num[:, col] = numerical_jvp(us)
@@ -182,9 +182,9 @@ def _index(flat, shape):
 
 def _locate(diff, j):
     for ti, t in enumerate(diff):
-        if j < t.size:
+        if j < t.numel():
             return ti, j
-        j -= t.size
+        j -= t.numel()
     raise IndexError(j)
 
 

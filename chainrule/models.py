@@ -136,10 +136,10 @@ class SequenceClassifier(nn.Module):
         if x.ndim == 2:  # (N, L): L steps of 1 feature
             x = x.reshape(x.shape[0], x.shape[1], 1)
         elif x.ndim == 3:  # (N, C, L) -> (N, L, C)
-            x = x.transpose(0, 2, 1)
+            x = x.permute(0, 2, 1)
         elif x.ndim == 4:  # (N, C, H, W) -> rows (N, H, C * W)
             n, c, h, w = x.shape
-            x = x.transpose(0, 2, 1, 3).reshape(n, h, c * w)
+            x = x.permute(0, 2, 1, 3).reshape(n, h, c * w)
         else:
             raise ValueError(f"SequenceClassifier: expected 2-, 3- or 4-d input, got {x.shape}")
         out, _ = self.rnn(x)

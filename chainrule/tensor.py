@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import autograd
+from ._device import device as _device
 from .backend import (
     DEFAULT_FLOAT,
     as_numpy,
@@ -14,6 +17,31 @@ from .backend import (
     to_device,
     to_dtype,
 )
+from .backend import bfloat16 as _bfloat16
+
+
+class Size(tuple):
+    """A tensor's shape, as ``torch.Size``: a tuple of ints (what ``t.size()`` returns).
+
+    >>> cr.zeros(2, 3).size()
+    cr.Size([2, 3])
+    """
+
+    __slots__ = ()
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        return math.prod(self)
+
+    def __getitem__(self, index):
+        r = tuple.__getitem__(self, index)
+        return Size(r) if isinstance(index, slice) else r
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __repr__(self) -> str:
+        return f"cr.Size({list(self)})"
 
 
 class Tensor:
@@ -42,9 +70,16 @@ class Tensor:
     __array_priority__ = 1000.0
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
+        if isinstance(data, (int, np.integer)) and isinstance(dtype, (int, np.integer)) \
+                and not isinstance(data, bool):
+            # torch.Tensor(2, 3): a float32 tensor of that shape (zeros here; PyTorch
+            # leaves the memory uninitialised).
+            data, dtype = np.zeros((int(data), int(dtype)), DEFAULT_FLOAT), None
         xp = get_array_module(data)
         if dtype is not None:
             dtype = to_dtype(dtype)
+        elif isinstance(data, (list, tuple)):
+            dtype = DEFAULT_FLOAT  # torch.Tensor([1, 2]) is float32, as FloatTensor
         elif not hasattr(data, "dtype"):
             dtype = infer_dtype(data)
         a = xp.asarray(data, dtype=dtype)
@@ -74,13 +109,17 @@ class Tensor:
         return t
 
     @property
-    def data(self):
-        """The backend array (an alias of ``array``)."""
-        return self.array
+    def data(self) -> Tensor:
+        """The same memory as a tensor without history, as PyTorch's ``.data``: changes made
+        through it are not seen by autograd (``detach()`` is the safe form). The raw backend
+        array is ``.array``."""
+        return Tensor._make(self.array, False)
 
     @data.setter
     def data(self, value) -> None:
-        self.array = value.array if isinstance(value, Tensor) else value
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
+        self.array = value.array
 
     # -- version counter -----------------------------------------------------------------
 
@@ -119,9 +158,19 @@ class Tensor:
     def ndim(self) -> int:
         return self.array.ndim
 
-    @property
-    def size(self) -> int:
-        return self.array.size
+    def size(self, dim: int | None = None):
+        """The shape as a ``cr.Size``, or the length of ``dim``, as PyTorch's ``size()``.
+        (NumPy's element count is ``numel()``.)"""
+        if dim is None:
+            return Size(self.array.shape)
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size: dim must be an int, got {dim!r}")
+        nd = self.array.ndim
+        if not -max(nd, 1) <= dim < max(nd, 1) or nd == 0:
+            raise IndexError(
+                f"size: dim {dim} is out of range for a tensor of shape {tuple(self.shape)}"
+            )
+        return self.array.shape[dim]
 
     @property
     def dtype(self):
@@ -133,8 +182,16 @@ class Tensor:
         return get_array_module(self.array)
 
     @property
-    def device(self) -> str:
-        return device_of(self.array)
+    def device(self) -> _device:
+        """Where the data lives: ``cr.device('cpu')`` or ``cr.device('cuda')``."""
+        return _device(device_of(self.array))
+
+    @property
+    def is_cuda(self) -> bool:
+        return device_of(self.array) == "cuda"
+
+    # chainrule has CPU (NumPy) and CUDA (CuPy) arrays only.
+    is_xpu = is_mps = is_meta = is_sparse = is_quantized = property(lambda self: False)
 
     @property
     def is_leaf(self) -> bool:
@@ -152,9 +209,10 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        from .ops.shape import transpose
+        """The dims in reverse order."""
+        from .ops.shape import permute
 
-        return transpose(self)
+        return permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
     @property
     def mT(self) -> Tensor:
@@ -171,7 +229,23 @@ class Tensor:
         return self.ndim
 
     def numel(self) -> int:
-        return self.size
+        """The number of elements."""
+        return self.array.size
+
+    nelement = numel
+
+    def ndimension(self) -> int:
+        return self.ndim
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.array.dtype.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.array.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        return self.array.dtype.kind == "c"
 
     # -- conversion --------------------------------------------------------------------
 
@@ -184,7 +258,7 @@ class Tensor:
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.size != 1:
+        if self.array.size != 1:
             raise ValueError(
                 f"item: only a one-element tensor can be converted to a Python number, got "
                 f"shape {tuple(self.shape)}"
@@ -198,17 +272,28 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.size != 1:
+        if self.array.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.size} elements is ambiguous; use "
+                f"the truth value of a tensor with {self.array.size} elements is ambiguous; use "
                 f".any() or .all()"
             )
         return bool(self.item())
 
     def __index__(self) -> int:
-        if self.dtype.kind not in "iu" or self.size != 1:
+        if self.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only one-element integer tensors can be used as an index")
         return int(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats a one-element tensor as its number, as PyTorch."""
+        if self.array.size == 1 and self.ndim == 0:
+            return format(self.item(), spec)
+        if not spec:
+            return str(self)
+        raise TypeError(
+            f"unsupported format string {spec!r} for a tensor of shape {tuple(self.shape)}; "
+            f"only a 0-d tensor formats as a number"
+        )
 
     def __array__(self, dtype=None, copy=None):
         a = self.numpy()
@@ -247,6 +332,8 @@ class Tensor:
 
     def astype(self, dtype) -> Tensor:
         """A copy with another dtype (differentiable between float dtypes)."""
+        if isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), np.dtype):
+            dtype = dtype.dtype  # cr.FloatTensor and the other typed classes
         dtype = to_dtype(dtype, "astype")
         if dtype == self.dtype:
             return self
@@ -257,8 +344,14 @@ class Tensor:
 
         return Cast(dtype)(self)
 
-    def type(self, dtype) -> Tensor:
+    def type(self, dtype=None):
+        """The dtype's name when called without one (``'float32'``), else ``astype``."""
+        if dtype is None:
+            return str(self.dtype)
         return self.astype(dtype)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.astype(other.dtype)
 
     def float(self) -> Tensor:
         return self.astype(np.float32)
@@ -266,29 +359,91 @@ class Tensor:
     def double(self) -> Tensor:
         return self.astype(np.float64)
 
+    def half(self) -> Tensor:
+        return self.astype(np.float16)
+
     def long(self) -> Tensor:
         return self.astype(np.int64)
 
-    def to(self, device=None, dtype=None) -> Tensor:
-        """Move to ``device`` (``"cpu"``/``"cuda"``) and/or cast to ``dtype``."""
+    def int(self) -> Tensor:
+        return self.astype(np.int32)
+
+    def short(self) -> Tensor:
+        return self.astype(np.int16)
+
+    def byte(self) -> Tensor:
+        return self.astype(np.uint8)
+
+    def char(self) -> Tensor:
+        return self.astype(np.int8)
+
+    def bool(self) -> Tensor:
+        return self.astype(np.bool_)
+
+    def bfloat16(self) -> Tensor:
+        return self.astype(_bfloat16)
+
+    def to(self, *args, **kwargs) -> Tensor:
+        """Move and/or cast, as PyTorch's ``to``: ``to(device)``, ``to(dtype)``,
+        ``to(device, dtype)``, ``to(other_tensor)``, or the keywords ``device=``, ``dtype=``
+        (``non_blocking=`` and ``copy=`` are accepted; ``copy=True`` always copies)."""
+        device = kwargs.pop("device", None)
+        dtype = kwargs.pop("dtype", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif isinstance(a, (_device, str)) and not _is_dtype_name(a):
+                device = a
+            elif isinstance(a, bool):
+                copy = a if device is not None or dtype is not None else copy
+            elif a is not None:
+                dtype = a
         t = self
-        if isinstance(device, (np.dtype, type)) or (
-            isinstance(device, str) and not device.startswith(("cpu", "cuda"))
-        ):
-            device, dtype = None, device
         if dtype is not None:
             t = t.astype(dtype)
-        if device is not None and device_of(t.array) != str(device).split(":")[0]:
-            from .ops.elementwise import ToDevice
+        if device is not None:
+            device = _device(device)
+            if device_of(t.array) != device.type:
+                from .ops.elementwise import ToDevice
 
-            t = ToDevice(str(device))(t)
+                t = ToDevice(device.type)(t)
+        if copy and t is self:
+            t = self.clone()
         return t
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self) -> Tensor:
-        return self.to("cuda")
+    def cuda(self, device=None) -> Tensor:
+        return self.to("cuda" if device is None else _device(device))
+
+    def contiguous(self, memory_format=None) -> Tensor:
+        """The same values in C order (a copy only when the data is not already)."""
+        if self.array.flags.c_contiguous:
+            return self
+        from .ops.elementwise import Clone
+
+        t = Clone()(self)
+        t.array = self.xp.ascontiguousarray(t.array)
+        return t
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        return bool(self.array.flags.c_contiguous)
+
+    def stride(self, dim: int | None = None):
+        """Strides in elements, as PyTorch's ``stride()``."""
+        st = tuple(s // self.array.itemsize for s in self.array.strides)
+        return st if dim is None else st[dim]
+
+    def data_ptr(self) -> int:
+        return int(self.array.__array_interface__["data"][0]) if self.xp is np else int(
+            self.array.data.ptr
+        )
 
     # -- autograd ----------------------------------------------------------------------
 
@@ -401,6 +556,327 @@ class Tensor:
         self.array[_normalize_index(index)] = v
         self._version += 1
 
+    def _augmented(self, op, other, symbol: str):
+        """``self op= other``, in place as in PyTorch (``p -= lr * p.grad`` changes ``p``
+        itself, so every other reference to it sees the update).
+
+        Outside ``no_grad``, a leaf that requires grad cannot change in place (PyTorch's
+        rule), and when the result must be recorded in the graph (``self`` or ``other``
+        requires grad) the name is rebound to the out-of-place result: the gradient is
+        exact, but other references to ``self`` keep the old value.
+        """
+        if autograd.is_grad_enabled() and (
+            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
+        ):
+            if self.requires_grad and self.creator is None:
+                raise RuntimeError(
+                    f"{symbol}: a leaf tensor that requires grad is being used in an in-place "
+                    f"operation; wrap the update in cr.no_grad() (as in PyTorch)"
+                )
+            return op(self, other)
+        with autograd.no_grad():
+            r = op(self, other)
+        if r.shape != self.shape:
+            raise RuntimeError(
+                f"{symbol}: the result has shape {tuple(r.shape)}, the tensor changed in "
+                f"place has shape {tuple(self.shape)}; an in-place result must keep its shape"
+            )
+        if r.dtype != self.dtype and not np.can_cast(r.dtype, self.dtype, "same_kind"):
+            raise RuntimeError(
+                f"{symbol}: the result type {r.dtype} can't be cast to the dtype {self.dtype} "
+                f"of the tensor changed in place"
+            )
+        try:
+            self.array[...] = r.array
+        except ValueError as e:  # a read-only array (a broadcast view)
+            raise RuntimeError(f"{symbol}: this tensor cannot be written in place ({e})") from None
+        self._version += 1
+        return self
+
+    def __iadd__(self, other):
+        return self._augmented(_ops.add, other, "+=")
+
+    def __isub__(self, other):
+        return self._augmented(_ops.sub, other, "-=")
+
+    def __imul__(self, other):
+        return self._augmented(_ops.mul, other, "*=")
+
+    def __itruediv__(self, other):
+        return self._augmented(_ops.div, other, "/=")
+
+    def __ifloordiv__(self, other):
+        return self._augmented(_ops.floor_divide, other, "//=")
+
+    def __imod__(self, other):
+        return self._augmented(_ops.remainder, other, "%=")
+
+    def __ipow__(self, other):
+        return self._augmented(_ops.pow, other, "**=")
+
+    def __iand__(self, other):
+        return self._augmented(_ops.bitwise_and, other, "&=")
+
+    def __ior__(self, other):
+        return self._augmented(_ops.bitwise_or, other, "|=")
+
+    def __ixor__(self, other):
+        return self._augmented(_ops.bitwise_xor, other, "^=")
+
+    # ``a @= b`` is not in place in PyTorch either (Tensor has no __imatmul__): Python
+    # rebinds the name to ``a @ b``.
+
+    def _inplace_op(self, name, op, *args):
+        """The in-place twin ``x.name_(...)`` of an op: computed out of place (without
+        recording), then written into ``x``, with ``+=``'s checks."""
+        self._check_inplace(name)
+        with autograd.no_grad():
+            r = op(self, *args)
+        self.array[...] = r.array.astype(self.dtype, copy=False)
+        self._version += 1
+        return self
+
+    def abs_(self) -> Tensor:
+        return self._inplace_op("abs_", _ops.abs)
+
+    def exp_(self) -> Tensor:
+        return self._inplace_op("exp_", _ops.exp)
+
+    def log_(self) -> Tensor:
+        return self._inplace_op("log_", _ops.log)
+
+    def sqrt_(self) -> Tensor:
+        return self._inplace_op("sqrt_", _ops.sqrt)
+
+    def neg_(self) -> Tensor:
+        return self._inplace_op("neg_", _ops.neg)
+
+    def relu_(self) -> Tensor:
+        return self._inplace_op("relu_", _ops.relu)
+
+    def sigmoid_(self) -> Tensor:
+        return self._inplace_op("sigmoid_", _ops.sigmoid)
+
+    def tanh_(self) -> Tensor:
+        return self._inplace_op("tanh_", _ops.tanh)
+
+    def pow_(self, exponent) -> Tensor:
+        return self._inplace_op("pow_", _ops.pow, exponent)
+
+    def masked_fill_(self, mask, value) -> Tensor:
+        return self._inplace_op("masked_fill_", _ops.masked_fill, mask, value)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
+        """Fill with samples from U(a, b) (from ``generator``, else the default one)."""
+        from .random import rng
+
+        self._check_inplace("uniform_")
+        self.array[...] = to_device(rng(generator).uniform(a, b, self.shape), self.device)
+        self._version += 1
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
+        """Fill with samples from N(mean, std^2)."""
+        from .random import rng
+
+        self._check_inplace("normal_")
+        self.array[...] = to_device(rng(generator).normal(mean, std, self.shape), self.device)
+        self._version += 1
+        return self
+
+    def random_(self, low: int = 0, high: int | None = None, generator=None) -> Tensor:
+        """Fill with integers drawn uniformly from [low, high) (``random_(high)`` reads
+        ``high``, as PyTorch)."""
+        from .random import rng
+
+        if high is None:
+            low, high = 0, low
+        self._check_inplace("random_")
+        self.array[...] = to_device(rng(generator).integers(low, high, self.shape), self.device)
+        self._version += 1
+        return self
+
+    def scatter_(self, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
+        """``self[index[i][j]][j] = src[i][j]`` for ``dim=0`` (``src`` a tensor or a number,
+        or ``value=``); ``reduce="add"``/``"multiply"`` combines instead of writing. Where
+        ``index`` repeats, the last write wins (PyTorch leaves it unspecified)."""
+        self._check_inplace("scatter_")
+        from .ops._convert import normalize_axis
+
+        (d,) = normalize_axis("scatter_", dim, self.ndim)
+        idx = index.array if isinstance(index, Tensor) else np.asarray(index)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"scatter_: index must be an integer tensor, got dtype {idx.dtype}")
+        if idx.ndim != self.ndim:
+            raise ValueError(
+                f"scatter_: index has {idx.ndim} dims, the tensor of shape "
+                f"{tuple(self.shape)} has {self.ndim}"
+            )
+        src = value if src is None else src
+        v = src.array if isinstance(src, Tensor) else src
+        if hasattr(v, "shape") and v.ndim:
+            v = v[tuple(slice(0, n) for n in idx.shape)]
+        xp = self.xp
+        grids = xp.ogrid[tuple(slice(0, n) for n in idx.shape)]
+        where = tuple(idx if i == d else grids[i] for i in range(self.ndim))
+        if reduce is None:
+            self.array[where] = v
+        elif reduce == "add":
+            xp.add.at(self.array, where, xp.broadcast_to(xp.asarray(v, self.dtype), idx.shape))
+        elif reduce == "multiply":
+            xp.multiply.at(self.array, where,
+                           xp.broadcast_to(xp.asarray(v, self.dtype), idx.shape))
+        else:
+            raise ValueError(f"scatter_: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+        self._version += 1
+        return self
+
+    def scatter(self, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
+        """Out-of-place ``scatter_`` (no gradient: refused when an input requires grad)."""
+        if autograd.is_grad_enabled() and (
+            self.requires_grad or (isinstance(src, Tensor) and src.requires_grad)
+        ):
+            raise RuntimeError(
+                "scatter: the gradient of scatter is not implemented; build the result with "
+                "where/masked_fill, or call it under cr.no_grad()"
+            )
+        return Tensor._make(self.array.copy(), False).scatter_(dim, index, src, value=value,
+                                                               reduce=reduce)
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place (it becomes a leaf without grad)."""
+        self.creator = None
+        self.requires_grad = False
+        return self
+
+    @property
+    def name(self) -> None:
+        """Named tensors are not supported: always None (PyTorch's value for an unnamed
+        tensor)."""
+        return None
+
+    def new(self, *args) -> Tensor:
+        """Legacy ``x.new(sizes...)`` (zeros) or ``x.new(data)``: this dtype and device."""
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            return self.new_tensor(args[0])
+        return self.new_zeros(*args)
+
+    def ravel(self) -> Tensor:
+        return _ops.reshape(self, -1)
+
+    def unfold(self, dimension: int, size: int, step: int) -> Tensor:
+        """All windows of ``size`` elements along ``dimension``, ``step`` apart, as a new
+        last dim (``Tensor.unfold``); the gradient adds up where windows overlap."""
+        from .ops._convert import normalize_axis
+
+        (d,) = normalize_axis("unfold", dimension, self.ndim)
+        n = self.shape[d] if self.ndim else 1
+        if size < 0 or step <= 0 or size > n:
+            raise ValueError(
+                f"unfold: size {size} and step {step} do not fit dim {d} of length {n}"
+            )
+        starts = np.arange(0, n - size + 1, step)
+        idx = starts[:, None] + np.arange(size)  # (windows, size)
+        y = self[(slice(None),) * d + (idx,)]  # (..., windows, size, ...)
+        return _ops.permute(y, (*range(d + 1), *range(d + 2, y.ndim), d + 1))
+
+    # -- PyTorch's method names for ops ---------------------------------------------------
+
+    def view(self, *shape) -> Tensor:
+        """The same elements in another shape (``reshape``), or, given a dtype, the same
+        bytes read as that dtype."""
+        if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int, np.integer)):
+            return Tensor._make(self.array.view(to_dtype(shape[0], "view")), False)
+        return _ops.reshape(self, *shape)
+
+    def view_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        return _ops.reshape(self, other.shape)
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        return _ops.broadcast_to(self, other.shape)
+
+    def add(self, other, alpha=1) -> Tensor:
+        return _ops.add(self, other if alpha == 1 else other * alpha)
+
+    def sub(self, other, alpha=1) -> Tensor:
+        return _ops.sub(self, other if alpha == 1 else other * alpha)
+
+    subtract = sub
+
+    def mul(self, other) -> Tensor:
+        return _ops.mul(self, other)
+
+    multiply = mul
+
+    def div(self, other, rounding_mode: str | None = None) -> Tensor:
+        """self / other; ``rounding_mode="floor"`` or ``"trunc"`` rounds the quotient."""
+        if rounding_mode is None:
+            return _ops.div(self, other)
+        if rounding_mode == "floor":
+            return _ops.floor(_ops.div(self, other)).astype(
+                _ops.div(self, other).dtype if self.is_floating_point() else self.dtype)
+        if rounding_mode == "trunc":
+            q = _ops.trunc(_ops.div(self, other))
+            return q if self.is_floating_point() else q.astype(self.dtype)
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+                         f"{rounding_mode!r}")
+
+    divide = true_divide = div
+
+    def pow(self, exponent) -> Tensor:
+        return _ops.pow(self, exponent)
+
+    def neg(self) -> Tensor:
+        return _ops.neg(self)
+
+    negative = neg
+
+    def dot(self, other) -> Tensor:
+        return _ops.dot(self, other)
+
+    def mm(self, other) -> Tensor:
+        return _ops.mm(self, other)
+
+    def bmm(self, other) -> Tensor:
+        return _ops.bmm(self, other)
+
+    def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+        """The ``p``-norm (``torch.norm``; see ``cr.linalg.vector_norm``)."""
+        from .linalg import torch_norm
+
+        return torch_norm(self, p, dim, keepdim, dtype=dtype)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        """A new tensor of ``data`` with this tensor's dtype and device unless given."""
+        from .creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)
+
+    def _new_filled(self, fname, size, value, dtype, device, requires_grad) -> Tensor:
+        from .creation import full
+
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        return full(size, value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self._new_filled("new_zeros", size, 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self._new_filled("new_ones", size, 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+        return self._new_filled("new_empty", size, 0, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None,
+                 requires_grad: bool = False) -> Tensor:
+        return self._new_filled("new_full", (size,), fill_value, dtype, device, requires_grad)
+
     # -- operators (the ops themselves live in chainrule.ops) ---------------------------
 
     def __neg__(self):
@@ -464,7 +940,7 @@ class Tensor:
         return _ops.greater_equal(self, other)
 
     def __eq__(self, other):  # type: ignore[override]
-        return _ops.equal(self, other)
+        return _ops.eq(self, other)
 
     def __ne__(self, other):  # type: ignore[override]
         return _ops.not_equal(self, other)
@@ -498,6 +974,16 @@ class Tensor:
 
 
 autograd._make_tensor = Tensor._make
+
+
+def _is_dtype_name(a) -> bool:
+    if not isinstance(a, str):
+        return False
+    try:
+        _device(a)
+        return False
+    except ValueError:
+        return True
 
 
 class _HookHandle:

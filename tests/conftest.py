@@ -70,3 +70,12 @@ def pytest_make_collect_report(collector):
         reason = str(report.longrepr[-1] if isinstance(report.longrepr, tuple) else "").lower()
         if "could not import" in reason and not any(w in reason for w in _GPU_WORDS):
             report.outcome = "failed"
+
+
+# The default generator starts from a fresh seed in every process (as PyTorch's does); each
+# test starts from seed 0 instead, so that tests which draw without a generator repeat.
+@pytest.fixture(autouse=True)
+def _seed_default_generator():
+    import chainrule
+
+    chainrule.manual_seed(0)

@@ -12,7 +12,8 @@ import chainrule as cr
 
 def test_properties():
     x = cr.zeros(2, 3)
-    assert x.shape == (2, 3) and x.ndim == 2 and x.size == 6 and x.dtype == np.float32
+    assert x.shape == (2, 3) and x.ndim == 2 and x.numel() == 6 and x.dtype == np.float32
+    assert x.size() == (2, 3) and x.size(1) == 3  # PyTorch: size() is the shape
     assert x.grad is None and not x.requires_grad and x.device == "cpu"
     assert len(x) == 2 and x.dim() == 2 and x.numel() == 6
 

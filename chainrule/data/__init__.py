@@ -19,6 +19,13 @@ from .dataset import (
 from .datasets import load_csv, load_digits, load_mnist1d
 from .files import data_dir
 from .mnist import load_fashion_mnist, load_mnist, read_idx
+from .sampler import (
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .text import CharCorpus, load_char_corpus
 
 __all__ = [
@@ -40,5 +47,10 @@ __all__ = [
     "load_mnist1d",
     "random_split",
     "read_idx",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
     "transforms",
 ]

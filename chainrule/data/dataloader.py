@@ -69,7 +69,23 @@ class DataLoader:
         drop_last: bool = False,
         collate_fn: Callable | None = None,
         generator: Generator | int | None = None,
+        *,
+        sampler=None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable | None = None,
+        persistent_workers: bool = False,
+        prefetch_factor: int | None = None,
     ):
+        # num_workers and the options that go with it are accepted, and batches are loaded
+        # in this process: the batches are the same, only the parallelism differs.
+        # pin_memory has no meaning for NumPy arrays.
+        if not isinstance(num_workers, int) or num_workers < 0:
+            raise ValueError(f"DataLoader: num_workers must be an int >= 0, got {num_workers!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        self.sampler = sampler
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) \
                 or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size}")
@@ -91,10 +107,12 @@ class DataLoader:
         self._seeded = rng(generator) if isinstance(generator, (int, np.integer)) else None
 
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self) -> np.ndarray:
+        if self.sampler is not None:
+            return np.fromiter(iter(self.sampler), dtype=np.int64)
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)

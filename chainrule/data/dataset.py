@@ -83,7 +83,8 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
     def __getitem__(self, index) -> tuple:
-        i = _index("TensorDataset", index, len(self))
+        # A slice selects several samples at once, as PyTorch's (tensor[index] per tensor).
+        i = index if isinstance(index, slice) else _index("TensorDataset", index, len(self))
         return self._finish(tuple(t.array[i] for t in self.tensors))
 
     def _get_batch(self, indices: np.ndarray) -> tuple:

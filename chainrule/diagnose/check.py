@@ -114,10 +114,10 @@ def check_model_gradients(model, loss_fn, inputs, targets, eps: float = 1e-6,
             continue
         grad = np.zeros(p.shape) if p.grad is None else p.grad.numpy().astype(np.float64)
         w = p.array
-        if p.size <= max_full:
-            num = np.zeros(p.size)
+        if p.numel() <= max_full:
+            num = np.zeros(p.numel())
             flat = w.reshape(-1)
-            for i in range(p.size):
+            for i in range(p.numel()):
                 old = flat[i]
                 flat[i] = old + eps
                 lp = loss_value()

@@ -22,7 +22,7 @@ def _graph(output, names, fname="draw"):
     """Nodes and edges: tensors (ellipses) and ops (boxes), with gradient norms."""
     grads = {}
     namer = Namer(names, fname)
-    if output.size == 1:
+    if output.numel() == 1:
         steps, leaf_grads, namer = backward_steps(output, names, local=False, fname=fname)
         for s in steps:
             for o, u in zip(s.node.outputs, s.upstream):

@@ -195,7 +195,7 @@ def check_inputs(fname, model, loss_fn, inputs, targets):
 
 def scalar_loss(fname, loss):
     """``loss`` if it is a one-element Tensor, else a clear error."""
-    if not isinstance(loss, Tensor) or loss.size != 1:
+    if not isinstance(loss, Tensor) or loss.numel() != 1:
         got = f"shape {tuple(loss.shape)}" if isinstance(loss, Tensor) else type(loss).__name__
         raise ValueError(f"{fname}: loss_fn must return a scalar tensor (one element), got "
                          f"{got}; use a reduction such as reduction='mean'")

@@ -84,7 +84,7 @@ def backward_steps(output: Tensor, names: dict | None = None, local: bool = True
 
     The output is called L unless ``names`` names it.
     """
-    if output.size != 1:
+    if output.numel() != 1:
         raise ValueError(
             f"{fname}: the output must be a scalar (one element, like a loss), got shape "
             f"{tuple(output.shape)}"

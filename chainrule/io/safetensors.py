@@ -173,7 +173,7 @@ def _write_chunks(f, header: bytes, chunks: list[np.ndarray]) -> None:
             f.write(memoryview(a.reshape(-1)).cast("B"))
 
 
-def save(obj, path: str | os.PathLike, metadata: dict[str, str] | None = None) -> None:
+def save(obj, path, metadata: dict[str, str] | None = None) -> None:
     """Save a state dict (flat or nested) to ``path`` as safetensors, atomically.
 
     ``obj`` is a ``{name: Tensor}`` dict (written exactly as ``safetensors`` would) or any
@@ -184,10 +184,16 @@ def save(obj, path: str | os.PathLike, metadata: dict[str, str] | None = None) -
     renamed over it only when complete.
 
     >>> cr.save(model.state_dict(), "model.safetensors")
+
+    ``path`` may also be a file opened for binary writing (or ``io.BytesIO``), as in
+    ``torch.save(obj, f)``; the bytes are then written to it directly.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
-    path = Path(path)
+    to_file = hasattr(path, "write")
+    if not to_file and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"save: path must be a str, os.PathLike or a binary file, got {type(path).__name__}"
+        )
+    path = path if to_file else Path(path)
     if metadata is not None:
         if not isinstance(metadata, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
@@ -200,7 +206,9 @@ def save(obj, path: str | os.PathLike, metadata: dict[str, str] | None = None) -
     if not flat:
         meta[STRUCTURE_KEY] = json.dumps(skeleton, separators=(",", ":"), ensure_ascii=False)
     header, chunks = _serialize(arrays, meta)
-
+    if to_file:
+        _write_chunks(path, header, chunks)
+        return
     atomic_write(path, lambda f: _write_chunks(f, header, chunks), "save")
 
 
@@ -302,7 +310,8 @@ def _entry(name, info, where):
     return dtype, tuple(shape), offsets
 
 
-def load(path: str | os.PathLike, *, return_metadata: bool = False):
+def load(path, map_location=None, *, weights_only: bool | None = None,
+         return_metadata: bool = False, mmap: bool | None = None):
     """Load what ``save`` wrote (or any safetensors file) from ``path``.
 
     A file of plain tensors gives a ``{name: Tensor}`` dict; a nested object saved by
@@ -310,17 +319,29 @@ def load(path: str | os.PathLike, *, return_metadata: bool = False):
     is ``(obj, metadata)``. BF16 tensors are read as float32.
 
     >>> model.load_state_dict(cr.load("model.safetensors"))
+
+    As ``torch.load``: ``path`` may be a file opened for binary reading; ``map_location``
+    (``"cpu"``, ``"cuda"``, a ``cr.device``, a ``{from: to}`` dict or a function of
+    (tensor, location)) says where the tensors go; ``weights_only`` is accepted with any
+    value, since a safetensors file holds data only and loading never runs code.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"load: path must be a str or os.PathLike, got {type(path).__name__}")
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"load: no such file: {path}")
-    with open(path, "rb") as f:
-        # One writable buffer: the arrays are views into it, not copies.
-        buf = bytearray(f.read())
+    from_file = hasattr(path, "read")
+    if not from_file and not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"load: path must be a str, os.PathLike or a binary file, got {type(path).__name__}"
+        )
+    if from_file:
+        buf = bytearray(path.read())
+        path = getattr(path, "name", "<file object>")
+    else:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"load: no such file: {path}")
+        with open(path, "rb") as f:
+            # One writable buffer: the arrays are views into it, not copies.
+            buf = bytearray(f.read())
     arrays, metadata = _parse(buf, str(path))
-    tensors = {name: Tensor(a) for name, a in arrays.items()}
+    tensors = {name: _map_location(Tensor(a), map_location) for name, a in arrays.items()}
     structure = metadata.pop(STRUCTURE_KEY, None)
     if structure is None:
         obj = tensors
@@ -331,3 +352,15 @@ def load(path: str | os.PathLike, *, return_metadata: bool = False):
             raise ValueError(f"load: {path}: bad {STRUCTURE_KEY} metadata ({e})") from None
         obj = _unflatten(skeleton, tensors, arrays, str(path))
     return (obj, metadata) if return_metadata else obj
+
+
+def _map_location(t: Tensor, map_location) -> Tensor:
+    """``t`` (read on the CPU) moved where ``torch.load``'s ``map_location`` says."""
+    if map_location is None:
+        return t
+    if callable(map_location) and not isinstance(map_location, (str, dict)):
+        r = map_location(t, "cpu")
+        return t if r is None else r
+    if isinstance(map_location, dict):
+        map_location = map_location.get("cpu", "cpu")
+    return t.to(map_location)

@@ -205,7 +205,7 @@ class MultiheadAttention(Module):
         if self._qkv_same_embed_dim:
             W = self.in_proj_weight
             if query is key and key is value:
-                return _shape.split(linear(query, W, b), 3, axis=-1)
+                return _shape.chunk(linear(query, W, b), 3, -1)
             Wq, Wk, Wv = W[:E], W[E : 2 * E], W[2 * E :]
         else:
             Wq, Wk, Wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight

@@ -156,6 +156,51 @@ class ModuleList(Module):
         raise NotImplementedError("ModuleList is a container; call its modules in your forward")
 
 
+class ParameterList(Module):
+    """A list of parameters, registered as ``"0"``, ``"1"``... so that ``parameters()`` and
+    ``state_dict()`` find them, as ``torch.nn.ParameterList``."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        for v in values or ():
+            self.append(v)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self):
+        return iter(self._parameters.values())
+
+    def __getitem__(self, idx):
+        ps = list(self._parameters.values())
+        if isinstance(idx, slice):
+            return ParameterList(ps[idx])
+        if not -len(ps) <= idx < len(ps):
+            raise IndexError(f"ParameterList: index {idx} out of range for {len(ps)} parameters")
+        return ps[idx]
+
+    def __setitem__(self, idx: int, value) -> None:
+        self.register_parameter(list(self._parameters)[idx], _as_parameter(value))
+
+    def append(self, value) -> ParameterList:
+        self.register_parameter(str(len(self)), _as_parameter(value))
+        return self
+
+    def extend(self, values) -> ParameterList:
+        for v in values:
+            self.append(v)
+        return self
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterList is a container; use its parameters in forward")
+
+
+def _as_parameter(value):
+    from .parameter import Parameter
+
+    return value if isinstance(value, Parameter) else Parameter(value)
+
+
 class ModuleDict(Module):
     """A dict of modules, registered so their parameters are found."""
 

@@ -27,8 +27,10 @@ from .activation import (
     tanh,
 )
 from .attention import scaled_dot_product_attention
-from .dropout import dropout
+from .dropout import dropout, dropout1d, dropout2d
 from .flatten import pad
+from .hard_activations import hardsigmoid, hardswish, hardtanh, prelu, relu6
+from .instancenorm import instance_norm
 from .linear import bilinear, linear
 from .loss import (
     binary_cross_entropy,
@@ -42,3 +44,13 @@ from .loss import (
     smooth_l1_loss,
 )
 from .sparse import embedding
+from .upsampling import interpolate, pixel_shuffle, unfold
+
+
+def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):
+    """x / max(||x||_p, eps) along ``dim`` (``F.normalize``)."""
+    from .. import ops
+    from ..linalg import vector_norm
+
+    n = vector_norm(input, p, dim, keepdim=True)
+    return input / ops.clip(n, eps, None)

@@ -188,10 +188,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
             f"init.orthogonal_: only tensors with 2 or more dimensions are supported, got "
             f"shape {tuple(tensor.shape)}"
         )
-    if tensor.size == 0:
+    if tensor.numel() == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.size // rows
+    cols = tensor.numel() // rows
     flat = rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

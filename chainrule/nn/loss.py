@@ -246,7 +246,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, size_average=None,
     probabilities x in [0, 1]."""
     reduction = _reduction("binary_cross_entropy", reduction, size_average, reduce)
     x, y = _pair("binary_cross_entropy", input, target)
-    if x.size:
+    if x.numel():
         lo, hi = float(x.array.min()), float(x.array.max())
         if not (lo >= 0.0 and hi <= 1.0):
             raise ValueError(

@@ -33,7 +33,7 @@ def _tensors(name: str, parameters) -> list[Tensor]:
 
 
 def _number(name: str, arg: str, value) -> float:
-    if isinstance(value, Tensor) and value.size == 1:
+    if isinstance(value, Tensor) and value.numel() == 1:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
         raise TypeError(f"{name}: {arg} must be a real number, got {value!r}")
@@ -139,14 +139,14 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if vec.ndim != 1:
         raise ValueError(f"{name}: vec must be 1-d, got shape {tuple(vec.shape)}")
     params = _tensors(name, parameters)
-    total = sum(p.size for p in params)
-    if total != vec.size:
+    total = sum(p.numel() for p in params)
+    if total != vec.numel():
         raise ValueError(
-            f"{name}: vec has {vec.size} elements, the parameters have {total} in all"
+            f"{name}: vec has {vec.numel()} elements, the parameters have {total} in all"
         )
     offset = 0
     for p in params:
-        src = to_device(vec.array[offset : offset + p.size], p.device)
+        src = to_device(vec.array[offset : offset + p.numel()], p.device)
         p.array[...] = src.reshape(p.shape)
         p._version += 1
-        offset += p.size
+        offset += p.numel()

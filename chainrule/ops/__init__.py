@@ -42,14 +42,44 @@ from .elementwise import (
     where,
 )
 from .linalg import dot, einsum, matmul, outer
-from .reduce import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, sum_to, var
+from .reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    prod,
+    std,
+    sum,
+    sum_to,
+    take_along_dim,
+    var,
+)
+from .rounding import (
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    ceil,
+    floor,
+    floor_divide,
+    fmod,
+    remainder,
+    round,
+    trunc,
+)
 from .shape import (
     broadcast_to,
     cat,
+    chunk,
     concatenate,
     expand_dims,
     flatten,
     getitem,
+    narrow,
     pad,
     permute,
     reshape,
@@ -57,10 +87,14 @@ from .shape import (
     squeeze,
     stack,
     swapaxes,
+    t,
+    tensor_split,
     transpose,
     unsqueeze,
 )
 from .softmax import log_softmax, one_hot, softmax
+from .torch_names import *  # noqa: F403, E402 - PyTorch's names for composed ops
+from .torch_names import __all__ as _torch_names
 
 clamp = clip
 
@@ -70,7 +104,14 @@ TENSOR_METHODS = [
     "clamp", "maximum", "minimum", "sum", "mean", "max", "min", "var", "std", "logsumexp",
     "prod", "argmax", "argmin", "reshape", "transpose", "permute", "swapaxes", "expand_dims",
     "unsqueeze", "squeeze", "broadcast_to", "flatten", "softmax", "log_softmax", "matmul",
-    "sign", "any", "all", "isnan", "isfinite", "pad",
+    "sign", "any", "all", "isnan", "isfinite", "pad", "amax", "amin", "chunk", "split",
+    "tensor_split", "narrow", "t", "take_along_dim", "floor", "ceil", "round", "trunc",
+    "floor_divide", "remainder", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "eq", "ne", "lt", "le", "gt", "ge", "mm", "bmm", "gather", "index_select",
+    "masked_fill", "unbind", "select", "repeat", "sort", "argsort", "topk",
+    "kthvalue", "median", "cumsum", "square", "rsqrt", "log2", "log10", "allclose",
+    "isclose", "is_floating_point", "expand", "equal", "allclose", "tril", "triu",
+    "diagonal", "diag", "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode",
 ]  # fmt: skip
 
 __all__ = [
@@ -81,5 +122,8 @@ __all__ = [
     "max", "maximum", "mean", "min", "minimum", "mul", "neg", "not_equal", "one_hot", "outer",
     "pad", "permute", "pow", "prod", "relu", "reshape", "sigmoid", "sign", "sin", "softmax",
     "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "tanh",
-    "transpose", "unsqueeze", "var", "where",
+    "transpose", "unsqueeze", "var", "where", "amax", "amin", "chunk", "tensor_split",
+    "narrow", "t", "take_along_dim", "floor", "ceil", "round", "trunc", "floor_divide",
+    "remainder", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    *_torch_names,
 ]  # fmt: skip

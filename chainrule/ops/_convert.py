@@ -120,3 +120,8 @@ def normalize_axis(fname: str, axis, ndim: int):
 def pick_axis(axis, dim):
     """Accept PyTorch's ``dim=`` spelling beside NumPy's ``axis=``."""
     return axis if dim is None else dim
+
+
+def pick_keep(keepdims, keepdim) -> bool:
+    """Accept PyTorch's ``keepdim=`` spelling beside NumPy's ``keepdims=``."""
+    return bool(keepdims if keepdim is None else keepdim)

@@ -645,7 +645,7 @@ def _bound(fname, argname, v):
     """A clip bound as a Python number (a one-element tensor or array is accepted)."""
     if v is None or isinstance(v, (int, float, np.number)):
         return v
-    if np.size(v) == 1:
+    if (v.numel() if isinstance(v, Tensor) else np.size(v)) == 1:
         return (v if isinstance(v, Tensor) else np.asarray(v)).item()
     raise TypeError(
         f"{fname}: {argname} must be a number or a one-element tensor, got shape "

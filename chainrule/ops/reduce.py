@@ -1,12 +1,15 @@
-"""Reductions: sum, mean, max, min, var, std, logsumexp, prod, argmax, argmin.
+"""Reductions: sum, mean, amax, amin, max, min, var, std, logsumexp, prod, argmax, argmin.
 
-Each takes ``axis`` (None, an int or a tuple) and ``keepdims`` as in NumPy; ``dim=`` is
-accepted as PyTorch's spelling of ``axis``.
+Each takes ``dim`` (None, an int or a tuple) and ``keepdim`` as PyTorch's (NumPy's
+``axis=`` and ``keepdims=`` are accepted too). Where the two libraries disagree, the
+result is PyTorch's: ``max(x, dim)``/``min`` give ``(values, indices)`` (``amax``/``amin``
+give values over any dims), and ``var``/``std`` are unbiased unless ``correction=0``.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -14,7 +17,7 @@ from ..autograd import Function, is_grad_enabled
 from ..backend import get_array_module
 from ..tensor import Tensor
 from . import shape as _shape
-from ._convert import check_tensor, normalize_axis, pick_axis
+from ._convert import check_tensor, normalize_axis, pick_axis, pick_keep
 
 
 def _axes(fname, x, axis, dim):
@@ -79,9 +82,11 @@ def sum_to(x: Tensor, shape) -> Tensor:
     return SumTo(shape)(x)
 
 
-def sum(x, axis=None, keepdims: bool = False, dim=None, dtype=None) -> Tensor:  # noqa: A001
+def sum(x, axis=None, keepdims: bool = False, dim=None, dtype=None, *,  # noqa: A001
+        keepdim: bool | None = None) -> Tensor:
     """Sum of elements over ``axis`` (all axes when None)."""
     x = check_tensor("sum", x)
+    keepdims = pick_keep(keepdims, keepdim)
     axes = _axes("sum", x, axis, dim)
     if dtype is not None:
         x = x.astype(dtype)
@@ -96,9 +101,13 @@ def _count(shape, axes) -> int:
     return math.prod(shape[a] for a in axes)
 
 
-def mean(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
+def mean(x, axis=None, keepdims: bool = False, dim=None, *, keepdim: bool | None = None,
+         dtype=None) -> Tensor:
     """Arithmetic mean over ``axis``."""
     x = check_tensor("mean", x)
+    keepdims = pick_keep(keepdims, keepdim)
+    if dtype is not None:
+        x = x.astype(dtype)
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     axes = _axes("mean", x, axis, dim)
@@ -107,23 +116,47 @@ def mean(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
     return Sum(axes, keepdims)(x) * (1.0 / n if n else float("nan"))
 
 
-def var(x, axis=None, keepdims: bool = False, ddof: int = 0, dim=None, correction=None) -> Tensor:
-    """Variance over ``axis``: mean((x - mean(x))^2) * n / (n - ddof).
+def var(x, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction=None, axis=None, keepdims: bool | None = None, ddof=None) -> Tensor:
+    """Variance over ``dim``: sum((x - mean(x))^2) / (n - correction).
 
-    ``ddof=0`` (NumPy's default) is the population variance; PyTorch's unbiased default is
-    ``ddof=1`` (``correction=1`` is accepted as its spelling).
+    Unbiased by default, as in PyTorch (``correction=1``); ``correction=0`` (or
+    ``unbiased=False``, or NumPy's ``ddof=0``) gives the population variance.
+    ``var(x, False)`` is read as PyTorch reads it: ``unbiased=False``.
     """
     x = check_tensor("var", x)
-    if correction is not None:
-        ddof = correction
+    if isinstance(dim, bool):  # torch.var(input, unbiased)
+        dim, unbiased = None, dim
+    ddof = _correction("var", ddof, correction, unbiased)
+    keepdims = keepdim or bool(keepdims)
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     axes = _axes("var", x, axis, dim)
     n = _count(x.shape, axes)
-    if n - ddof <= 0:
-        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom for {n} elements")
     d = x - mean(x, axes, keepdims=True)
-    return Sum(axes, keepdims)(d * d) * (1.0 / (n - ddof))
+    if n - ddof <= 0:
+        # No degree of freedom left: NaN with a warning, as in PyTorch (not an error: a
+        # batch of one is a legitimate input to code that also sees larger ones).
+        warnings.warn(
+            f"var: correction={ddof} leaves no degree of freedom for {n} element(s); the "
+            f"result is NaN",
+            UserWarning,
+            stacklevel=3,
+        )
+    scale = 1.0 / (n - ddof) if n - ddof > 0 else float("nan")
+    return Sum(axes, keepdims)(d * d) * scale
+
+
+def _correction(fname, ddof, correction, unbiased) -> float:
+    """The one correction of var/std from PyTorch's ``correction``/``unbiased`` or NumPy's
+    ``ddof`` (1 when none is given, PyTorch's default)."""
+    if [ddof, correction, unbiased].count(None) < 2:
+        raise TypeError(f"{fname}: give only one of ddof, correction and unbiased")
+    if unbiased is not None:
+        return 1 if unbiased else 0
+    if correction is not None:
+        return correction
+    return 1 if ddof is None else ddof
 
 
 class _StdSqrt(Function):
@@ -147,11 +180,16 @@ class _StdSqrt(Function):
         return where(zero, 0.0, gy / (where(zero, 1.0, y) * 2.0))
 
 
-def std(x, axis=None, keepdims: bool = False, ddof: int = 0, dim=None, correction=None) -> Tensor:
-    """Standard deviation: sqrt(var(x)). See ``var`` for ``ddof``."""
+def std(x, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction=None, axis=None, keepdims: bool | None = None, ddof=None) -> Tensor:
+    """Standard deviation: sqrt(var(x)), unbiased by default. See ``var``."""
     x = check_tensor("std", x)
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     _axes("std", x, axis, dim)  # so that errors name std
-    return _StdSqrt()(var(x, axis, keepdims, ddof, dim, correction))
+    ddof = _correction("std", ddof, correction, unbiased)
+    return _StdSqrt()(var(x, dim, keepdim=keepdim, correction=ddof, axis=axis,
+                          keepdims=keepdims))
 
 
 class _Extreme(Function):
@@ -178,19 +216,112 @@ class _Extreme(Function):
 def _extreme(fn, x, axis, keepdims, dim):
     x = check_tensor(fn, x)
     axes = _axes(fn, x, axis, dim)
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError(f"{fn}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
     return _Extreme(axes, keepdims, fn)(x)
 
 
-def max(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:  # noqa: A001
-    """Largest element over ``axis`` (NumPy's ``amax``); ties share the gradient."""
-    return _extreme("max", x, axis, keepdims, dim)
+def amax(x, axis=None, keepdims: bool = False, dim=None, *,
+         keepdim: bool | None = None) -> Tensor:
+    """Largest element over ``axis`` (an int or a tuple; all when None), values only;
+    ties share the gradient evenly, as in PyTorch."""
+    return _extreme("max", x, axis, pick_keep(keepdims, keepdim), dim)
 
 
-def min(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:  # noqa: A001
-    """Smallest element over ``axis``; ties share the gradient."""
-    return _extreme("min", x, axis, keepdims, dim)
+def amin(x, axis=None, keepdims: bool = False, dim=None, *,
+         keepdim: bool | None = None) -> Tensor:
+    """Smallest element over ``axis``, values only; ties share the gradient evenly."""
+    return _extreme("min", x, axis, pick_keep(keepdims, keepdim), dim)
+
+
+class _ValuesIndices(tuple):
+    """``(values, indices)``, a named tuple like ``torch.return_types.max``."""
+
+    __slots__ = ()
+    _kind = "values_indices"
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0], doc="The selected values.")
+    indices = property(lambda self: self[1], doc="Their indices along the reduced dim.")
+
+    def __repr__(self) -> str:
+        return f"{self._kind}(values={self[0]!r}, indices={self[1]!r})"
+
+
+def return_types(name: str) -> type:
+    """The ``(values, indices)`` result class of reduction ``name`` (``torch.return_types``)."""
+    return _RETURN_TYPES[name]
+
+
+_RETURN_TYPES = {
+    n: type(n, (_ValuesIndices,), {"__slots__": (), "_kind": f"return_types.{n}"})
+    for n in ("max", "min", "sort", "topk", "kthvalue", "median", "mode")
+}
+
+
+def take_along_dim(x, indices, dim: int) -> Tensor:
+    """``x``'s elements at ``indices`` along ``dim`` (``torch.take_along_dim``); the
+    gradient goes to the selected elements."""
+    x = check_tensor("take_along_dim", x)
+    idx = indices.array if isinstance(indices, Tensor) else np.asarray(indices)
+    (d,) = normalize_axis("take_along_dim", dim, x.ndim)
+    xp = x.xp
+    grids = xp.ogrid[tuple(slice(0, n) for n in idx.shape)]
+    index = tuple(idx if i == d else grids[i] for i in range(x.ndim))
+    return _shape.getitem(x, index)
+
+
+def _values_indices(fn, x, dim, keepdim):
+    """PyTorch's max/min(x, dim): (values, indices); the gradient goes to the selected
+    element only (not shared among ties, unlike amax)."""
+    x = check_tensor(fn, x)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{fn}: dim must be an int, got {dim!r}; use amax/amin for several dims")
+    (d,) = normalize_axis(fn, dim, x.ndim)
+    if x.ndim == 0:
+        return _RETURN_TYPES[fn](x, Tensor._make(x.xp.zeros((), np.int64), False))
+    if x.shape[d] == 0:
+        raise IndexError(f"{fn}: cannot reduce dim {d} of length 0 (shape {tuple(x.shape)})")
+    idx = getattr(x.xp, "arg" + fn)(x.array, axis=d, keepdims=True)
+    values = take_along_dim(x, idx, d)
+    if not keepdim:
+        idx = idx.squeeze(d)
+        values = _shape.squeeze(values, d)
+    return _RETURN_TYPES[fn](values, Tensor._make(idx.astype(np.int64), False))
+
+
+def _max_or_min(fn, x, dim, keepdim, other, axis, keepdims):
+    if isinstance(dim, Tensor) and other is None:
+        dim, other = None, dim
+    if other is not None:
+        from .elementwise import maximum, minimum
+
+        return (maximum if fn == "max" else minimum)(x, other)
+    dim = pick_axis(axis, dim)
+    if dim is None:
+        return _extreme(fn, x, None, False, None)
+    return _values_indices(fn, x, dim, keepdim or bool(keepdims))
+
+
+def max(x, dim=None, keepdim: bool = False, *, other=None, axis=None,  # noqa: A001
+        keepdims: bool | None = None) -> Tensor:
+    """The largest element, as PyTorch's ``max``.
+
+    ``max(x)`` is a 0-d tensor (ties share the gradient); ``max(x, dim)`` is
+    ``(values, indices)``, a named tuple (the gradient goes to the selected element);
+    ``max(x, other)`` is ``maximum(x, other)``. For values over several dims use ``amax``.
+
+    >>> values, indices = cr.tensor([[1., 5.], [7., 2.]]).max(dim=1)
+    """
+    return _max_or_min("max", x, dim, keepdim, other, axis, keepdims)
+
+
+def min(x, dim=None, keepdim: bool = False, *, other=None, axis=None,  # noqa: A001
+        keepdims: bool | None = None) -> Tensor:
+    """The smallest element, as PyTorch's ``min`` (see ``max``)."""
+    return _max_or_min("min", x, dim, keepdim, other, axis, keepdims)
 
 
 class LogSumExp(Function):
@@ -224,9 +355,11 @@ def _reduced_shape(shape, axes):
     return tuple(n for i, n in enumerate(shape) if i not in axes)
 
 
-def logsumexp(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
+def logsumexp(x, axis=None, keepdims: bool = False, dim=None, *,
+              keepdim: bool | None = None) -> Tensor:
     """log(sum(exp(x), axis)), numerically stable."""
     x = check_tensor("logsumexp", x)
+    keepdims = pick_keep(keepdims, keepdim)
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     return LogSumExp(_axes("logsumexp", x, axis, dim), keepdims)(x)
@@ -266,13 +399,13 @@ def _prod_of_others_graph(x, axes):
     axes = tuple(range(x.ndim)) if axes is None else axes
     rest = [i for i in range(x.ndim) if i not in axes]
     perm = rest + list(axes)
-    xt = _shape.transpose(x, perm)
+    xt = _shape.permute(x, perm)
     lead = xt.shape[: len(rest)]
     n = math.prod(xt.shape[len(rest) :])
     rows = _shape.broadcast_to(_shape.reshape(xt, (*lead, 1, n)), (*lead, n, n))
     diag = Tensor._make(x.xp.eye(n, dtype=bool), False)
     others = prod(where(diag, 1.0, rows), axis=-1)
-    return _shape.transpose(_shape.reshape(others, xt.shape), tuple(np.argsort(perm)))
+    return _shape.permute(_shape.reshape(others, xt.shape), tuple(np.argsort(perm)))
 
 
 def _prod_of_others(xp, x, axes):
@@ -288,9 +421,13 @@ def _prod_of_others(xp, x, axes):
     return out.transpose(np.argsort(perm))
 
 
-def prod(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
+def prod(x, axis=None, keepdims: bool = False, dim=None, *, keepdim: bool | None = None,
+         dtype=None) -> Tensor:
     """Product of elements over ``axis``."""
     x = check_tensor("prod", x)
+    keepdims = pick_keep(keepdims, keepdim)
+    if dtype is not None:
+        x = x.astype(dtype)
     return Prod(_axes("prod", x, axis, dim), keepdims)(x)
 
 
@@ -299,17 +436,19 @@ def _arg(fn, x, axis, keepdims, dim):
     axis = pick_axis(axis, dim)
     if axis is not None:
         (axis,) = normalize_axis(fn, axis, x.ndim)
-    if x.size == 0:
+    if x.numel() == 0:
         raise ValueError(f"{fn}: cannot reduce an empty tensor")
     out = getattr(x.xp, fn)(x.array, axis=axis, keepdims=keepdims)
     return Tensor._make(x.xp.asarray(out, dtype=np.int64), False)
 
 
-def argmax(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
+def argmax(x, axis=None, keepdims: bool = False, dim=None, *,
+           keepdim: bool | None = None) -> Tensor:
     """Index of the largest element over ``axis`` (of the flattened tensor when None)."""
-    return _arg("argmax", x, axis, keepdims, dim)
+    return _arg("argmax", x, axis, pick_keep(keepdims, keepdim), dim)
 
 
-def argmin(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
+def argmin(x, axis=None, keepdims: bool = False, dim=None, *,
+           keepdim: bool | None = None) -> Tensor:
     """Index of the smallest element over ``axis``."""
-    return _arg("argmin", x, axis, keepdims, dim)
+    return _arg("argmin", x, axis, pick_keep(keepdims, keepdim), dim)

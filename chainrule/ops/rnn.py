@@ -554,16 +554,16 @@ def _composed(node: _Recurrence, xs):
 
 def _cell_composed(mode, xw_t, h, c, W_hh, b_hh):
     """One step from the input projection ``xw_t`` (with b_ih), in chainrule ops."""
-    hw = matmul(h, _shape.transpose(W_hh))
+    hw = matmul(h, _shape.t(W_hh))
     if b_hh is not None:
         hw = hw + b_hh
     if mode == "LSTM":
-        i, f, g, o = _shape.split(xw_t + hw, 4, axis=-1)
+        i, f, g, o = _shape.chunk(xw_t + hw, 4, -1)
         c = _ew.sigmoid(f) * c + _ew.sigmoid(i) * _ew.tanh(g)
         return _ew.sigmoid(o) * _ew.tanh(c), c
     if mode == "GRU":
-        xr, xz, xn = _shape.split(xw_t, 3, axis=-1)
-        hr, hz, hn = _shape.split(hw, 3, axis=-1)
+        xr, xz, xn = _shape.chunk(xw_t, 3, -1)
+        hr, hz, hn = _shape.chunk(hw, 3, -1)
         r, z = _ew.sigmoid(xr + hr), _ew.sigmoid(xz + hz)
         n = _ew.tanh(xn + r * hn)
         return n + z * (h - n), None
@@ -573,7 +573,7 @@ def _cell_composed(mode, xw_t, h, c, W_hh, b_hh):
 
 def _recurrence_composed(mode, x, h0, c0, W_ih, W_hh, b_ih, b_hh, reverse):
     """The same layer as ``_Recurrence``, step by step in differentiable chainrule ops."""
-    xw = matmul(x, _shape.transpose(W_ih))
+    xw = matmul(x, _shape.t(W_ih))
     if b_ih is not None:
         xw = xw + b_ih
     T = x.shape[0]

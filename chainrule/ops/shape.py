@@ -44,10 +44,10 @@ def reshape(x, *shape) -> Tensor:
         return x
     known = math.prod(s for s in shape if s != -1)
     if shape.count(-1) > 1 or (
-        x.size != known if -1 not in shape else (known == 0 or x.size % known)
+        x.numel() != known if -1 not in shape else (known == 0 or x.numel() % known)
     ):
         raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.size} elements) "
+            f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.numel()} elements) "
             f"into shape {shape}"
         )
     return Reshape(shape)(x)._share_version(x)
@@ -67,44 +67,62 @@ class Transpose(Function):
         return Transpose(inv)(gy)
 
 
-def transpose(x, *axes) -> Tensor:
-    """Permute axes (reverse them when none are given), as ``np.transpose``."""
-    x = check_tensor("transpose", x)
-    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
-        axes = axes[0]
-    if axes is None or len(axes) == 0:
-        axes = tuple(range(x.ndim - 1, -1, -1))
-    axes = tuple(int(a) for a in axes)
+def permute(x, *dims) -> Tensor:
+    """The axes in the order ``dims`` (``permute(x, 2, 0, 1)`` or ``permute(x, (2, 0, 1))``),
+    as ``torch.permute`` and ``np.transpose(x, axes)``."""
+    x = check_tensor("permute", x)
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = dims[0]
+    dims = tuple(int(a) for a in dims)
     if (
-        len(axes) != x.ndim
-        or any(not -x.ndim <= a < x.ndim for a in axes)
-        or sorted(a % x.ndim for a in axes) != list(range(x.ndim))
+        len(dims) != x.ndim
+        or any(not -x.ndim <= a < x.ndim for a in dims)
+        or sorted(a % x.ndim for a in dims) != list(range(x.ndim))
     ):
         raise ValueError(
-            f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of a tensor of "
+            f"permute: dims {dims} are not a permutation of the {x.ndim} dims of a tensor of "
             f"shape {tuple(x.shape)}"
         )
-    axes = tuple(a % x.ndim for a in axes)
-    if axes == tuple(range(x.ndim)):
+    dims = tuple(a % x.ndim for a in dims)
+    if dims == tuple(range(x.ndim)):
         return x
-    return Transpose(axes)(x)._share_version(x)
+    return Transpose(dims)(x)._share_version(x)
 
 
-def permute(x, *axes) -> Tensor:
-    """PyTorch's name for ``transpose`` with explicit axes."""
-    return transpose(x, *axes)
+def transpose(x, dim0: int | None = None, dim1: int | None = None) -> Tensor:
+    """Swap two dims, as ``torch.transpose`` (``transpose(x, 1, 2)`` on a 4-d tensor swaps
+    dims 1 and 2; for a full reordering use ``permute``)."""
+    return _swap("transpose", x, dim0, dim1)
 
 
-def swapaxes(x, axis1: int, axis2: int) -> Tensor:
-    """Exchange two axes."""
-    x = check_tensor("swapaxes", x)
-    (a,) = normalize_axis("swapaxes", axis1, x.ndim)
-    (b,) = normalize_axis("swapaxes", axis2, x.ndim)
+def swapaxes(x, axis0: int, axis1: int) -> Tensor:
+    """Exchange two axes (NumPy's name for ``transpose``)."""
+    return _swap("swapaxes", x, axis0, axis1)
+
+
+def _swap(fname, x, axis0, axis1) -> Tensor:
+    x = check_tensor(fname, x)
+    if not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+               for a in (axis0, axis1)):
+        raise TypeError(
+            f"{fname}: expects two dims (ints), got {axis0!r} and {axis1!r}; to reorder all "
+            f"dims use permute"
+        )
+    (a,) = normalize_axis(fname, axis0, x.ndim)
+    (b,) = normalize_axis(fname, axis1, x.ndim)
     if x.ndim == 0:
         return x
     perm = list(range(x.ndim))
     perm[a], perm[b] = perm[b], perm[a]
-    return transpose(x, perm)
+    return permute(x, perm)
+
+
+def t(x) -> Tensor:
+    """The transpose of a matrix (a 0-d or 1-d tensor is returned as it is), as ``torch.t``."""
+    x = check_tensor("t", x)
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor of at most 2 dims, got shape {tuple(x.shape)}")
+    return x if x.ndim < 2 else permute(x, 1, 0)
 
 
 def expand_dims(x, axis) -> Tensor:
@@ -194,8 +212,7 @@ class Concatenate(Function):
         return get_array_module(xs[0]).concatenate(xs, axis=self.axis)
 
     def backward(self, gy):
-        bounds = np.cumsum(self.sizes)[:-1].tolist()
-        return tuple(split(gy, bounds, axis=self.axis))
+        return split(gy, self.sizes, self.axis)
 
 
 def concatenate(tensors, axis: int = 0, dim=None) -> Tensor:
@@ -251,24 +268,88 @@ class Split(Function):
         return concatenate(list(gys), axis=self.axis)
 
 
-def split(x, indices_or_sections, axis: int = 0, dim=None) -> list:
-    """Split into pieces along ``axis``, as ``np.split``: an int gives that many equal
-    pieces, a list of indices gives the cut points."""
-    x = check_tensor("split", x)
+def _split_at(fname, x, bounds, axis) -> list:
+    return [y._share_version(x) for y in Split(bounds, axis)(x)] if bounds else [x]
+
+
+def _split_axis(fname, x, axis, dim) -> int:
+    x = check_tensor(fname, x)
     if x.ndim == 0:
-        raise ValueError("split: a 0-d tensor has no axis to split")
-    (axis,) = normalize_axis("split", pick_axis(axis, dim), x.ndim)
-    n = x.shape[axis]
+        raise ValueError(f"{fname}: a 0-d tensor has no dim to split")
+    (axis,) = normalize_axis(fname, pick_axis(axis, dim), x.ndim)
+    return axis
+
+
+def split(x, split_size_or_sections, dim: int = 0, *, axis=None) -> tuple:
+    """Split into pieces along ``dim``, as ``torch.split``: an int is the size of each piece
+    (the last may be smaller), a list gives the size of every piece (they must add up to
+    the length of ``dim``). NumPy's ``np.split`` (a number of pieces, or cut points) is
+    ``tensor_split``.
+
+    >>> a, b = cr.split(cr.arange(5), [2, 3])
+    """
+    x = check_tensor("split", x)
+    d = _split_axis("split", x, axis, dim)
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        k = int(split_size_or_sections)
+        if k <= 0 and not (k == 0 and n == 0):
+            raise ValueError(f"split: split_size must be positive, got {k}")
+        bounds = list(range(k, n, k)) if k else []
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes) or sum(sizes) != n:
+            raise ValueError(
+                f"split: sizes {sizes} must be non-negative and add up to {n}, the length of "
+                f"dim {d} of a tensor of shape {tuple(x.shape)}"
+            )
+        bounds = np.cumsum(sizes)[:-1].tolist()
+    return tuple(_split_at("split", x, bounds, d))
+
+
+def chunk(x, chunks: int, dim: int = 0) -> tuple:
+    """Split into ``chunks`` pieces of ceil(n / chunks) along ``dim`` (the last may be
+    smaller, and there may be fewer), as ``torch.chunk``."""
+    x = check_tensor("chunk", x)
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    d = _split_axis("chunk", x, None, dim)
+    n = x.shape[d]
+    return split(x, max(-(-n // int(chunks)), 1), d)
+
+
+def tensor_split(x, indices_or_sections, dim: int = 0, *, axis=None) -> tuple:
+    """Split as ``np.array_split``/``torch.tensor_split``: an int gives that many pieces (the
+    first ``n % k`` one longer), a list gives the cut points."""
+    x = check_tensor("tensor_split", x)
+    d = _split_axis("tensor_split", x, axis, dim)
+    n = x.shape[d]
     if isinstance(indices_or_sections, (int, np.integer)):
         k = int(indices_or_sections)
-        if k <= 0 or n % k:
-            raise ValueError(
-                f"split: axis {axis} of length {n} cannot be split into {k} equal pieces"
-            )
-        bounds = [n // k * i for i in range(1, k)]
+        if k <= 0:
+            raise ValueError(f"tensor_split: number of sections must be positive, got {k}")
+        q, r = divmod(n, k)
+        bounds = np.cumsum([q + 1] * r + [q] * (k - r))[:-1].tolist()
     else:
         bounds = [int(i) for i in indices_or_sections]
-    return [y._share_version(x) for y in Split(bounds, axis)(x)] if bounds else [x]
+    bounds = [min(max(b if b >= 0 else b + n, 0), n) for b in bounds]
+    for i in range(1, len(bounds)):
+        bounds[i] = max(bounds[i], bounds[i - 1])
+    return tuple(_split_at("tensor_split", x, bounds, d))
+
+
+def narrow(x, dim: int, start: int, length: int) -> Tensor:
+    """``length`` elements of ``dim`` from ``start`` (a view), as ``torch.narrow``."""
+    x = check_tensor("narrow", x)
+    (d,) = normalize_axis("narrow", dim, x.ndim)
+    n = x.shape[d]
+    start = int(start) + (n if int(start) < 0 else 0)
+    if not (0 <= start <= n and 0 <= int(length) and start + int(length) <= n):
+        raise IndexError(
+            f"narrow: start {start} and length {length} exceed dim {d} of length {n}"
+        )
+    index = (slice(None),) * d + (slice(start, start + int(length)),)
+    return getitem(x, index)
 
 
 class Pad(Function):

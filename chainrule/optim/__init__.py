@@ -8,11 +8,12 @@ from . import lr_scheduler
 from .adadelta import Adadelta, adadelta
 from .adagrad import Adagrad, adagrad
 from .adam import Adam, AdamW, adam
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import RMSprop, rmsprop
 from .sgd import SGD, sgd
 
 __all__ = [
-    "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "adadelta",
+    "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "LBFGS", "Optimizer", "RMSprop", "adadelta",
     "adagrad", "adam", "lr_scheduler", "rmsprop", "sgd",
 ]  # fmt: skip

@@ -168,7 +168,7 @@ def _metrics(metrics) -> list[tuple[str, Callable]]:
 def _scalar_loss(fname: str, value) -> Tensor:
     if not isinstance(value, Tensor):
         raise TypeError(f"{fname}: loss must return a Tensor, got {type(value).__name__}")
-    if value.size != 1:
+    if value.numel() != 1:
         raise ValueError(
             f"{fname}: loss must return a scalar, got shape {value.shape} (use reduction='mean')"
         )

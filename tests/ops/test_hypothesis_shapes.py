@@ -46,8 +46,8 @@ BINARY = [
 REDUCTIONS = [
     ("sum", np.sum),
     ("mean", np.mean),
-    ("max", np.max),
-    ("min", np.min),
+    ("amax", np.max),
+    ("amin", np.min),
     ("var", np.var),
     ("prod", np.prod),
     ("logsumexp", None),
@@ -117,13 +117,16 @@ def shape_and_axis(draw):
 def test_reductions(name, np_fn, data):
     shape, axis, keepdims = data.draw(shape_and_axis(), label="shape, axis, keepdims")
     a = _values(data.draw, shape)
-    if name in ("max", "min"):  # distinct values: no ties, where the gradient jumps
+    if name in ("amax", "amin"):  # distinct values: no ties, where the gradient jumps
         n = a.size
         a = (np.random.default_rng(n).permutation(n) * 0.1).reshape(shape)
     x = cr.tensor(a, requires_grad=True)
 
+    # var compared with np.var: the population variance (PyTorch's default is unbiased)
+    extra = {"correction": 0} if name == "var" else {}
+
     def fn(t):
-        return getattr(t, name)(axis=axis, keepdims=keepdims)
+        return getattr(t, name)(axis=axis, keepdims=keepdims, **extra)
 
     y = fn(x)
     if np_fn is None:  # logsumexp
@@ -178,7 +181,7 @@ def test_binary_broadcast(name, op, np_op, b_range, pair, seed):
 
 
 REDUCTIONS_EXTRA = [
-    ("std", lambda x, ax, k: x.std(axis=ax, keepdims=k), np.std),
+    ("std", lambda x, ax, k: x.std(axis=ax, keepdims=k, correction=0), np.std),
     ("std_ddof1", lambda x, ax, k: x.std(axis=ax, keepdims=k, ddof=1),
      lambda a, axis, keepdims: np.std(a, axis=axis, keepdims=keepdims, ddof=1)),
 ]
@@ -222,7 +225,7 @@ def test_max_splits_gradient_evenly_on_ties(sak, seed):
     shape, axis, keepdims = sak
     a = np.random.default_rng(seed).integers(0, 2, shape).astype(np.float64)  # many ties
     x = _leaf(a)
-    x.max(axis=axis, keepdims=keepdims).sum().backward()
+    x.amax(axis=axis, keepdims=keepdims).sum().backward()
     # Each reduced slice hands out exactly one unit of gradient, shared by its maxima.
     expected_total = a.size / np.prod([shape[i] for i in (
         range(len(shape)) if axis is None else np.atleast_1d(axis))])

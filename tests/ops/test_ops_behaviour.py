@@ -41,7 +41,7 @@ def test_maximum_minimum_ties_split_gradient():
 
 def test_max_reduction_ties_share_gradient_like_torch_amax():
     x = f64([[1.0, 3.0, 3.0], [2.0, 0.0, 1.0]])
-    np.testing.assert_array_equal(grad_of(lambda t: t.max(axis=1), x),
+    np.testing.assert_array_equal(grad_of(lambda t: t.amax(axis=1), x),
                                   [[0, 0.5, 0.5], [1, 0, 0]])
     np.testing.assert_array_equal(grad_of(lambda t: t.max(), x), [[0, 0.5, 0.5], [0, 0, 0]])
 
@@ -170,10 +170,13 @@ def test_sign_any_all_isnan_isfinite():
 def test_reductions_match_numpy():
     a = np.random.default_rng(0).standard_normal((3, 4, 5))
     x = cr.tensor(a)
-    for name in ["sum", "mean", "max", "min", "var", "std", "prod"]:
+    # NumPy's var/std are population statistics: PyTorch's correction=0.
+    population = {"var": {"correction": 0}, "std": {"correction": 0}}
+    for name in ["sum", "mean", "amax", "amin", "var", "std", "prod"]:
         for axis in [None, 0, -1, (0, 2)]:
             for keepdims in [False, True]:
-                got = getattr(x, name)(axis=axis, keepdims=keepdims).numpy()
+                extra = population.get(name, {})
+                got = getattr(x, name)(axis=axis, keepdims=keepdims, **extra).numpy()
                 want = getattr(np, name)(a, axis=axis, keepdims=keepdims)
                 np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=f"{name} {axis}")
 
@@ -188,11 +191,14 @@ def test_dim_is_accepted_as_axis():
 
 def test_var_ddof_and_correction():
     x = cr.tensor([1.0, 2.0, 3.0, 4.0])
-    assert x.var().item() == pytest.approx(1.25)
-    assert x.var(ddof=1).item() == pytest.approx(5 / 3)
+    # Unbiased by default, as in PyTorch; correction=0, unbiased=False, ddof=0: population.
+    assert x.var().item() == pytest.approx(5 / 3)
+    assert x.var(ddof=0).item() == pytest.approx(1.25)
+    assert x.var(correction=0).item() == pytest.approx(1.25)
+    assert x.var(unbiased=False).item() == pytest.approx(1.25)
     assert cr.var(x, correction=1).item() == pytest.approx(5 / 3)
-    with pytest.raises(ValueError, match="var: ddof=1 leaves no degrees of freedom for 1"):
-        cr.tensor([1.0]).var(ddof=1)
+    with pytest.warns(UserWarning, match="var: correction=1 leaves no degree of freedom for 1"):
+        assert np.isnan(cr.tensor([1.0]).var().item())
 
 
 def test_sum_of_ints_and_bools():
@@ -206,8 +212,12 @@ def test_sum_of_ints_and_bools():
 
 def test_split_and_pad_values():
     x = cr.tensor(np.arange(6.0))
-    assert [p.tolist() for p in cr.split(x, 3)] == [[0, 1], [2, 3], [4, 5]]
-    assert [p.shape for p in cr.split(x, [1, 4])] == [(1,), (3,), (2,)]
+    # torch.split: a size per piece; np.split's sections and cut points are
+    # chunk and tensor_split.
+    assert [p.tolist() for p in cr.split(x, 3)] == [[0, 1, 2], [3, 4, 5]]
+    assert [p.tolist() for p in cr.chunk(x, 3)] == [[0, 1], [2, 3], [4, 5]]
+    assert [p.shape for p in cr.split(x, [1, 5])] == [(1,), (5,)]
+    assert [p.shape for p in cr.tensor_split(x, [1, 4])] == [(1,), (3,), (2,)]
     assert cr.pad(cr.ones(2), 1).tolist() == [0, 1, 1, 0]
     assert cr.pad(cr.ones(1, 1), ((1, 0), (0, 2)), constant_values=5).tolist() == [
         [5, 5, 5], [1, 5, 5]]
@@ -217,7 +227,8 @@ def test_shape_helpers():
     x = cr.ones(2, 1, 3)
     assert x.squeeze().shape == (2, 3) and x.unsqueeze(0).shape == (1, 2, 1, 3)
     assert x.flatten().shape == (6,) and cr.flatten(x, 1).shape == (2, 3)
-    assert x.transpose().shape == (3, 1, 2) and x.permute(2, 0, 1).shape == (3, 2, 1)
+    assert x.T.shape == (3, 1, 2) and x.permute(2, 0, 1).shape == (3, 2, 1)
+    assert x.transpose(0, 2).shape == (3, 1, 2)
     assert x.reshape((3, 2)).shape == (3, 2) and x.reshape(-1, 2).shape == (3, 2)
     assert cr.stack([cr.ones(2), cr.zeros(2)], axis=1).tolist() == [[1, 0], [1, 0]]
     assert cr.cat([cr.ones(1), cr.zeros(2)]).tolist() == [1, 0, 0]
@@ -251,7 +262,7 @@ def test_shape_helpers():
         (lambda: cr.ones(2, 3).reshape(4, 2), ValueError,
          r"reshape: cannot reshape .*\(2, 3\) \(6 elements\) into shape \(4, 2\)"),
         (lambda: cr.ones(2, 3).reshape(-1, -1), ValueError, r"reshape"),
-        (lambda: cr.ones(2, 3).transpose(0, 0), ValueError, r"transpose: axes \(0, 0\)"),
+        (lambda: cr.ones(2, 3).permute(0, 0), ValueError, r"permute: dims \(0, 0\)"),
         (lambda: cr.ones(2, 3).sum(axis=2), ValueError,
          r"sum: axis 2 is out of range for a tensor with 2 dimensions"),
         (lambda: cr.ones(2, 3).mean(axis=(0, 0)), ValueError, r"mean: repeated axis"),
@@ -268,8 +279,7 @@ def test_shape_helpers():
         (lambda: cr.concatenate([]), ValueError, r"concatenate: need at least one"),
         (lambda: cr.stack([cr.ones(2), cr.ones(3)]), ValueError,
          r"stack: all tensors must have the same shape"),
-        (lambda: cr.split(cr.ones(5), 2), ValueError,
-         r"split: axis 0 of length 5 cannot be split into 2 equal pieces"),
+        (lambda: cr.split(cr.ones(5), 0), ValueError, r"split: split_size must be positive"),
         (lambda: cr.pad(cr.ones(2), -1), ValueError, r"pad: invalid pad_width"),
         (lambda: cr.pad(cr.ones(2), 1, mode="reflect"), ValueError, r"pad: only mode='constant'"),
         (lambda: cr.clip(cr.ones(2)), ValueError, r"clip: at least one of min and max"),

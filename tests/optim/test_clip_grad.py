@@ -89,7 +89,7 @@ def test_parameters_to_vector_and_back():
     vec = parameters_to_vector(ps)
     tvec = torch.nn.utils.parameters_to_vector(ts)
     np.testing.assert_array_equal(vec.numpy(), tvec.detach().numpy())
-    vector_to_parameters(cr.arange(vec.size).astype("float32"), ps)
+    vector_to_parameters(cr.arange(vec.numel()).astype("float32"), ps)
     torch.nn.utils.vector_to_parameters(torch.arange(tvec.numel(), dtype=torch.float32), ts)
     for p, t in zip(ps, ts):
         np.testing.assert_array_equal(p.numpy(), t.detach().numpy())
