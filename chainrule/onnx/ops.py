@@ -82,11 +82,6 @@ def _norm_axes(axes, ndim: int) -> list[int]:
     return sorted(a % ndim for a in axes)
 
 
-def _values(t):
-    """A reduction's result: some reductions return (values, indices) as PyTorch."""
-    return t[0] if isinstance(t, tuple) else t
-
-
 # -- elementwise ---------------------------------------------------------------------------
 
 
@@ -530,7 +525,7 @@ def _global_avg_pool(node, xs, opset):
 @op("GlobalMaxPool")
 def _global_max_pool(node, xs, opset):
     x = xs[0]
-    return _values(ops.max(x, axis=tuple(range(2, x.ndim)), keepdims=True))
+    return ops.amax(x, dim=tuple(range(2, x.ndim)), keepdim=True)
 
 
 # -- normalization -------------------------------------------------------------------------
@@ -689,7 +684,7 @@ def _split(node, xs, opset):
         n = int(node.attrs.get("num_outputs", n))
         step = -(-size // n)
         sizes = [min(step, size - i * step) for i in range(n)]
-    return ops.split(x, list(np.cumsum(sizes)[:-1]), axis=axis)
+    return ops.split(x, sizes, dim=axis)
 
 
 @op("Slice")
@@ -857,8 +852,8 @@ def _reduce(fn, post=None, pre=None, axes_input_from: int = 18):
 OPS.update({
     "ReduceMean": _reduce(lambda x, a, k: ops.mean(x, axis=a, keepdims=k)),
     "ReduceSum": _reduce(lambda x, a, k: ops.sum(x, axis=a, keepdims=k), axes_input_from=13),
-    "ReduceMax": _reduce(lambda x, a, k: _values(ops.max(x, axis=a, keepdims=k))),
-    "ReduceMin": _reduce(lambda x, a, k: _values(ops.min(x, axis=a, keepdims=k))),
+    "ReduceMax": _reduce(lambda x, a, k: ops.amax(x, dim=a, keepdim=k)),
+    "ReduceMin": _reduce(lambda x, a, k: ops.amin(x, dim=a, keepdim=k)),
     "ReduceProd": _reduce(lambda x, a, k: ops.prod(x, axis=a, keepdims=k)),
     "ReduceL1": _reduce(lambda x, a, k: ops.sum(ops.abs(x), axis=a, keepdims=k)),
     "ReduceL2": _reduce(lambda x, a, k: ops.sqrt(ops.sum(ops.mul(x, x), axis=a, keepdims=k))),
@@ -898,7 +893,7 @@ def _torch_gates(w: Tensor, op_type: str) -> Tensor:
     order = _TO_TORCH[op_type]
     if len(order) == 1:
         return w
-    blocks = ops.split(w, len(order), axis=0)
+    blocks = ops.chunk(w, len(order), dim=0)
     return ops.concatenate([blocks[i] for i in order], axis=0)
 
 

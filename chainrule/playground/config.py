@@ -56,13 +56,15 @@ class ConfigError(ValueError):
 
 
 def optimizers() -> dict:
-    """Every optimizer class in ``chainrule.optim``, by name (built from the module)."""
+    """Every optimizer class in ``chainrule.optim`` that steps on a batch's gradients, by
+    name (built from the module). LBFGS is left out: its ``step`` needs a closure that
+    re-evaluates the loss several times, which the playground's one-batch step is not."""
     from .. import optim
 
     return {name: getattr(optim, name) for name in optim.__all__
             if isinstance(getattr(optim, name), type)
             and issubclass(getattr(optim, name), optim.Optimizer)
-            and getattr(optim, name) is not optim.Optimizer}
+            and getattr(optim, name) is not optim.Optimizer and name != "LBFGS"}
 
 
 def _number(key, text, lo, hi, integer=False, lo_open=False):
