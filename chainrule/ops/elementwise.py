@@ -406,10 +406,12 @@ class Sigmoid(Function):
     def forward(self, x):
         # sigmoid(x) = (1 + tanh(x/2)) / 2: one transcendental call, no overflow in exp.
         xp = get_array_module(x)
-        y = xp.tanh(x * x.dtype.type(0.5))
+        # float16 rounds tanh(-5) to -1, flushing sigmoid(-10) to 0: float32 inside.
+        x32 = x.astype(np.float32) if x.dtype == np.float16 else x
+        y = xp.tanh(x32 * x32.dtype.type(0.5))
         y += 1
         y *= 0.5
-        return y
+        return y.astype(x.dtype, copy=False)
 
     def backward(self, gy):
         y = self.output()

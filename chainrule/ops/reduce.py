@@ -101,6 +101,8 @@ def mean(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
     x = check_tensor("mean", x)
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
+    if x.dtype == np.float16:  # accumulate in float32, as PyTorch does: the sum passes 65504
+        return mean(x.astype(np.float32), axis, keepdims, dim).astype(np.float16)
     axes = _axes("mean", x, axis, dim)
     n = _count(x.shape, axes)
     # The mean of nothing is NaN, as in NumPy and PyTorch (this module's max is the op).
@@ -118,6 +120,8 @@ def var(x, axis=None, keepdims: bool = False, ddof: int = 0, dim=None, correctio
         ddof = correction
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
+    if x.dtype == np.float16:  # accumulate in float32, as PyTorch does
+        return var(x.astype(np.float32), axis, keepdims, ddof, dim).astype(np.float16)
     axes = _axes("var", x, axis, dim)
     n = _count(x.shape, axes)
     if n - ddof <= 0:
