@@ -29,6 +29,40 @@ def _finish(a, dtype, requires_grad, device=None) -> Tensor:
     return t
 
 
+def _bad_data(fname: str, data) -> TypeError:
+    """Name the first element of ``data`` that is not a real number (found on failure)."""
+    if hasattr(data, "dtype") and data.dtype.kind not in "O":
+        return TypeError(f"{fname}: {data.dtype} data is not supported; tensors hold bool, "
+                         f"integer or real floating-point numbers")
+
+    def walk(x, path):
+        if isinstance(x, (list, tuple)) or (hasattr(x, "dtype") and x.dtype.kind == "O"
+                                            and getattr(x, "ndim", 0)):
+            for i, v in enumerate(x):
+                found = walk(v, (*path, i))
+                if found:
+                    return found
+            return None
+        if isinstance(x, (bool, float, np.bool_, np.floating)):
+            return None
+        if isinstance(x, (int, np.integer)):
+            if -(2**63) <= int(x) < 2**64:
+                return None
+            return f"{list(path)} = {x} does not fit in 64 bits"
+        if isinstance(x, (complex, np.complexfloating)):
+            return f"{list(path)} = {x} is complex; tensors hold real numbers"
+        return f"{list(path)} is {type(x).__name__} {str(x)[:40]!r}, not a number"
+
+    problem = walk(data, ()) if isinstance(data, (list, tuple)) or hasattr(data, "dtype") \
+        else None
+    if problem is None:
+        what = "an object array" if hasattr(data, "dtype") else f"data of type " \
+            f"{type(data).__name__}"
+        return TypeError(f"{fname}: cannot make a tensor from {what}; convert it to numbers "
+                         f"first (e.g. np.asarray(data, dtype=np.float32))")
+    return TypeError(f"{fname}: element {problem}")
+
+
 def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """A new tensor holding a copy of ``data``.
 
@@ -38,11 +72,16 @@ def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor
     """
     if isinstance(data, Tensor):
         data = data.array
+    dtype = to_dtype(dtype, "tensor")
     try:
-        dtype = to_dtype(dtype, "tensor") if dtype is not None else infer_dtype(data)
+        dtype = dtype if dtype is not None else infer_dtype(data)
         a = get_array_module(data).array(data, dtype=dtype, copy=True)
     except ValueError as e:
         raise ValueError(f"tensor: cannot make a tensor from this data: {e}") from None
+    except TypeError:
+        raise _bad_data("tensor", data) from None
+    if a.dtype.kind not in "biuf":
+        raise _bad_data("tensor", data)
     return _finish(a, dtype, requires_grad, device)
 
 
@@ -50,8 +89,15 @@ def as_tensor(data, dtype=None) -> Tensor:
     """``data`` as a tensor, sharing memory with a NumPy array of the right dtype."""
     if isinstance(data, Tensor):
         return data if dtype is None else data.astype(dtype)
-    dtype = to_dtype(dtype) if dtype is not None else infer_dtype(data)
-    return Tensor._make(get_array_module(data).asarray(data, dtype=dtype), False)
+    dtype = to_dtype(dtype, "as_tensor")
+    try:
+        dtype = dtype if dtype is not None else infer_dtype(data)
+    except TypeError:
+        raise _bad_data("as_tensor", data) from None
+    a = get_array_module(data).asarray(data, dtype=dtype)
+    if a.dtype.kind not in "biuf":
+        raise _bad_data("as_tensor", data)
+    return Tensor._make(a, False)
 
 
 from_numpy = as_tensor
@@ -175,6 +221,10 @@ def randint(low, high=None, size=(), generator=None, dtype=None, device=None) ->
 
 def randperm(n: int, generator=None, device=None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"randperm: n must be an int, got {type(n).__name__} {n!r}")
+    if n < 0:
+        raise ValueError(f"randperm: n must be >= 0, got {n}")
     return _finish(rng(generator).permutation(int(n)).astype(np.int64), None, False, device)
 
 

@@ -23,7 +23,9 @@ class Generator:
     def manual_seed(self, seed: int) -> Generator:
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__}")
-        self._seed = int(seed)
+        # PyTorch accepts any int and keeps its low 64 bits (manual_seed(-1) is valid, and
+        # initial_seed() then says 2**64 - 1).
+        self._seed = int(seed) & 0xFFFF_FFFF_FFFF_FFFF
         self.rng = np.random.default_rng(self._seed)
         return self
 

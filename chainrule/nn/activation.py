@@ -12,6 +12,25 @@ from ..ops._convert import check_tensor
 from ..tensor import Tensor
 from .module import Module
 
+
+def _number(owner: str, name: str, value) -> float:
+    """A layer's float hyperparameter, refused at construction when it is not a real number
+    (so the error names the layer, not the first forward pass)."""
+    import numbers
+
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} "
+                        f"{value!r}")
+    return value
+
+
+def _dim(owner: str, dim):
+    import numbers
+
+    if dim is not None and (not isinstance(dim, numbers.Integral) or isinstance(dim, bool)):
+        raise TypeError(f"{owner}: dim must be an int or None, got {type(dim).__name__} {dim!r}")
+    return dim
+
 # -- functional forms (PyTorch's signatures; ``inplace`` is accepted and computes out of place)
 
 
@@ -124,7 +143,8 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope, self.inplace = negative_slope, inplace
+        self.negative_slope = _number("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return _nl.leaky_relu(input, self.negative_slope)
@@ -138,7 +158,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha, self.inplace = alpha, inplace
+        self.alpha, self.inplace = _number("ELU", "alpha", alpha), inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return _nl.elu(input, self.alpha)
@@ -202,7 +222,8 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta, self.threshold = beta, threshold
+        self.beta = _number("Softplus", "beta", beta)
+        self.threshold = _number("Softplus", "threshold", threshold)
 
     def forward(self, input: Tensor) -> Tensor:
         return _nl.softplus(input, self.beta, self.threshold)
@@ -216,7 +237,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = _dim("Softmax", dim)
 
     def forward(self, input: Tensor) -> Tensor:
         return softmax(input, self.dim)
@@ -230,7 +251,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = _dim("LogSoftmax", dim)
 
     def forward(self, input: Tensor) -> Tensor:
         return log_softmax(input, self.dim)

@@ -214,6 +214,10 @@ class MultiStepLR(LRScheduler):
         gamma: float = 0.1,
         last_epoch: int = -1,
     ) -> None:
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"MultiStepLR: milestones must be a list of epochs (ints), got "
+                            f"{type(milestones).__name__} {milestones!r}; for one, write "
+                            f"[{milestones!r}]")
         milestones = list(milestones)
         for m in milestones:
             _check_int("MultiStepLR", "each milestone", m, 0)
