@@ -105,6 +105,9 @@ from_numpy = as_tensor
 
 def _filled(fname, shape, value, dtype, requires_grad, device):
     shape = _shape(fname, shape)
+    if value is not None and not isinstance(value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{fname}: fill_value must be a number, got {type(value).__name__} "
+                        f"{str(value)[:40]!r}")
     dtype = to_dtype(dtype, fname) or (
         DEFAULT_FLOAT if isinstance(value, float) or value is None else infer_dtype(value)
     )
@@ -129,10 +132,12 @@ def full(shape, fill_value, dtype=None, requires_grad: bool = False, device=None
 
 
 def empty(*shape, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
-    return zeros(*shape, dtype=dtype, requires_grad=requires_grad, device=device)
+    return _filled("empty", shape, 0.0, dtype, requires_grad, device)
 
 
-def _like(x, dtype):
+def _like(x, dtype, fname="zeros_like"):
+    if not isinstance(x, Tensor) and not hasattr(x, "shape"):
+        raise TypeError(f"{fname}: input must be a Tensor or an array, got {type(x).__name__}")
     x = x if isinstance(x, Tensor) else as_tensor(x)
     return x.shape, (to_dtype(dtype) or x.dtype), x.device
 
@@ -143,12 +148,12 @@ def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
-    shape, dtype, dev = _like(x, dtype)
+    shape, dtype, dev = _like(x, dtype, "ones_like")
     return ones(shape, dtype=dtype, requires_grad=requires_grad, device=dev)
 
 
 def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    shape, dtype, dev = _like(x, dtype)
+    shape, dtype, dev = _like(x, dtype, "full_like")
     return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad, device=dev)
 
 
@@ -157,6 +162,11 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False,
     """Evenly spaced values in [start, stop): int64 for integer arguments, else float32."""
     if stop is None:
         start, stop = 0, start
+    for name, v in (("start", start), ("end", stop), ("step", step)):
+        if not isinstance(v, (int, float, np.number)) or isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"arange: {name} must be a number, got {type(v).__name__} {v!r}")
+        if not np.isfinite(v):
+            raise ValueError(f"arange: {name} must be finite, got {v}")
     if step == 0:
         raise ValueError("arange: step must not be zero")
     if dtype is None:
@@ -169,8 +179,11 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False,
 def linspace(start, stop, num: int = 50, dtype=None, requires_grad: bool = False,
              device=None) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
-    if int(num) < 0:
-        raise ValueError(f"linspace: num must be non-negative, got {num}")
+    if not isinstance(num, (int, np.integer)) or isinstance(num, bool):
+        raise TypeError(f"linspace: steps (num) must be an int, got {type(num).__name__} "
+                        f"{num!r}")
+    if num < 0:
+        raise ValueError(f"linspace: steps (num) must be non-negative, got {num}")
     a = np.linspace(start, stop, int(num)).astype(to_dtype(dtype) or DEFAULT_FLOAT)
     return _finish(a, dtype, requires_grad, device)
 
@@ -212,6 +225,9 @@ def randint(low, high=None, size=(), generator=None, dtype=None, device=None) ->
     """Integers drawn uniformly from [low, high) (int64)."""
     if high is None:
         low, high = 0, low
+    for name, v in (("low", low), ("high", high)):
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+            raise TypeError(f"randint: {name} must be an int, got {type(v).__name__} {v!r}")
     if high <= low:
         raise ValueError(f"randint: high ({high}) must be greater than low ({low})")
     size = _shape("randint", (size,) if isinstance(size, int) else (tuple(size),))
@@ -229,10 +245,10 @@ def randperm(n: int, generator=None, device=None) -> Tensor:
 
 
 def rand_like(x, generator=None, dtype=None) -> Tensor:
-    shape, dtype, dev = _like(x, dtype)
+    shape, dtype, dev = _like(x, dtype, "rand_like")
     return rand(shape, generator=generator, dtype=dtype, device=dev)
 
 
 def randn_like(x, generator=None, dtype=None) -> Tensor:
-    shape, dtype, dev = _like(x, dtype)
+    shape, dtype, dev = _like(x, dtype, "randn_like")
     return randn(shape, generator=generator, dtype=dtype, device=dev)

@@ -76,6 +76,12 @@ def sum_to(x: Tensor, shape) -> Tensor:
     """Sum ``x`` over the axes that broadcasting added or stretched, giving ``shape``."""
     if x.shape == tuple(shape):
         return x
+    try:
+        if np.broadcast_shapes(tuple(shape), x.shape) != x.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"sum_to: shape {tuple(x.shape)} does not broadcast from "
+                         f"{tuple(shape)}, so it cannot be summed back to it") from None
     return SumTo(shape)(x)
 
 

@@ -390,6 +390,8 @@ class OneCycleLR(LRScheduler):
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError(f"{name}: give either total_steps, or epochs and steps_per_epoch")
+        for v in max_lr if isinstance(max_lr, (list, tuple)) else [max_lr]:
+            _check_real(name, "max_lr", v, strict=True)
         _check_real(name, "pct_start", pct_start)
         if pct_start > 1:
             raise ValueError(f"{name}: pct_start must be in [0, 1], got {pct_start!r}")
