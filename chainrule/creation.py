@@ -180,10 +180,10 @@ def linspace(start, stop, num: int = 50, dtype=None, requires_grad: bool = False
              device=None) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
     if not isinstance(num, (int, np.integer)) or isinstance(num, bool):
-        raise TypeError(f"linspace: steps (num) must be an int, got {type(num).__name__} "
+        raise TypeError(f"linspace: num (steps) must be an int, got {type(num).__name__} "
                         f"{num!r}")
     if num < 0:
-        raise ValueError(f"linspace: steps (num) must be non-negative, got {num}")
+        raise ValueError(f"linspace: num must be non-negative, got {num}")
     a = np.linspace(start, stop, int(num)).astype(to_dtype(dtype) or DEFAULT_FLOAT)
     return _finish(a, dtype, requires_grad, device)
 

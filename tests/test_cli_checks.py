@@ -13,6 +13,8 @@ from chainrule import models, random
 from chainrule.cli import main
 from chainrule.train import save_checkpoint
 
+from ._rss import HWM
+
 
 def _error(argv, capsys) -> str:
     assert main(argv) == 2
@@ -33,8 +35,8 @@ def _checkpoint(path, **config):
 
 def _peak_mib(argv) -> tuple[int, str, float]:
     """Run the command in a fresh process; its exit status, stderr and peak RSS (MiB)."""
-    code = ("import resource, sys\nfrom chainrule.cli import main\nrc = main(sys.argv[1:])\n"
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n"
+    code = (HWM + "import sys\nfrom chainrule.cli import main\nrc = main(sys.argv[1:])\n"
+            "print(hwm(), file=sys.stderr)\n"
             "sys.exit(rc)")
     r = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True,
                        timeout=120)
@@ -151,3 +153,12 @@ def test_the_trained_config_records_its_columns(csv_run):
 
     assert read_config(csv_run)["columns"] == ["a", "b"]
     assert json.dumps(read_config(csv_run))
+
+
+def test_a_diverging_run_stops_with_the_cause_not_a_nan_model(tmp_path, capsys):
+    path = _csv(tmp_path / "d.csv", _blobs())
+    err = _error(["train", "--dataset", f"csv:{path}", "--target", "label", "--epochs", "3",
+                  "--optimizer", "sgd", "--lr", "1e30", "--out", str(tmp_path / "run"),
+                  "--quiet"], capsys)
+    assert "the loss became" in err and "learning rate" in err, err
+    assert not (tmp_path / "run" / "model.safetensors").exists()

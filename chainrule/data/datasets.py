@@ -107,6 +107,18 @@ def load_csv(
                          f"{e.reason}); is it a binary file?") from None
 
 
+def _short_lines(f, path, delimiter: str, width: int):
+    """The file's lines, refusing one with more delimiters than a row of ``width`` fields
+    can hold before the csv module splits it (a line of a million commas would take a
+    second and a list of a million strings). A delimiter inside quotes cannot be part of
+    a number, so such a line is an error either way."""
+    for line, text in enumerate(f, start=2):
+        if text.count(delimiter) >= width:
+            raise ValueError(f"load_csv: {path} line {line} has more than {width} fields, "
+                             f"the header has {width}")
+        yield text
+
+
 def _read_csv(f, path, target, delimiter, target_dtype, return_columns, allow_nonfinite):
     reader = csv.reader(f, delimiter=delimiter)
     header = next(reader, None)
@@ -119,6 +131,7 @@ def _read_csv(f, path, target, delimiter, target_dtype, return_columns, allow_no
         )
     t = header.index(target)
     rows = []
+    reader = csv.reader(_short_lines(f, path, delimiter, len(header)), delimiter=delimiter)
     for line, row in enumerate(reader, start=2):
         if not row or all(not v.strip() for v in row):
             continue

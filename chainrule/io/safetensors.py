@@ -267,6 +267,10 @@ def _entry(name, info, where):
     if len(shape) > _MAX_NDIM:
         raise _fail(where, f"tensor {name!r} has {len(shape)} dimensions; at most "
                            f"{_MAX_NDIM} are supported")
+    itemsize = 2 if dtype == "BF16" else _DTYPES[dtype].itemsize
+    # NumPy refuses shapes whose non-zero sizes multiply past int64, even with a 0 among them
+    if math.prod(s for s in shape if s) * itemsize >= 2**63:
+        raise _fail(where, f"tensor {name!r} has shape {shape}, too large for any array")
     offsets = info.get("data_offsets")
     if (
         not isinstance(offsets, list)

@@ -45,4 +45,7 @@ def real(owner: str, arg: str, value, low: float | None = None, high: float | No
 
 def probability(owner: str, arg: str, value) -> float:
     """A probability in [0, 1]."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool) \
+            and not 0.0 <= value <= 1.0:
+        raise ValueError(f"{owner}: {arg} must be between 0 and 1, got {value!r}")
     return real(owner, arg, value, 0.0, 1.0)

@@ -29,8 +29,10 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: num_features must be a positive int, got "
                              f"{num_features!r}")
         _args.real(name, "eps", eps, 0.0, low_open=True)
-        if momentum is not None:
-            _args.probability(name, "momentum", momentum)
+        if momentum is not None and (not isinstance(momentum, (int, float))
+                                     or isinstance(momentum, bool)
+                                     or not 0.0 <= momentum <= 1.0):
+            raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:

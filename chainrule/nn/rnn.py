@@ -15,7 +15,7 @@ from ..ops import shape as _shape
 from ..ops.rnn import GATES, recurrence
 from ..random import Generator
 from ..tensor import Tensor
-from . import _args, init
+from . import init
 from .dropout import dropout as _dropout
 from .module import Module
 from .parameter import Parameter
@@ -51,7 +51,9 @@ class RNNBase(Module):
         _check_size(name, "input_size", input_size)
         _check_size(name, "hidden_size", hidden_size)
         _check_size(name, "num_layers", num_layers)
-        _args.probability(name, "dropout", dropout)
+        if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) \
+                or not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first

@@ -442,7 +442,7 @@ def _nonfinite_loss(loop: Loop, x, y, v: float, batch: int) -> FloatingPointErro
         cause = "re-running the batch under detect_anomaly found no non-finite op (the " \
                 "model is not deterministic?)"
     except FloatingPointError as e:
-        cause = str(e).split("\n")[0].replace("detect_anomaly: ", "")
+        cause = str(e).split("\n")[0].replace("detect_anomaly: ", "").rstrip(".")
     lr = loop.optimizer.param_groups[0].get("lr") if hasattr(loop.optimizer, "param_groups") \
         else None
     hint = (f"lower the learning rate (now {lr:g}), scale the inputs to about unit size"

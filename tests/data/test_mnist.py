@@ -11,6 +11,8 @@ import pytest
 from chainrule.data import data_dir, load_fashion_mnist, load_mnist, read_idx
 from chainrule.data import mnist as mnist_module
 
+from .._rss import HWM
+
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 
 
@@ -171,10 +173,10 @@ def _peak_of_read_idx(path) -> tuple[str, float]:
     import subprocess
     import sys
 
-    code = ("import resource, sys\nfrom chainrule.data.mnist import read_idx\n"
-            "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    code = (HWM + "import sys\nfrom chainrule.data.mnist import read_idx\n"
+            "base = hwm()\n"
             "try:\n    read_idx(sys.argv[1])\nexcept ValueError as e:\n    print(e)\n"
-            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024)")
+            "print((hwm() - base) / 1024)")
     r = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                        timeout=60)
     *lines, grown = r.stdout.strip().splitlines()

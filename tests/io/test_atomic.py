@@ -15,6 +15,8 @@ from chainrule import nn
 from chainrule.io import LoadError
 from chainrule.train import save_checkpoint
 
+from .._rss import HWM
+
 
 @pytest.fixture
 def umask():
@@ -97,12 +99,12 @@ def test_load_peaks_at_about_the_file_size(tmp_path):
     path = tmp_path / "m.safetensors"
     cr.save({"a": np.ones((4096, 2048), np.float32), "b": np.ones(1 << 20, np.int64)}, path)
     size = os.path.getsize(path)
-    code = (
-        "import resource, sys\nimport numpy as np\nimport chainrule as cr\n"
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    code = HWM + (
+        "import sys\nimport numpy as np\nimport chainrule as cr\n"
+        "base = hwm()\n"
         "obj = cr.load(sys.argv[1])\n"
         "assert float(obj['a'].numpy().sum()) == 4096 * 2048\n"
-        "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) * 1024)")
+        "print((hwm() - base) * 1024)")
     r = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 0, r.stderr
