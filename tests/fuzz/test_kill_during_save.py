@@ -69,7 +69,7 @@ def _kill_runs(tmp_path, kind: str, kills: int, seed: int) -> int:
     return left_behind
 
 
-@pytest.mark.parametrize("kind, kills", [("save", 3), ("checkpoint", 2)])
+@pytest.mark.parametrize("kind, kills", [("save", 2), ("checkpoint", 1)])
 def test_killed_saves_leave_the_previous_file_and_no_temporary_files(tmp_path, kind, kills):
     _kill_runs(tmp_path, kind, kills=kills, seed=0)
 

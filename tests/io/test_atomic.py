@@ -49,13 +49,16 @@ def test_an_existing_file_keeps_its_mode(tmp_path, umask):
 
 
 def test_cli_outputs_follow_the_umask(tmp_path, umask):
-    pytest.importorskip("sklearn")
     from chainrule.cli import main
 
+    g = np.random.default_rng(0)
+    rows = [f"{a:.3f},{b:.3f},{int(a > 0)}" for a, b in g.normal(size=(20, 2))]
+    (tmp_path / "d.csv").write_text("a,b,y\n" + "\n".join(rows) + "\n")
     umask(0o027)
     out = tmp_path / "run"
-    assert main(["train", "--epochs", "1", "--out", str(out), "--quiet"]) == 0
-    np.save(tmp_path / "x.npy", np.zeros((2, 8, 8)))
+    assert main(["train", "--dataset", f"csv:{tmp_path / 'd.csv'}", "--target", "y",
+                 "--epochs", "1", "--out", str(out), "--quiet"]) == 0
+    np.save(tmp_path / "x.npy", np.zeros((2, 2)))
     assert main(["predict", str(out / "model.safetensors"), str(tmp_path / "x.npy"),
                  "--output", str(tmp_path / "p.csv")]) == 0
     for name in ("run/model.safetensors", "run/checkpoint.safetensors", "run/history.csv",
