@@ -433,9 +433,9 @@ def _nonfinite_loss(loop: Loop, x, y, v: float, batch: int) -> FloatingPointErro
            if not np.isfinite(as_numpy(p.array)).all()]
     if bad:
         return FloatingPointError(
-            f"{where}: the weights {', '.join(bad[:3])} are already non-finite, so an earlier "
-            f"step diverged; lower the learning rate or clip the gradients "
-            f"(GradientClipping(max_norm=1.0))")
+            f"{where}: some weights ({', '.join(bad[:3])}) are already non-finite (an "
+            f"earlier step diverged, or they were loaded so); lower the learning rate or "
+            f"clip the gradients (GradientClipping(max_norm=1.0))")
     try:
         with no_grad(), detect_anomaly():
             loop.loss(loop.model(x), y)

@@ -189,3 +189,14 @@ def test_data_errors():
         evaluate(model, None, (X, y))
     with pytest.raises(TypeError, match="predict: X must be"):
         predict(model, [[1.0, 2.0, 3.0, 4.0]])
+
+
+def test_nonfinite_weights_are_named_as_the_cause():
+    model = small_mlp()
+    with cr.no_grad():
+        model[0].weight.fill_(float("nan"))
+    X, y = blobs(16)
+    with pytest.raises(FloatingPointError, match=r"some weights \(0\.weight\) are already "
+                                                 r"non-finite.*GradientClipping"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (X, y),
+            verbose=0)
