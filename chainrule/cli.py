@@ -117,9 +117,9 @@ def _targets(config: dict, y: np.ndarray) -> np.ndarray:
 
 
 def _load_data(config: dict, data_dir: str | None) -> dict[str, np.ndarray]:
-    config.setdefault("task", "classification")
     from .data.validate import check_finite, check_labels
 
+    config.setdefault("task", "classification")
     X_train, y_train, X_test, y_test = _load_raw(config, data_dir)
     for what, a in (("training inputs", X_train), ("test inputs", X_test)):
         check_finite(a, "train", f"the {config['dataset']} {what}")
@@ -233,8 +233,8 @@ def _cmd_train(args) -> int:
         obj, meta = load(args.resume, return_metadata=True)
         if CONFIG_KEY not in meta:
             raise CLIError(f"--resume: {args.resume} has no chainrule config")
-        config = check_config(json.loads(meta[CONFIG_KEY]), obj.get("model"),
-                              f"--resume: {args.resume}")
+        state = obj["model"] if isinstance(obj.get("model"), dict) else obj
+        config = check_config(json.loads(meta[CONFIG_KEY]), state, f"--resume: {args.resume}")
         if args.epochs is not None:
             config["epochs"] = args.epochs
         out = Path(args.out) if args.out else Path(args.resume).parent
@@ -316,15 +316,11 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
-def _read_inputs(path: str, config: dict) -> np.ndarray:
-    return read_inputs(path, config)
-
-
 def _cmd_predict(args) -> int:
     from .train import predict
 
     model, config = _load_model(args.checkpoint)
-    X = _read_inputs(args.input, config)
+    X = read_inputs(args.input, config)
     shape = tuple(config["input_shape"])
     size = math.prod(shape)
     if X.ndim < 1 or X.size == 0 or X.size % size or \

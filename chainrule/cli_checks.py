@@ -31,7 +31,7 @@ def check_config(config, state: dict | None, where: str) -> dict:
     """``config`` checked field by field and, when ``state`` (the weights) is given, against
     the weights' sizes: a config that asks for more than the weights hold is refused before
     any model is built."""
-    from .models import MODELS
+    from .models import MODELS, parameter_count
 
     if not isinstance(config, dict):
         raise ConfigError(f"{where}: the config must be a JSON object, got "
@@ -71,6 +71,16 @@ def check_config(config, state: dict | None, where: str) -> dict:
     if first is not None and len(first) == 2 and first[1] != math.prod(shape):
         raise ConfigError(f"{where}: config 'input_shape' {shape} has {math.prod(shape)} "
                           f"values but the first layer takes {first[1]}")
+    try:
+        wanted = parameter_count(model, shape, classes)
+    except ValueError as e:
+        raise ConfigError(f"{where}: config does not describe a model: {e}") from None
+    # More than the weights hold would allocate what the file does not justify; fewer is
+    # cheap, and building the model then names the mismatched keys.
+    if wanted > total:
+        raise ConfigError(f"{where}: config {{'model': {model!r}, 'input_shape': {shape}, "
+                          f"'num_classes': {classes}}} describes {wanted} parameters but the "
+                          f"weights hold {total}")
     return config
 
 

@@ -162,3 +162,22 @@ def test_a_diverging_run_stops_with_the_cause_not_a_nan_model(tmp_path, capsys):
                   "--quiet"], capsys)
     assert "the loss became" in err and "learning rate" in err, err
     assert not (tmp_path / "run" / "model.safetensors").exists()
+
+
+@pytest.mark.parametrize("name, shape, classes", [
+    ("mlp", [4], 3), ("mlp", [1, 8, 8], 10), ("cnn", [1, 8, 8], 10), ("cnn", [3, 3, 5], 2),
+    ("cnn", [40], 10), ("cnn", [2, 17], 4), ("gru", [1, 8, 8], 10), ("gru", [40], 3),
+    ("gru", [3, 12], 5)])
+def test_parameter_count_matches_the_built_model(name, shape, classes):
+    model = models.build_model(name, shape, classes)
+    assert models.parameter_count(name, shape, classes) == sum(p.size for p in
+                                                               model.parameters())
+
+
+def test_a_cnn_config_with_a_larger_image_than_its_weights_is_refused(tmp_path, capsys):
+    random.manual_seed(0)
+    path = tmp_path / "c.safetensors"
+    save_checkpoint(path, models.build_model("cnn", [1, 8, 8], 10), weights_only=True,
+                    config={"model": "cnn", "input_shape": [1, 200, 200], "num_classes": 10,
+                            "task": "classification", "dataset": "digits", "seed": 0})
+    assert "describes" in _error(["evaluate", str(path)], capsys)
