@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .data.datasets import _short_lines
 from .data.validate import check_finite
 
 __all__ = ["check_config", "read_inputs"]
@@ -119,7 +120,10 @@ def read_inputs(path: str, config: dict) -> np.ndarray:
         raise ValueError(f"INPUT must be a .csv or .npy file, got {path}")
     try:
         with open(p, newline="", encoding="utf-8") as f:
-            rows = [(i, r) for i, r in enumerate(csv.reader(f), start=1)
+            width = f.readline().count(",") + 1
+            f.seek(0)
+            lines = _short_lines(f, path, ",", width, fname=None, first=1)
+            rows = [(i, r) for i, r in enumerate(csv.reader(lines), start=1)
                     if r and any(c.strip() for c in r)]
     except UnicodeDecodeError as e:
         raise ValueError(f"{path} is not a UTF-8 text file (byte {e.start}: {e.reason})") \
@@ -136,6 +140,8 @@ def read_inputs(path: str, config: dict) -> np.ndarray:
             order = _match_columns(path, header, columns, config.get("target"))
         elif config.get("target") in header:  # an older checkpoint: by position
             order = [i for i, h in enumerate(header) if h != config["target"]]
+    if not rows:
+        raise ValueError(f"{path} has a header but no samples")
     values = []
     for line, row in rows:
         if header is not None and len(row) != len(header):

@@ -45,11 +45,14 @@ def _peak_mib(argv) -> tuple[int, str, float]:
 
 
 @pytest.mark.parametrize("field, value, command", [("input_shape", [1000000], "evaluate"),
-                                                   ("num_classes", 1000000, "predict")])
+                                                   ("num_classes", 1000000, "predict"),
+                                                   ("num_classes", 1000000, "train")])
 def test_a_config_asking_for_huge_layers_never_allocates(tmp_path, field, value, command):
     ckpt = _checkpoint(tmp_path / "m.safetensors", **{field: value})
     np.savetxt(tmp_path / "x.csv", np.ones((2, 4)), delimiter=",")
-    argv = [command, str(ckpt)] + ([str(tmp_path / "x.csv")] if command == "predict" else [])
+    argv = {"evaluate": ["evaluate", str(ckpt)],
+            "predict": ["predict", str(ckpt), str(tmp_path / "x.csv")],
+            "train": ["train", "--resume", str(ckpt)]}[command]
     rc, err, peak = _peak_mib(argv)
     assert rc == 2 and f"config '{field}'" in err, err
     assert peak < 400, f"{command} peaked at {peak:.0f} MiB"  # the layer needs 1 GiB

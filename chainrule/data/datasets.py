@@ -107,15 +107,17 @@ def load_csv(
                          f"{e.reason}); is it a binary file?") from None
 
 
-def _short_lines(f, path, delimiter: str, width: int):
+def _short_lines(f, path, delimiter: str, width: int, fname: str | None = "load_csv",
+                 first: int = 2):
     """The file's lines, refusing one with more delimiters than a row of ``width`` fields
     can hold before the csv module splits it (a line of a million commas would take a
     second and a list of a million strings). A delimiter inside quotes cannot be part of
     a number, so such a line is an error either way."""
-    for line, text in enumerate(f, start=2):
+    for line, text in enumerate(f, start=first):
         if text.count(delimiter) >= width:
-            raise ValueError(f"load_csv: {path} line {line} has more than {width} fields, "
-                             f"the header has {width}")
+            prefix = f"{fname}: " if fname else ""
+            raise ValueError(f"{prefix}{path} line {line} has more than {width} fields, the "
+                             f"first line has {width}")
         yield text
 
 

@@ -1,10 +1,12 @@
-"""A corpus of crafted files for the three readers of untrusted files: ``cr.load``
-(safetensors), ``read_idx`` (MNIST's IDX, raw or gzip) and ``load_csv``.
+"""A corpus of crafted files for the readers of untrusted files: ``cr.load``
+(safetensors), ``read_idx`` (MNIST's IDX, raw or gzip), ``load_csv`` and the CSV reader of
+``chainrule predict``.
 
 Each entry is ``(name, file bytes, reader, expected error type, message prefix)``. The
 documented types: ``cr.load`` raises ``chainrule.io.LoadError`` (a ValueError) with a
 message starting ``load:``; ``read_idx`` and ``load_csv`` raise ValueError starting with
-their own names.
+their own names; ``predict``'s reader raises ValueError naming the file (the command
+prints it after ``chainrule predict:``).
 """
 
 from __future__ import annotations
@@ -133,8 +135,31 @@ CSV = {
 }
 
 
+PREDICT_CSV = {
+    "binary": b"\x00\xff\xfe\x89PNG\r\n" + bytes(range(256)),
+    "empty": b"",
+    "header only": b"a,b\n",
+    "unknown column": b"a,c\n1,2\n",
+    "missing column": b"a\n1\n",
+    "ragged row": b"a,b\n1,2\n3\n",
+    "text value": b"a,b\n1,two\n",
+    "NaN value": b"a,b\n1,nan\n",
+    "infinite value": b"b,a\n-inf,2\n",
+    "a million commas": b"a,b\n" + b"," * 1_000_000 + b"\n",
+}
+
+#: The config ``chainrule predict`` reads a CSV file against: two named columns.
+PREDICT_CONFIG = {"columns": ["a", "b"], "target": "y", "input_shape": [2]}
+
+
 def _csv(path):
     return load_csv(path, "y")
+
+
+def _predict_csv(path):
+    from chainrule.cli_checks import read_inputs
+
+    return read_inputs(str(path), PREDICT_CONFIG)
 
 
 def corpus():
@@ -145,3 +170,5 @@ def corpus():
         yield f"read_idx: {name}", name, blob, read_idx, ValueError, "read_idx: "
     for name, blob in CSV.items():
         yield f"load_csv: {name}", name, blob, _csv, ValueError, "load_csv: "
+    for name, blob in PREDICT_CSV.items():
+        yield f"predict: {name}", name, blob, _predict_csv, ValueError, ""

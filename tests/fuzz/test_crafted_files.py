@@ -20,7 +20,7 @@ CONSTANT = 1 << 20  # 1 MiB: parsing and error messages
                          ids=[c[0] for c in CASES])
 def test_crafted_file_fails_fast_in_bounded_memory(tmp_path, name, blob, reader, error,
                                                    prefix):
-    path = tmp_path / "crafted.bin"
+    path = tmp_path / "crafted.csv"  # predict reads by suffix; the others ignore it
     path.write_bytes(blob)
     start = time.perf_counter()
     with pytest.raises(error) as info:
@@ -67,14 +67,14 @@ def test_a_huge_file_with_a_small_header_fails_at_once(tmp_path):
 def test_the_whole_corpus_in_a_fresh_process_stays_small(tmp_path):
     """Peak RSS of a process reading every crafted file, against one that reads none."""
     for i, (_, _, blob, _, _, _) in enumerate(CASES):
-        (tmp_path / f"{i}.bin").write_bytes(blob)
+        (tmp_path / f"{i}.csv").write_bytes(blob)
     code = HWM + (
         "import sys\n"
         "from tests.fuzz.crafted import corpus\n"
         "cases = list(corpus())\n"
         "base = hwm()\n"
         "for i, (_, _, _, reader, error, _) in enumerate(cases):\n"
-        "    try:\n        reader(sys.argv[1] + f'/{i}.bin')\n"
+        "    try:\n        reader(sys.argv[1] + f'/{i}.csv')\n"
         "    except error:\n        pass\n"
         "    else:\n        raise SystemExit(f'case {i} was accepted')\n"
         "print((hwm() - base) * 1024)\n")
