@@ -31,16 +31,20 @@ def sizes(owner: str, arg: str, value, nd: int, low: int = 1, allow_none: bool =
 
 
 def real(owner: str, arg: str, value, low: float | None = None, high: float | None = None,
-         low_open: bool = False) -> float:
-    """A finite real number in [low, high] (or (low, high] with ``low_open``)."""
+         low_open: bool = False):
+    """A real number, not NaN, in [low, high] (or (low, high] with ``low_open``); returned
+    as given (an int stays an int, as PyTorch keeps it)."""
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"{owner}: {arg} must be a number, got {type(value).__name__} "
                         f"{value!r}")
-    if math.isnan(value) or (low is not None and (value < low or (low_open and value == low))) \
+    if math.isnan(value):
+        raise ValueError(f"{owner}: {arg} must be a number, got NaN")
+    if (low is not None and (value < low or (low_open and value == low))) \
             or (high is not None and value > high):
-        interval = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'})"
+        interval = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}" \
+                   f"{']' if high is not None else ')'}"
         raise ValueError(f"{owner}: {arg} must be in {interval}, got {value!r}")
-    return float(value)
+    return value
 
 
 def probability(owner: str, arg: str, value) -> float:

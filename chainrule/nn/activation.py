@@ -10,26 +10,13 @@ from ..ops import elementwise as _ew
 from ..ops import nonlinear as _nl
 from ..ops._convert import check_tensor
 from ..tensor import Tensor
+from . import _args
 from .module import Module
 
 
-def _number(owner: str, name: str, value) -> float:
-    """A layer's float hyperparameter, refused at construction when it is not a real number
-    (so the error names the layer, not the first forward pass)."""
-    import numbers
-
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{owner}: {name} must be a number, got {type(value).__name__} "
-                        f"{value!r}")
-    return value
-
-
 def _dim(owner: str, dim):
-    import numbers
+    return dim if dim is None else _args.integer(owner, "dim", dim, low=-(2**31))
 
-    if dim is not None and (not isinstance(dim, numbers.Integral) or isinstance(dim, bool)):
-        raise TypeError(f"{owner}: dim must be an int or None, got {type(dim).__name__} {dim!r}")
-    return dim
 
 # -- functional forms (PyTorch's signatures; ``inplace`` is accepted and computes out of place)
 
@@ -143,7 +130,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = _number("LeakyReLU", "negative_slope", negative_slope)
+        self.negative_slope = _args.real("LeakyReLU", "negative_slope", negative_slope)
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
@@ -158,7 +145,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha, self.inplace = _number("ELU", "alpha", alpha), inplace
+        self.alpha, self.inplace = _args.real("ELU", "alpha", alpha), inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return _nl.elu(input, self.alpha)
@@ -222,8 +209,8 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta = _number("Softplus", "beta", beta)
-        self.threshold = _number("Softplus", "threshold", threshold)
+        self.beta = _args.real("Softplus", "beta", beta)
+        self.threshold = _args.real("Softplus", "threshold", threshold)
 
     def forward(self, input: Tensor) -> Tensor:
         return _nl.softplus(input, self.beta, self.threshold)
