@@ -82,6 +82,11 @@ def _dataset(fname: str, what: str, data):
     if hasattr(data, "__getitem__") and hasattr(data, "__len__"):
         if len(data) == 0:
             raise ValueError(f"{fname}: {what} is empty")
+        if isinstance(data, TensorDataset):  # its arrays are at hand: check them once
+            from ..data.validate import check_finite
+
+            for i, t in enumerate(data.tensors):
+                check_finite(t.array, fname, f"{what} tensor {i}")
         return data
     raise TypeError(
         f"{fname}: {what} must be a tuple (X, y), a Dataset or a DataLoader, got "

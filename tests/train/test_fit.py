@@ -200,3 +200,13 @@ def test_nonfinite_weights_are_named_as_the_cause():
                                                  r"non-finite.*GradientClipping"):
         fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (X, y),
             verbose=0)
+
+
+def test_nan_in_a_tensor_dataset_is_refused_by_row():
+    X, y = blobs(16)
+    X[3, 1] = np.inf
+    model = small_mlp()
+    with pytest.raises(ValueError, match=r"train_data tensor 0 holds an infinite value .* "
+                                         r"row 3, column 1"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+            TensorDataset(X, y), verbose=0)
