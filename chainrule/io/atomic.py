@@ -32,7 +32,8 @@ def atomic_write(path: str | os.PathLike, write: Callable, fname: str = "save",
         with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()
-            os.fchmod(f.fileno(), _mode_for(path))
+            if hasattr(os, "fchmod"):  # POSIX; elsewhere the platform's default stays
+                os.fchmod(f.fileno(), _mode_for(path))
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
