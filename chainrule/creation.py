@@ -240,7 +240,9 @@ def randperm(n: int, generator=None, device=None) -> Tensor:
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
         raise TypeError(f"randperm: n must be an int, got {type(n).__name__} {n!r}")
     if n < 0:
-        raise ValueError(f"randperm: n must be >= 0, got {n}")
+        from ._errors import ShapeError
+
+        raise ShapeError(f"randperm: n must be >= 0, got {n}")
     return _finish(rng(generator).permutation(int(n)).astype(np.int64), None, False, device)
 
 

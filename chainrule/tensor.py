@@ -280,7 +280,9 @@ class Tensor:
         ):
             device, dtype = None, device
             if isinstance(dtype, str) and not _is_dtype_name(dtype):
-                raise ValueError(f"to: {dtype!r} is neither a device ('cpu', 'cuda', "
+                from ._errors import ShapeError
+
+                raise ShapeError(f"to: {dtype!r} is neither a device ('cpu', 'cuda', "
                                  f"'cuda:N') nor a dtype name ('float32', 'int64', ...)")
         if dtype is not None:
             t = t.astype(dtype)
@@ -360,12 +362,14 @@ class Tensor:
             fits = np.broadcast_shapes(a.shape, shape) == shape
         except ValueError:
             fits = False
+        from ._errors import DtypeError, ShapeError
+
         if not fits:
-            return ValueError(f"{name}: a value of shape {tuple(a.shape)} does not broadcast to "
+            return ShapeError(f"{name}: a value of shape {tuple(a.shape)} does not broadcast to "
                               f"the shape {shape} it is written to")
         result = "float" if name == "div_" else \
             {"f": "float", "i": "int", "u": "int", "b": "bool"}[a.dtype.kind]
-        return TypeError(f"{name}: the result would be {result} but the tensor is "
+        return DtypeError(f"{name}: the result would be {result} but the tensor is "
                          f"{self.dtype}; an in-place op cannot change a tensor's dtype (use the "
                          f"out-of-place op, or convert first, e.g. x = x.float())")
 
@@ -378,7 +382,9 @@ class Tensor:
     def fill_(self, value) -> Tensor:
         v = self._inplace("fill_", value)
         if getattr(v, "ndim", 0) != 0:  # PyTorch: a number or a 0-d tensor
-            raise ValueError(f"fill_: the value must be a number or a 0-d tensor, got shape "
+            from ._errors import ShapeError
+
+            raise ShapeError(f"fill_: the value must be a number or a 0-d tensor, got shape "
                              f"{tuple(v.shape)}")
         try:
             self.array[...] = v
@@ -396,7 +402,9 @@ class Tensor:
         try:
             self.array[...] = xp.broadcast_to(xp.asarray(v, dtype=self.dtype), self.shape)
         except ValueError:
-            raise ValueError(
+            from ._errors import ShapeError
+
+            raise ShapeError(
                 f"copy_: cannot copy a source of shape {tuple(np.shape(v))} into a tensor of "
                 f"shape {tuple(self.shape)}"
             ) from None

@@ -28,7 +28,9 @@ def default_collate(samples: list):
     shapes = {tuple(np.shape(s.array if isinstance(s, Tensor) else s)) for s in samples} \
         if hasattr(first, "shape") else None
     if shapes is not None and len(shapes) > 1:
-        raise ValueError(
+        from .._errors import ShapeError
+
+        raise ShapeError(
             f"default_collate: samples of one batch have different shapes {sorted(shapes)[:4]}; "
             f"pad or crop them to one shape, or pass a collate_fn that batches them")
     if isinstance(first, Tensor):

@@ -28,3 +28,19 @@ def test_bad_input_is_named(label, call, error, words):
     assert not type(raised).__module__.startswith("numpy"), f"{label}: raw NumPy error {raised!r}"
     assert isinstance(raised, error), f"{label}: {type(raised).__name__}: {raised}"
     assert re.search(words, str(raised), re.I | re.S), f"{label}: message {str(raised)!r}"
+
+
+def test_errors_pytorch_raises_as_runtime_error_are_caught_either_way():
+    import chainrule as cr
+
+    for call in (lambda: cr.ones(2, 3).add_(cr.ones(4)), lambda: cr.ones(2).fill_(cr.ones(2)),
+                 lambda: cr.ones(2, 3).copy_(cr.ones(4)), lambda: cr.ones(2).to("tpu"),
+                 lambda: cr.randperm(-1)):
+        with pytest.raises(ValueError):
+            call()
+        with pytest.raises(RuntimeError):
+            call()
+    with pytest.raises(TypeError):
+        cr.ones(2, dtype="int64").mul_(1.5)
+    with pytest.raises(RuntimeError):
+        cr.ones(2, dtype="int64").mul_(1.5)
