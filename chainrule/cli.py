@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .cli_checks import check_config, read_inputs
+
 __all__ = ["main"]
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "mnist1d", "csv:PATH")
@@ -57,6 +59,7 @@ def _load_raw(config: dict, data_dir: str | None, download: bool = False) -> tup
     """``(X_train, y_train, X_test, y_test)`` raw as the files hold them; fills in the
     config's ``input_shape``, ``num_classes``, ``task`` and ``divide``."""
     from . import data
+    from .data.validate import check_labels
 
     name = config["dataset"]
     if name == "digits":
@@ -88,7 +91,9 @@ def _load_raw(config: dict, data_dir: str | None, download: bool = False) -> tup
         path = config["csv"]
         if not config.get("target"):
             raise CLIError("--dataset csv:PATH needs --target COLUMN")
-        X, y = data.load_csv(path, config["target"])
+        X, y, config["columns"] = data.load_csv(path, config["target"], return_columns=True)
+        if y.dtype.kind == "i":
+            check_labels(y, "train", f"{path} column {config['target']!r}", first_row=1)
         if len(X) < 5:
             raise CLIError(f"{path} has {len(X)} rows; need at least 5 to split off a test set")
         config.update(input_shape=[X.shape[1]], divide=None)
@@ -120,13 +125,15 @@ def _targets(config: dict, y: np.ndarray) -> np.ndarray:
 
 def _load_data(config: dict, data_dir: str | None,
                download: bool = False) -> dict[str, np.ndarray]:
+    from .data.validate import check_finite, check_labels
+
     config.setdefault("task", "classification")
     X_train, y_train, X_test, y_test = _load_raw(config, data_dir, download)
+    for what, a in (("training inputs", X_train), ("test inputs", X_test)):
+        check_finite(a, "train", f"the {config['dataset']} {what}")
     if config["task"] == "classification":
         labels = np.concatenate([y_train, y_test])
-        if labels.min() < 0:
-            raise CLIError(f"class labels must be >= 0, found {labels.min()}")
-        config.setdefault("num_classes", int(labels.max()) + 1)
+        config.setdefault("num_classes", check_labels(labels, "train", "the labels"))
     return {"X_train": _prepare(config, X_train), "y_train": _targets(config, y_train),
             "X_test": _prepare(config, X_test), "y_test": _targets(config, y_test)}
 
@@ -177,8 +184,8 @@ def _load_model(path: str):
     if CONFIG_KEY not in meta:
         raise CLIError(f"checkpoint {path} has no chainrule config (was it written by "
                        f"'chainrule train'?)")
-    config = json.loads(meta[CONFIG_KEY])
     state = obj["model"] if "model" in obj and isinstance(obj["model"], dict) else obj
+    config = check_config(json.loads(meta[CONFIG_KEY]), state, f"checkpoint {path}")
     model = _build(config)
     try:
         check_state_dict(model, state, f"checkpoint {path} does not fit model "
@@ -285,10 +292,11 @@ def _cmd_train(args) -> int:
             raise CLIError(f"--resume: no such checkpoint: {args.resume}")
         from .io import load
 
-        _, meta = load(args.resume, return_metadata=True)
+        obj, meta = load(args.resume, return_metadata=True)
         if CONFIG_KEY not in meta:
             raise CLIError(f"--resume: {args.resume} has no chainrule config")
-        config = json.loads(meta[CONFIG_KEY])
+        state = obj["model"] if isinstance(obj.get("model"), dict) else obj
+        config = check_config(json.loads(meta[CONFIG_KEY]), state, f"--resume: {args.resume}")
         if args.epochs is not None:
             config["epochs"] = args.epochs
         out = Path(args.out) if args.out else Path(args.resume).parent
@@ -377,44 +385,11 @@ def _cmd_evaluate(args) -> int:
     return 0
 
 
-def _read_inputs(path: str, config: dict) -> np.ndarray:
-    p = Path(path)
-    if not p.is_file():
-        raise CLIError(f"no such input file: {path}")
-    if p.suffix == ".npy":
-        try:
-            X = np.load(p, allow_pickle=False)
-        except ValueError as e:
-            raise CLIError(f"{path} is not a readable .npy array ({e})") from None
-        if X.dtype.kind not in "iuf":
-            raise CLIError(f"{path} holds {X.dtype} values; expected numbers")
-        return X
-    if p.suffix != ".csv":
-        raise CLIError(f"INPUT must be a .csv or .npy file, got {path}")
-    with open(p, encoding="utf-8") as f:
-        first = f.readline()
-    cells = [c.strip() for c in first.split(",")]
-    try:
-        [float(c) for c in cells]
-        header = None
-    except ValueError:
-        header = cells
-    try:
-        X = np.loadtxt(p, delimiter=",", skiprows=1 if header else 0, ndmin=2,
-                       dtype=np.float64)
-    except ValueError as e:
-        raise CLIError(f"{path}: {e}") from None
-    target = config.get("target")
-    if header and target in header:  # the file has the label column: drop it
-        X = np.delete(X, header.index(target), axis=1)
-    return X
-
-
 def _cmd_predict(args) -> int:
     from .train import predict
 
     model, config = _load_model(args.checkpoint)
-    X = _read_inputs(args.input, config)
+    X = read_inputs(args.input, config)
     shape = tuple(config["input_shape"])
     size = math.prod(shape)
     if X.ndim < 1 or X.size == 0 or X.size % size or \

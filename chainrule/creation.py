@@ -29,6 +29,40 @@ def _finish(a, dtype, requires_grad, device=None) -> Tensor:
     return t
 
 
+def _bad_data(fname: str, data) -> TypeError:
+    """Name the first element of ``data`` that is not a real number (found on failure)."""
+    if hasattr(data, "dtype") and data.dtype.kind not in "O":
+        return TypeError(f"{fname}: {data.dtype} data is not supported; tensors hold bool, "
+                         f"integer or real floating-point numbers")
+
+    def walk(x, path):
+        if isinstance(x, (list, tuple)) or (hasattr(x, "dtype") and x.dtype.kind == "O"
+                                            and getattr(x, "ndim", 0)):
+            for i, v in enumerate(x):
+                found = walk(v, (*path, i))
+                if found:
+                    return found
+            return None
+        if isinstance(x, (bool, float, np.bool_, np.floating)):
+            return None
+        if isinstance(x, (int, np.integer)):
+            if -(2**63) <= int(x) < 2**64:
+                return None
+            return f"{list(path)} = {x} does not fit in 64 bits"
+        if isinstance(x, (complex, np.complexfloating)):
+            return f"{list(path)} = {x} is complex; tensors hold real numbers"
+        return f"{list(path)} is {type(x).__name__} {str(x)[:40]!r}, not a number"
+
+    problem = walk(data, ()) if isinstance(data, (list, tuple)) or hasattr(data, "dtype") \
+        else None
+    if problem is None:
+        what = "an object array" if hasattr(data, "dtype") else f"data of type " \
+            f"{type(data).__name__}"
+        return TypeError(f"{fname}: cannot make a tensor from {what}; convert it to numbers "
+                         f"first (e.g. np.asarray(data, dtype=np.float32))")
+    return TypeError(f"{fname}: element {problem}")
+
+
 def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
     """A new tensor holding a copy of ``data``.
 
@@ -38,11 +72,16 @@ def tensor(data, dtype=None, requires_grad: bool = False, device=None) -> Tensor
     """
     if isinstance(data, Tensor):
         data = data.array
+    dtype = to_dtype(dtype, "tensor")
     try:
-        dtype = to_dtype(dtype, "tensor") if dtype is not None else infer_dtype(data)
+        dtype = dtype if dtype is not None else infer_dtype(data)
         a = get_array_module(data).array(data, dtype=dtype, copy=True)
     except ValueError as e:
         raise ValueError(f"tensor: cannot make a tensor from this data: {e}") from None
+    except TypeError:
+        raise _bad_data("tensor", data) from None
+    if a.dtype.kind not in "biuf":
+        raise _bad_data("tensor", data)
     return _finish(a, dtype, requires_grad, device)
 
 
@@ -50,8 +89,15 @@ def as_tensor(data, dtype=None) -> Tensor:
     """``data`` as a tensor, sharing memory with a NumPy array of the right dtype."""
     if isinstance(data, Tensor):
         return data if dtype is None else data.astype(dtype)
-    dtype = to_dtype(dtype) if dtype is not None else infer_dtype(data)
-    return Tensor._make(get_array_module(data).asarray(data, dtype=dtype), False)
+    dtype = to_dtype(dtype, "as_tensor")
+    try:
+        dtype = dtype if dtype is not None else infer_dtype(data)
+    except TypeError:
+        raise _bad_data("as_tensor", data) from None
+    a = get_array_module(data).asarray(data, dtype=dtype)
+    if a.dtype.kind not in "biuf":
+        raise _bad_data("as_tensor", data)
+    return Tensor._make(a, False)
 
 
 from_numpy = as_tensor
@@ -59,6 +105,9 @@ from_numpy = as_tensor
 
 def _filled(fname, shape, value, dtype, requires_grad, device):
     shape = _shape(fname, shape)
+    if value is not None and not isinstance(value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(f"{fname}: fill_value must be a number, got {type(value).__name__} "
+                        f"{str(value)[:40]!r}")
     dtype = to_dtype(dtype, fname) or (
         DEFAULT_FLOAT if isinstance(value, float) or value is None else infer_dtype(value)
     )
@@ -83,10 +132,12 @@ def full(shape, fill_value, dtype=None, requires_grad: bool = False, device=None
 
 
 def empty(*shape, dtype=None, requires_grad: bool = False, device=None) -> Tensor:
-    return zeros(*shape, dtype=dtype, requires_grad=requires_grad, device=device)
+    return _filled("empty", shape, 0.0, dtype, requires_grad, device)
 
 
-def _like(x, dtype):
+def _like(x, dtype, fname="zeros_like"):
+    if not isinstance(x, Tensor) and not hasattr(x, "shape"):
+        raise TypeError(f"{fname}: input must be a Tensor or an array, got {type(x).__name__}")
     x = x if isinstance(x, Tensor) else as_tensor(x)
     return x.shape, (to_dtype(dtype) or x.dtype), x.device
 
@@ -97,12 +148,12 @@ def zeros_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def ones_like(x, dtype=None, requires_grad: bool = False) -> Tensor:
-    shape, dtype, dev = _like(x, dtype)
+    shape, dtype, dev = _like(x, dtype, "ones_like")
     return ones(shape, dtype=dtype, requires_grad=requires_grad, device=dev)
 
 
 def full_like(x, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    shape, dtype, dev = _like(x, dtype)
+    shape, dtype, dev = _like(x, dtype, "full_like")
     return full(shape, fill_value, dtype=dtype, requires_grad=requires_grad, device=dev)
 
 
@@ -111,6 +162,11 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False,
     """Evenly spaced values in [start, stop): int64 for integer arguments, else float32."""
     if stop is None:
         start, stop = 0, start
+    for name, v in (("start", start), ("end", stop), ("step", step)):
+        if not isinstance(v, (int, float, np.number)) or isinstance(v, (bool, np.bool_)):
+            raise TypeError(f"arange: {name} must be a number, got {type(v).__name__} {v!r}")
+        if not np.isfinite(v):
+            raise ValueError(f"arange: {name} must be finite, got {v}")
     if step == 0:
         raise ValueError("arange: step must not be zero")
     if dtype is None:
@@ -123,7 +179,10 @@ def arange(start, stop=None, step=1, dtype=None, requires_grad: bool = False,
 def linspace(start, stop, num: int = 50, dtype=None, requires_grad: bool = False,
              device=None) -> Tensor:
     """``num`` evenly spaced values from ``start`` to ``stop`` inclusive."""
-    if int(num) < 0:
+    if not isinstance(num, (int, np.integer)) or isinstance(num, bool):
+        raise TypeError(f"linspace: num (steps) must be an int, got {type(num).__name__} "
+                        f"{num!r}")
+    if num < 0:
         raise ValueError(f"linspace: num must be non-negative, got {num}")
     a = np.linspace(start, stop, int(num)).astype(to_dtype(dtype) or DEFAULT_FLOAT)
     return _finish(a, dtype, requires_grad, device)
@@ -197,16 +256,22 @@ def randint(*args, size=None, generator=None, dtype=None, device=None,
 
 def randperm(n: int, generator=None, device=None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"randperm: n must be an int, got {type(n).__name__} {n!r}")
+    if n < 0:
+        from ._errors import ShapeError
+
+        raise ShapeError(f"randperm: n must be >= 0, got {n}")
     return _finish(rng(generator).permutation(int(n)).astype(np.int64), None, False, device)
 
 
 def rand_like(x, generator=None, dtype=None) -> Tensor:
-    shape, dtype, dev = _like(x, dtype)
+    shape, dtype, dev = _like(x, dtype, "rand_like")
     return rand(shape, generator=generator, dtype=dtype, device=dev)
 
 
 def randn_like(x, generator=None, dtype=None) -> Tensor:
-    shape, dtype, dev = _like(x, dtype)
+    shape, dtype, dev = _like(x, dtype, "randn_like")
     return randn(shape, generator=generator, dtype=dtype, device=dev)
 
 

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from . import nn
 from .tensor import Tensor
 
-__all__ = ["MODELS", "SequenceClassifier", "build_model", "cnn", "gru", "mlp"]
+__all__ = ["MODELS", "SequenceClassifier", "build_model", "cnn", "gru", "mlp",
+           "parameter_count"]
 
 
 def _shape(fname: str, input_shape) -> tuple[int, ...]:
@@ -161,3 +162,35 @@ def build_model(name: str, input_shape: Sequence[int], num_classes: int, **optio
     if name not in MODELS:
         raise ValueError(f"build_model: unknown model {name!r}; choose from {sorted(MODELS)}")
     return MODELS[name](input_shape, num_classes, **options)
+
+
+def parameter_count(name: str, input_shape: Sequence[int], num_classes: int) -> int:
+    """How many numbers ``build_model(name, input_shape, num_classes)`` would allocate, worked
+    out without allocating them: a checkpoint's config is checked against its weights with
+    this before any model is built (tests compare it with real builds)."""
+    if name not in MODELS:
+        raise ValueError(f"parameter_count: unknown model {name!r}; choose from {sorted(MODELS)}")
+    shape = _shape(name, input_shape)
+    classes = _classes(name, num_classes)
+    if name == "mlp":
+        width, total = math.prod(shape), 0
+        for h in (256, 256):
+            total += width * h + h
+            width = h
+        return total + width * classes + classes
+    if name == "cnn" and len(shape) == 3:
+        (c, h, w), total = shape, 0
+        for out in (32, 64):
+            total += c * out * 9 + out
+            if min(h, w) >= 4:
+                h, w = h // 2, w // 2
+            c = out
+        return total + c * h * w * 128 + 128 + 128 * classes + classes
+    if name == "cnn":
+        c, length = (1, shape[0]) if len(shape) == 1 else shape
+        length = (length + 2 - 5) // 2 + 1
+        return (c * 25 * 5 + 25) + 2 * (25 * 25 * 3 + 25) + 25 * max(length, 0) * classes + \
+            classes
+    features = 1 if len(shape) == 1 else shape[0] if len(shape) == 2 else shape[0] * shape[2]
+    hidden = 64
+    return 3 * hidden * (features + hidden + 2) + hidden * classes + classes

@@ -83,6 +83,9 @@ class Tensor:
         elif not hasattr(data, "dtype"):
             dtype = infer_dtype(data)
         a = xp.asarray(data, dtype=dtype)
+        if a.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor: dtype {a.dtype} is not supported; tensors hold bool, "
+                            f"integer or real floating-point numbers")
         self.array = a
         self.grad = None
         self.requires_grad = False
@@ -492,6 +495,34 @@ class Tensor:
         v = value.array if isinstance(value, Tensor) else value
         return v
 
+    def _inplace_error(self, name: str, v, error: Exception, shape=None) -> Exception:
+        """The named error for an in-place op NumPy refused (built only on failure).
+
+        ``shape`` is the shape written to (the indexed part for ``__setitem__``)."""
+        shape = tuple(self.shape if shape is None else shape)
+        try:
+            a = np.asarray(as_numpy(v))
+        except Exception:
+            a = np.asarray(None)
+        if a.dtype.kind not in "biuf":
+            return TypeError(f"{name}: expected a real number or a tensor, got "
+                             f"{type(v).__name__} {str(v)[:40]!r}")
+        try:
+            np.broadcast_shapes(a.shape, shape)
+            fits = np.broadcast_shapes(a.shape, shape) == shape
+        except ValueError:
+            fits = False
+        from ._errors import DtypeError, ShapeError
+
+        if not fits:
+            return ShapeError(f"{name}: a value of shape {tuple(a.shape)} does not broadcast to "
+                              f"the shape {shape} it is written to")
+        result = "float" if name == "div_" else \
+            {"f": "float", "i": "int", "u": "int", "b": "bool"}[a.dtype.kind]
+        return DtypeError(f"{name}: the result would be {result} but the tensor is "
+                         f"{self.dtype}; an in-place op cannot change a tensor's dtype (use the "
+                         f"out-of-place op, or convert first, e.g. x = x.float())")
+
     def zero_(self) -> Tensor:
         self._check_inplace("zero_")
         self.array[...] = 0
@@ -500,7 +531,15 @@ class Tensor:
 
     def fill_(self, value) -> Tensor:
         v = self._inplace("fill_", value)
-        self.array[...] = v
+        if getattr(v, "ndim", 0) != 0:  # PyTorch: a number or a 0-d tensor
+            from ._errors import ShapeError
+
+            raise ShapeError(f"fill_: the value must be a number or a 0-d tensor, got shape "
+                             f"{tuple(v.shape)}")
+        try:
+            self.array[...] = v
+        except (ValueError, TypeError) as e:
+            raise self._inplace_error("fill_", v, e) from None
         self._version += 1
         return self
 
@@ -508,10 +547,14 @@ class Tensor:
         v = self._inplace("copy_", src)
         xp = self.xp
         v = to_device(v, self.device) if hasattr(v, "shape") else v
+        if np.asarray(as_numpy(v)).dtype.kind not in "biuf":
+            raise self._inplace_error("copy_", v, TypeError())
         try:
             self.array[...] = xp.broadcast_to(xp.asarray(v, dtype=self.dtype), self.shape)
         except ValueError:
-            raise ValueError(
+            from ._errors import ShapeError
+
+            raise ShapeError(
                 f"copy_: cannot copy a source of shape {tuple(np.shape(v))} into a tensor of "
                 f"shape {tuple(self.shape)}"
             ) from None
@@ -520,25 +563,37 @@ class Tensor:
 
     def add_(self, other, alpha=1) -> Tensor:
         v = self._inplace("add_", other)
-        self.array += v if alpha == 1 else v * alpha
+        try:
+            self.array += v if alpha == 1 else v * alpha
+        except (ValueError, TypeError) as e:
+            raise self._inplace_error("add_", v, e) from None
         self._version += 1
         return self
 
     def sub_(self, other, alpha=1) -> Tensor:
         v = self._inplace("sub_", other)
-        self.array -= v if alpha == 1 else v * alpha
+        try:
+            self.array -= v if alpha == 1 else v * alpha
+        except (ValueError, TypeError) as e:
+            raise self._inplace_error("sub_", v, e) from None
         self._version += 1
         return self
 
     def mul_(self, other) -> Tensor:
         v = self._inplace("mul_", other)
-        self.array *= v
+        try:
+            self.array *= v
+        except (ValueError, TypeError) as e:
+            raise self._inplace_error("mul_", v, e) from None
         self._version += 1
         return self
 
     def div_(self, other) -> Tensor:
         v = self._inplace("div_", other)
-        self.array /= v
+        try:
+            self.array /= v
+        except (ValueError, TypeError) as e:
+            raise self._inplace_error("div_", v, e) from None
         self._version += 1
         return self
 
@@ -553,7 +608,15 @@ class Tensor:
         from .ops.shape import _normalize_index
 
         v = value.array if isinstance(value, Tensor) else value
-        self.array[_normalize_index(index)] = v
+        index = _normalize_index(index)
+        try:
+            self.array[index] = v
+        except (ValueError, TypeError) as e:
+            try:
+                shape = self.array[index].shape
+            except Exception:  # the index itself is bad: NumPy's IndexError says why
+                raise e from None
+            raise self._inplace_error("__setitem__", v, e, shape) from None
         self._version += 1
 
     def _augmented(self, op, other, symbol: str):
@@ -1000,3 +1063,13 @@ from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)
 for _name in _ops.TENSOR_METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
 del _name
+
+
+def _is_dtype_name(name: str) -> bool:
+    from .backend import to_dtype
+
+    try:
+        to_dtype(name)
+    except TypeError:
+        return False
+    return True

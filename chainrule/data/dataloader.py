@@ -25,6 +25,14 @@ def default_collate(samples: list):
     if not samples:
         raise ValueError("default_collate: got an empty list of samples")
     first = samples[0]
+    shapes = {tuple(np.shape(s.array if isinstance(s, Tensor) else s)) for s in samples} \
+        if hasattr(first, "shape") else None
+    if shapes is not None and len(shapes) > 1:
+        from .._errors import ShapeError
+
+        raise ShapeError(
+            f"default_collate: samples of one batch have different shapes {sorted(shapes)[:4]}; "
+            f"pad or crop them to one shape, or pass a collate_fn that batches them")
     if isinstance(first, Tensor):
         xp = get_array_module(first.array)
         return Tensor._make(xp.stack([s.array for s in samples]), False)

@@ -106,7 +106,11 @@ class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order."""
 
     def __init__(self, dataset, indices: Sequence[int]):
-        idx = np.asarray(indices, dtype=np.int64).reshape(-1)
+        raw = np.asarray(indices.array if isinstance(indices, Tensor) else indices)
+        if raw.size and raw.dtype.kind not in "iu":
+            raise TypeError(f"Subset: indices must be ints, got {raw.dtype} values such as "
+                            f"{raw.reshape(-1)[0]!r}")
+        idx = raw.astype(np.int64).reshape(-1)
         n = len(dataset)
         if idx.size and (idx.min() < -n or idx.max() >= n):
             bad = int(idx[(idx < -n) | (idx >= n)][0])

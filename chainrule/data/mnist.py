@@ -51,45 +51,89 @@ FASHION_MNIST_MIRRORS = (
 )
 
 
+#: Deflate expands at most about 1032:1, so a gzip file of n bytes holds at most this
+#: many times n bytes of data: a header that claims more is refused before inflating.
+_MAX_GZIP_RATIO = 1032
+
+
 def read_idx(path: str | os.PathLike, fname: str = "read_idx") -> np.ndarray:
     """The array stored in an IDX file (``.gz`` or raw), every size checked.
+
+    The header is read and checked first (against the file size, or what a gzip file of
+    that size can hold); the data is then read straight into the result, so a bad file
+    fails before anything large is inflated or allocated.
 
     >>> read_idx("t10k-labels-idx1-ubyte.gz").shape  # (10000,)
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        f = open(path, "rb")
     except OSError as e:
         raise FileNotFoundError(f"{fname}: cannot read {path}: {e.strerror}") from None
-    if raw[:2] == b"\x1f\x8b":  # the gzip magic number
+    with f:
+        size = os.fstat(f.fileno()).st_size
+        gz = f.read(2) == b"\x1f\x8b"  # the gzip magic number
+        f.seek(0)
+        stream = gzip.GzipFile(fileobj=f, mode="rb") if gz else f
         try:
-            raw = gzip.decompress(raw)
+            return _read_idx_stream(stream, path, fname, size, gz)
         except (EOFError, OSError, zlib.error) as e:
-            raise ValueError(f"{fname}: {path} is a truncated or corrupt gzip file ({e})") from None
-    if len(raw) < 4:
-        raise ValueError(f"{fname}: {path} is truncated: {len(raw)} bytes, no IDX header")
-    zero, code, ndim = struct.unpack_from(">HBB", raw, 0)
+            raise ValueError(f"{fname}: {path} is a truncated or corrupt gzip file ({e})") \
+                from None
+
+
+def _read_into(stream, buf: memoryview) -> int:
+    """Fill ``buf`` from ``stream`` as far as it goes; the number of bytes read."""
+    got = 0
+    while got < len(buf):
+        n = stream.readinto(buf[got:])
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _read_idx_stream(stream, path: Path, fname: str, size: int, gz: bool) -> np.ndarray:
+    head = bytearray(4)
+    got = _read_into(stream, memoryview(head))
+    if got < 4:
+        raise ValueError(f"{fname}: {path} is truncated: {got} bytes, no IDX header")
+    zero, code, ndim = struct.unpack_from(">HBB", head, 0)
     if zero != 0 or code not in _IDX_TYPES or ndim == 0:
-        raise ValueError(
-            f"{fname}: {path} is not an IDX file: bad magic number 0x{raw[:4].hex()}"
-        )
+        raise ValueError(f"{fname}: {path} is not an IDX file: bad magic number 0x{head.hex()}")
     start = 4 + 4 * ndim
-    if len(raw) < start:
-        raise ValueError(
-            f"{fname}: {path} is truncated: expected at least {start} header bytes, "
-            f"got {len(raw)}"
-        )
-    shape = struct.unpack_from(f">{ndim}I", raw, 4)
+    dims = bytearray(4 * ndim)
+    got = _read_into(stream, memoryview(dims))
+    if got < len(dims):
+        raise ValueError(f"{fname}: {path} is truncated: expected at least {start} header "
+                         f"bytes, got {4 + got}")
+    shape = struct.unpack_from(f">{ndim}I", dims, 0)
     dtype = _IDX_TYPES[code]
-    expected = start + math.prod(shape) * dtype.itemsize
-    if len(raw) != expected:
-        what = "truncated" if len(raw) < expected else "longer than its header says"
-        raise ValueError(
-            f"{fname}: {path} is {what}: expected {expected} bytes for shape {shape}, "
-            f"got {len(raw)}"
-        )
-    a = np.frombuffer(raw, dtype=dtype, offset=start).reshape(shape)
-    return a.astype(dtype.newbyteorder("="))
+    nbytes = math.prod(shape) * dtype.itemsize
+    expected = start + nbytes
+    if gz and expected > _MAX_GZIP_RATIO * size + 1024:
+        raise ValueError(f"{fname}: {path} is a corrupt gzip file: its header claims "
+                         f"{expected} bytes for shape {shape}, more than a {size}-byte gzip "
+                         f"file can hold")
+    if not gz and expected != size:
+        what = "truncated" if size < expected else "longer than its header says"
+        raise ValueError(f"{fname}: {path} is {what}: expected {expected} bytes for shape "
+                         f"{shape}, got {size}")
+    # np.empty maps pages lazily: memory grows with the data actually inflated.
+    out = np.empty(nbytes, dtype=np.uint8)
+    got = _read_into(stream, memoryview(out))
+    if got < nbytes:
+        raise ValueError(f"{fname}: {path} is truncated: expected {expected} bytes for shape "
+                         f"{shape}, got {start + got}")
+    if stream.read(1):
+        raise ValueError(f"{fname}: {path} is longer than its header says: expected "
+                         f"{expected} bytes for shape {shape}")
+    return out.view(dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
 
 
 def _load_idx_pair(fname, root, split, download, verify, as_float, md5s, mirrors, subdirs):
@@ -110,11 +154,13 @@ def _load_idx_pair(fname, root, split, download, verify, as_float, md5s, mirrors
                 )
             path = download_file(fname, mirrors, name + ".gz", md5s[name + ".gz"],
                                  directory / subdirs[0])
-        elif verify and path.suffix == ".gz":
-            got = file_md5(path)
-            if got != md5s[path.name]:
+        elif verify and _is_gzip(path):
+            # By content, not by name: gzip data under any name is checked against the
+            # published sum of the official .gz file.
+            got, want = file_md5(path), md5s[name + ".gz"]
+            if got != want:
                 raise ValueError(
-                    f"{fname}: {path} has md5 {got}, expected {md5s[path.name]} (a corrupt "
+                    f"{fname}: {path} has md5 {got}, expected {want} (a corrupt "
                     f"or different file; delete it, or pass verify=False to use it anyway)"
                 )
         a = read_idx(path, fname)

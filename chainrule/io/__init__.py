@@ -1,5 +1,5 @@
 """Saving and loading checkpoints (safetensors)."""
 
-from .safetensors import load, save
+from .safetensors import LoadError, load, save
 
-__all__ = ["load", "save"]
+__all__ = ["LoadError", "load", "save"]

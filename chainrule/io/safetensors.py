@@ -15,6 +15,7 @@ rest of the structure (numbers, strings, lists) goes as JSON into ``"__metadata_
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -28,7 +29,7 @@ from ..backend import as_numpy
 from ..tensor import Tensor
 from .atomic import atomic_write
 
-__all__ = ["load", "save"]
+__all__ = ["LoadError", "load", "save"]
 
 # safetensors dtype names, in the order the reference writer sorts tensors by
 # (largest first, then by name), which keeps every tensor aligned to its item size.
@@ -116,28 +117,6 @@ def _flatten(obj, fname: str) -> tuple[dict[str, np.ndarray], Any, bool]:
     return arrays, skeleton, flat
 
 
-def _unflatten(node, tensors: dict[str, Tensor], arrays: dict[str, np.ndarray], where: str):
-    if node is None or isinstance(node, (bool, int, float, str)):
-        return node
-    if isinstance(node, list):
-        return [_unflatten(v, tensors, arrays, where) for v in node]
-    if isinstance(node, dict) and len(node) == 1:
-        (tag, value), = node.items()
-        if tag in ("tensor", "ndarray"):
-            if value not in arrays:
-                raise ValueError(f"load: {where}: the structure names a missing tensor {value!r}")
-            return tensors[value] if tag == "tensor" else arrays[value]
-        if tag == "float":
-            return float(value)
-        if tag == "tuple":
-            return tuple(_unflatten(v, tensors, arrays, where) for v in value)
-        if tag == "dict":
-            return {k: _unflatten(v, tensors, arrays, where) for k, v in value.items()}
-        if tag == "items":
-            return {k: _unflatten(v, tensors, arrays, where) for k, v in value}
-    raise ValueError(f"load: {where}: unreadable structure entry {str(node)[:80]}")
-
-
 # -- writing ----------------------------------------------------------------------------
 
 
@@ -214,100 +193,157 @@ def save(obj, path, metadata: dict[str, str] | None = None) -> None:
 
 # -- reading ----------------------------------------------------------------------------
 
+class LoadError(ValueError):
+    """A file ``load`` cannot read: not safetensors, truncated, or inconsistent.
 
-def _parse(buf: bytearray, where: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """The arrays and metadata in a safetensors buffer, every field checked."""
-    if len(buf) < 8:
-        raise ValueError(
-            f"load: {where} is not a safetensors file: {len(buf)} bytes, shorter than the "
-            f"8-byte header length"
-        )
-    (n,) = struct.unpack_from("<Q", buf, 0)
-    if n > _MAX_HEADER or 8 + n > len(buf):
-        raise ValueError(
-            f"load: {where} is not a safetensors file or is truncated: header length {n} "
-            f"but the file has {len(buf)} bytes"
-        )
+    Every such file raises this one type (a ``ValueError``), with a message that starts
+    with ``load:`` and names the file and what is wrong.
+    """
+
+
+#: NumPy's limit on dimensions; a shape with more is refused before anything is read.
+_MAX_NDIM = 64
+#: Nesting depth of the saved structure (state dicts nest a handful of levels).
+_MAX_DEPTH = 100
+
+
+def _fail(where: str, what: str) -> LoadError:
+    # "load: FILE is not..." / "load: FILE: tensor ..." read as one sentence either way.
+    sep = " " if what.startswith("is ") else ": "
+    return LoadError(f"load: {where}{sep}{what}")
+
+
+def _read_header(f, size: int, where: str) -> tuple[int, dict]:
+    """The header length and the parsed JSON header, checked against the file size."""
+    if size < 8:
+        raise _fail(where, f"is not a safetensors file: {size} bytes, shorter than the 8-byte "
+                           f"header length")
+    (n,) = struct.unpack("<Q", f.read(8))
+    if n > _MAX_HEADER or 8 + n > size:
+        raise _fail(where, f"is not a safetensors file or is truncated: header length {n} but the "
+                           f"file has {size} bytes")
+    text = f.read(n)
     try:
-        header = json.loads(bytes(buf[8 : 8 + n]).decode("utf-8"))
+        header = json.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(
-            f"load: {where} is not a safetensors file: bad JSON header ({e})"
-        ) from None
+        raise _fail(where, f"is not a safetensors file: bad JSON header ({e})") from None
+    except RecursionError:
+        raise _fail(where, "is not a safetensors file: the JSON header nests too deeply") from None
     if not isinstance(header, dict):
-        raise ValueError(f"load: {where} is not a safetensors file: header is not a JSON object")
-    metadata = header.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
-    ):
-        raise ValueError(f"load: {where}: __metadata__ must map str to str")
-    data = memoryview(buf)[8 + n :]
-    arrays: dict[str, np.ndarray] = {}
-    end = 0
-    for name, info in sorted(header.items(), key=lambda kv: _offsets(kv, where)):
+        raise _fail(where, "is not a safetensors file: header is not a JSON object")
+    return n, header
+
+
+def _layout(header: dict, header_size: int, data_size: int, where: str) -> list[tuple]:
+    """``(name, dtype, shape, begin, stop)`` of every tensor, all checked against each other
+    and against ``data_size`` before a byte of tensor data is read."""
+    entries = []
+    for name, info in header.items():
         dtype, shape, (begin, stop) = _entry(name, info, where)
-        count = math.prod(shape)
+        count = math.prod(shape)  # Python ints: no overflow whatever the shape
         itemsize = 2 if dtype == "BF16" else _DTYPES[dtype].itemsize
         if stop - begin != count * itemsize:
-            raise ValueError(
-                f"load: {where}: tensor {name!r} of dtype {dtype} and shape {shape} needs "
-                f"{count * itemsize} bytes, its data_offsets {[begin, stop]} hold {stop - begin}"
-            )
+            raise _fail(where, f"tensor {name!r} of dtype {dtype} and shape {shape} needs "
+                               f"{count * itemsize} bytes, its data_offsets {[begin, stop]} "
+                               f"hold {stop - begin}")
+        entries.append((name, dtype, shape, begin, stop))
+    entries.sort(key=lambda e: (e[3], e[4]))
+    end = 0
+    for name, _, _, begin, stop in entries:
         if begin != end:
-            raise ValueError(
-                f"load: {where}: tensor {name!r} starts at byte {begin}, expected {end} "
-                f"(tensors must not overlap or leave gaps)"
-            )
+            raise _fail(where, f"tensor {name!r} starts at byte {begin}, expected {end} "
+                               f"(tensors must not overlap or leave gaps)")
         end = stop
-        if stop > len(data):
-            break  # reported below as a truncated file
-        if dtype == "BF16":
-            bits = np.frombuffer(data[begin:stop], dtype="<u2").astype(np.uint32) << 16
-            a = bits.view(np.float32)
-        else:
-            a = np.frombuffer(data[begin:stop], dtype=_DTYPES[dtype], count=count)
-        arrays[name] = a.reshape(shape)
-    if end != len(data):
-        what = "truncated" if end > len(data) else "longer than its header says"
-        raise ValueError(
-            f"load: {where} is {what}: expected {8 + n + end} bytes, got {len(buf)}"
-        )
-    return arrays, metadata
-
-
-def _offsets(kv, where):
-    name, info = kv
-    try:
-        return tuple(int(o) for o in info["data_offsets"])
-    except (TypeError, KeyError, ValueError):
-        raise ValueError(
-            f"load: {where}: tensor {name!r} has no valid data_offsets: {str(info)[:80]}"
-        ) from None
+    if end != data_size:
+        what = "truncated" if end > data_size else "longer than its header says"
+        raise _fail(where, f"is {what}: expected {8 + header_size + end} bytes, got "
+                           f"{8 + header_size + data_size}")
+    return entries
 
 
 def _entry(name, info, where):
     if not isinstance(info, dict):
-        raise ValueError(f"load: {where}: header entry {name!r} is not an object")
+        raise _fail(where, f"header entry {name!r} is not an object")
     dtype = info.get("dtype")
-    if dtype not in _DTYPES and dtype != "BF16":
-        raise ValueError(
-            f"load: {where}: tensor {name!r} has unsupported dtype {dtype!r}; "
-            f"supported: {', '.join([*_DTYPES, 'BF16'])}"
-        )
+    if not isinstance(dtype, str) or (dtype not in _DTYPES and dtype != "BF16"):
+        raise _fail(where, f"tensor {name!r} has unsupported dtype {str(dtype)[:40]!r}; "
+                           f"supported: {', '.join([*_DTYPES, 'BF16'])}")
     shape = info.get("shape")
     if not isinstance(shape, list) or not all(
-        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
+        type(s) is int and s >= 0 for s in shape
     ):
-        raise ValueError(f"load: {where}: tensor {name!r} has a bad shape {shape!r}")
+        raise _fail(where, f"tensor {name!r} has a bad shape {str(shape)[:80]}")
+    if len(shape) > _MAX_NDIM:
+        raise _fail(where, f"tensor {name!r} has {len(shape)} dimensions; at most "
+                           f"{_MAX_NDIM} are supported")
+    itemsize = 2 if dtype == "BF16" else _DTYPES[dtype].itemsize
+    # NumPy refuses shapes whose non-zero sizes multiply past int64, even with a 0 among them
+    if math.prod(s for s in shape if s) * itemsize >= 2**63:
+        raise _fail(where, f"tensor {name!r} has shape {shape}, too large for any array")
     offsets = info.get("data_offsets")
     if (
         not isinstance(offsets, list)
         or len(offsets) != 2
-        or not all(isinstance(o, int) and o >= 0 for o in offsets)
+        or not all(type(o) is int and o >= 0 for o in offsets)
         or offsets[1] < offsets[0]
     ):
-        raise ValueError(f"load: {where}: tensor {name!r} has bad data_offsets {offsets!r}")
+        raise _fail(where, f"tensor {name!r} has bad data_offsets {str(offsets)[:80]}")
     return dtype, tuple(shape), offsets
+
+
+def _read_arrays(f, entries, data_size: int, where: str) -> dict[str, np.ndarray]:
+    """Read the data once into one buffer (no second copy); the arrays are views of it."""
+    buf = np.empty(data_size, dtype=np.uint8)
+    view = memoryview(buf)
+    got = 0
+    while got < data_size:
+        n = f.readinto(view[got:])
+        if not n:
+            raise _fail(where, f"the file shrank while being read ({got} of {data_size} "
+                               f"data bytes)")
+        got += n
+    arrays = {}
+    for name, dtype, shape, begin, stop in entries:
+        if dtype == "BF16":
+            bits = buf[begin:stop].view("<u2").astype(np.uint32) << 16
+            a = bits.view(np.float32)
+        else:
+            count = math.prod(shape)
+            a = np.frombuffer(buf, dtype=_DTYPES[dtype], count=count, offset=begin)
+        arrays[name] = a.reshape(shape)
+    return arrays
+
+
+def _unflatten(node, tensors: dict[str, Tensor], arrays: dict[str, np.ndarray], where: str,
+               depth: int = 0):
+    if depth > _MAX_DEPTH:
+        raise _fail(where, f"the saved structure nests deeper than {_MAX_DEPTH} levels")
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+
+    def sub(v):
+        return _unflatten(v, tensors, arrays, where, depth + 1)
+
+    if isinstance(node, list):
+        return [sub(v) for v in node]
+    if isinstance(node, dict) and len(node) == 1:
+        (tag, value), = node.items()
+        if tag in ("tensor", "ndarray") and isinstance(value, str):
+            if value not in arrays:
+                raise _fail(where, f"the structure names a missing tensor {value[:80]!r}")
+            return tensors[value] if tag == "tensor" else arrays[value]
+        if tag == "float" and value in ("inf", "-inf", "nan"):
+            return float(value)
+        if tag == "tuple" and isinstance(value, list):
+            return tuple(sub(v) for v in value)
+        if tag == "dict" and isinstance(value, dict):
+            return {k: sub(v) for k, v in value.items()}
+        if tag == "items" and isinstance(value, list) and all(
+            isinstance(kv, list) and len(kv) == 2 and isinstance(kv[0], (str, int))
+            for kv in value
+        ):
+            return {k: sub(v) for k, v in value}
+    raise _fail(where, f"unreadable structure entry {str(node)[:80]}")
 
 
 def load(path, map_location=None, *, weights_only: bool | None = None,
@@ -317,6 +353,12 @@ def load(path, map_location=None, *, weights_only: bool | None = None,
     A file of plain tensors gives a ``{name: Tensor}`` dict; a nested object saved by
     ``save`` comes back with the same structure. With ``return_metadata=True`` the result
     is ``(obj, metadata)``. BF16 tensors are read as float32.
+
+    The header is checked in full (dtypes, shapes, offsets, against the file size) before
+    any tensor data is read, and the data is read once into one buffer that the tensors
+    share, so loading needs about the file's size in memory and a bad file costs almost
+    nothing. Every malformed file raises ``LoadError`` (a ``ValueError``); loading never
+    executes code.
 
     >>> model.load_state_dict(cr.load("model.safetensors"))
 
@@ -331,26 +373,36 @@ def load(path, map_location=None, *, weights_only: bool | None = None,
             f"load: path must be a str, os.PathLike or a binary file, got {type(path).__name__}"
         )
     if from_file:
-        buf = bytearray(path.read())
-        path = getattr(path, "name", "<file object>")
+        where = getattr(path, "name", "<file object>")
+        f = io.BytesIO(path.read())
+        size = len(f.getbuffer())
     else:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"load: no such file: {path}")
-        with open(path, "rb") as f:
-            # One writable buffer: the arrays are views into it, not copies.
-            buf = bytearray(f.read())
-    arrays, metadata = _parse(buf, str(path))
+        where = str(path)
+        f = open(path, "rb")
+        size = os.fstat(f.fileno()).st_size
+    with f:
+        n, header = _read_header(f, size, where)
+        metadata = header.pop("__metadata__", None) or {}
+        if not isinstance(metadata, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()
+        ):
+            raise _fail(where, "__metadata__ must map str to str")
+        entries = _layout(header, n, size - 8 - n, where)
+        skeleton = None
+        structure = metadata.pop(STRUCTURE_KEY, None)
+        if structure is not None:
+            try:
+                skeleton = json.loads(structure)
+            except json.JSONDecodeError as e:
+                raise _fail(where, f"bad {STRUCTURE_KEY} metadata ({e})") from None
+            except RecursionError:
+                raise _fail(where, f"{STRUCTURE_KEY} metadata nests too deeply") from None
+        arrays = _read_arrays(f, entries, size - 8 - n, where)
     tensors = {name: _map_location(Tensor(a), map_location) for name, a in arrays.items()}
-    structure = metadata.pop(STRUCTURE_KEY, None)
-    if structure is None:
-        obj = tensors
-    else:
-        try:
-            skeleton = json.loads(structure)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"load: {path}: bad {STRUCTURE_KEY} metadata ({e})") from None
-        obj = _unflatten(skeleton, tensors, arrays, str(path))
+    obj = tensors if structure is None else _unflatten(skeleton, tensors, arrays, where)
     return (obj, metadata) if return_metadata else obj
 
 

@@ -10,7 +10,13 @@ from ..ops import elementwise as _ew
 from ..ops import nonlinear as _nl
 from ..ops._convert import check_tensor
 from ..tensor import Tensor
+from . import _args
 from .module import Module
+
+
+def _dim(owner: str, dim):
+    return dim if dim is None else _args.integer(owner, "dim", dim, low=-(2**31))
+
 
 # -- functional forms (PyTorch's signatures; ``inplace`` is accepted and computes out of place)
 
@@ -124,7 +130,8 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope, self.inplace = negative_slope, inplace
+        self.negative_slope = _args.real("LeakyReLU", "negative_slope", negative_slope)
+        self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return _nl.leaky_relu(input, self.negative_slope)
@@ -138,7 +145,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha, self.inplace = alpha, inplace
+        self.alpha, self.inplace = _args.real("ELU", "alpha", alpha), inplace
 
     def forward(self, input: Tensor) -> Tensor:
         return _nl.elu(input, self.alpha)
@@ -202,7 +209,8 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta, self.threshold = beta, threshold
+        self.beta = _args.real("Softplus", "beta", beta)
+        self.threshold = _args.real("Softplus", "threshold", threshold)
 
     def forward(self, input: Tensor) -> Tensor:
         return _nl.softplus(input, self.beta, self.threshold)
@@ -216,7 +224,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = _dim("Softmax", dim)
 
     def forward(self, input: Tensor) -> Tensor:
         return softmax(input, self.dim)
@@ -230,7 +238,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = _dim("LogSoftmax", dim)
 
     def forward(self, input: Tensor) -> Tensor:
         return log_softmax(input, self.dim)

@@ -21,7 +21,7 @@ from ..backend import get_array_module, to_device
 from ..creation import empty
 from ..ops import shape as _shape
 from ..tensor import Tensor
-from . import init
+from . import _args, init
 from .dropout import dropout as _dropout
 from .linear import Linear, linear
 from .module import Module
@@ -126,8 +126,7 @@ class MultiheadAttention(Module):
         if embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by "
                              f"num_heads ({num_heads})")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"MultiheadAttention: dropout must be in [0, 1], got {dropout}")
+        _args.probability("MultiheadAttention", "dropout", dropout)
         if add_bias_kv or add_zero_attn:
             raise NotImplementedError(
                 "MultiheadAttention: add_bias_kv and add_zero_attn are not supported"

@@ -6,6 +6,7 @@ from ..autograd import Function
 from ..ops._convert import check_tensor
 from ..random import Generator, rng
 from ..tensor import Tensor
+from . import _args
 from .module import Module
 
 
@@ -81,8 +82,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False, generator=None) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p must be between 0 and 1, got {p}")
+        _args.probability(type(self).__name__, "p", p)
         if isinstance(generator, int) and not isinstance(generator, bool):
             generator = Generator(generator)  # one stream: a new mask at every call
         self.p, self.inplace, self.generator = p, inplace, generator

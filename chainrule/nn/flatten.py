@@ -9,6 +9,7 @@ import numpy as np
 from .. import ops
 from ..ops._convert import check_tensor
 from ..tensor import Tensor
+from . import _args
 from .module import Module
 
 
@@ -23,6 +24,8 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
+        _args.integer("Flatten", "start_dim", start_dim, low=-(2**31))
+        _args.integer("Flatten", "end_dim", end_dim, low=-(2**31))
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input: Tensor) -> Tensor:

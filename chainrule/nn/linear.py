@@ -10,7 +10,7 @@ from ..backend import get_array_module
 from ..creation import empty
 from ..ops._convert import check_tensor
 from ..tensor import Tensor
-from . import init
+from . import _args, init
 from .module import Module
 from .parameter import Parameter
 
@@ -180,6 +180,9 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True, device=None, dtype=None, generator=None) -> None:
         super().__init__()
+        for name, v in (("in1_features", in1_features), ("in2_features", in2_features),
+                        ("out_features", out_features)):
+            _args.integer("Bilinear", name, v)
         self.in1_features, self.in2_features = in1_features, in2_features
         self.out_features = out_features
         self.weight = Parameter(empty(out_features, in1_features, in2_features, dtype=dtype,

@@ -12,6 +12,7 @@ from .. import ops
 from ..ops import loss as _L
 from ..ops._convert import as_tensor, check_tensor
 from ..tensor import Tensor
+from . import _args
 from .module import Module
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -335,7 +336,7 @@ class SmoothL1Loss(_Loss):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
                  beta: float = 1.0) -> None:
         super().__init__(size_average, reduce, reduction)
-        self.beta = beta
+        self.beta = _args.real("SmoothL1Loss", "beta", beta, 0.0)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
@@ -346,7 +347,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        self.delta = delta
+        self.delta = _args.real("HuberLoss", "delta", delta, 0.0, low_open=True)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
@@ -362,11 +363,8 @@ class CrossEntropyLoss(_WeightedLoss):
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                  reduction: str = "mean", label_smoothing: float = 0.0) -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(
-                f"CrossEntropyLoss: label_smoothing must be between 0 and 1, got "
-                f"{label_smoothing}"
-            )
+        _args.probability("CrossEntropyLoss", "label_smoothing", label_smoothing)
+        _args.integer("CrossEntropyLoss", "ignore_index", ignore_index, low=-(2**63))
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Tensor, target) -> Tensor:
@@ -380,7 +378,7 @@ class NLLLoss(_WeightedLoss):
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
                  reduction: str = "mean") -> None:
         super().__init__(weight, size_average, reduce, reduction)
-        self.ignore_index = ignore_index
+        self.ignore_index = _args.integer("NLLLoss", "ignore_index", ignore_index, low=-(2**63))
 
     def forward(self, input: Tensor, target) -> Tensor:
         return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,

@@ -128,6 +128,7 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, a declared but absent parameter) under ``name``."""
         self._check_init()
+        _check_name(self, "register_parameter", name)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"{type(self).__name__}.register_parameter: '{name}' must be a Parameter or "
@@ -140,6 +141,7 @@ class Module:
         """Register a tensor that is state but not trained (saved in ``state_dict`` unless
         ``persistent=False``)."""
         self._check_init()
+        _check_name(self, "register_buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"{type(self).__name__}.register_buffer: '{name}' must be a Tensor or None, "
@@ -158,8 +160,7 @@ class Module:
                 f"{type(self).__name__}.add_module: '{name}' must be a Module, got "
                 f"{type(module).__name__}"
             )
-        if "." in name or name == "":
-            raise KeyError(f"{type(self).__name__}.add_module: invalid module name {name!r}")
+        _check_name(self, "add_module", name)
         self._discard(name)
         self._modules[name] = module
 
@@ -418,6 +419,14 @@ class Module:
         from ..backend import to_device
 
         for k, t in own.items():
+            if k not in state_dict:
+                continue
+            v = state_dict[k]
+            dtype = (v.array if isinstance(v, Tensor) else np.asarray(v)).dtype
+            if dtype.kind not in "biuf":  # complex or object: cast with a warning at best
+                raise TypeError(f"load_state_dict: {k!r} has dtype {dtype}; expected real "
+                                f"numbers for the model's {t.dtype}")
+        for k, t in own.items():
             if k in state_dict:
                 v = state_dict[k]
                 arr = v.array if isinstance(v, Tensor) else np.asarray(v)
@@ -457,3 +466,14 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _check_name(module, fname: str, name) -> None:
+    """PyTorch's rules for a parameter, buffer or child name: a non-empty str without a dot
+    (the dot separates the levels of ``state_dict`` keys)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{type(module).__name__}.{fname}: name must be a str, got "
+                        f"{type(name).__name__} {name!r}")
+    if "." in name or name == "":
+        raise KeyError(f"{type(module).__name__}.{fname}: invalid name {name!r} (it must be "
+                       f"non-empty and contain no '.')")

@@ -7,6 +7,7 @@ import numpy as np
 from ..creation import ones, zeros
 from ..ops.norm import _batch_norm, _layer_norm
 from ..tensor import Tensor
+from . import _args
 from .module import Module
 from .parameter import Parameter
 
@@ -27,9 +28,10 @@ class _BatchNorm(Module):
                 num_features <= 0:
             raise ValueError(f"{name}: num_features must be a positive int, got "
                              f"{num_features!r}")
-        if eps <= 0:
-            raise ValueError(f"{name}: eps must be positive, got {eps!r}")
-        if momentum is not None and not 0.0 <= momentum <= 1.0:
+        _args.real(name, "eps", eps, 0.0, low_open=True)
+        if momentum is not None and (not isinstance(momentum, (int, float))
+                                     or isinstance(momentum, bool)
+                                     or not 0.0 <= momentum <= 1.0):
             raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -126,7 +128,8 @@ class LayerNorm(Module):
             raise ValueError(f"LayerNorm: normalized_shape must be positive ints, got "
                              f"{normalized_shape!r}")
         self.normalized_shape = tuple(int(n) for n in shape)
-        self.eps, self.elementwise_affine = eps, elementwise_affine
+        self.eps = _args.real("LayerNorm", "eps", eps, 0.0, low_open=True)
+        self.elementwise_affine = elementwise_affine
         if elementwise_affine:
             self.weight = Parameter(ones(*self.normalized_shape, dtype=dtype, device=device))
             if bias:

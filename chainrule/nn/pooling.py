@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from ..ops.pool import adaptive_avg_pooling, avg_pooling, max_pooling
 from ..tensor import Tensor
+from . import _args
 from .module import Module
+
+
+def _check_pool(owner: str, nd: int, kernel_size, stride, padding) -> None:
+    _args.sizes(owner, "kernel_size", kernel_size, nd)
+    if stride is not None:
+        _args.sizes(owner, "stride", stride, nd)
+    _args.sizes(owner, "padding", padding, nd, low=0)
 
 
 class _MaxPoolNd(Module):
@@ -13,6 +21,8 @@ class _MaxPoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
         super().__init__()
+        _check_pool(type(self).__name__, self._nd, kernel_size, stride, padding)
+        _args.sizes(type(self).__name__, "dilation", dilation, self._nd)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.dilation = padding, dilation
@@ -48,6 +58,7 @@ class AvgPool1d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True) -> None:
         super().__init__()
+        _check_pool("AvgPool1d", 1, kernel_size, stride, padding)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
@@ -73,6 +84,7 @@ class AvgPool2d(Module):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override: int | None = None) -> None:
         super().__init__()
+        _check_pool("AvgPool2d", 2, kernel_size, stride, padding)
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
@@ -91,6 +103,8 @@ class _AdaptiveAvgPoolNd(Module):
 
     def __init__(self, output_size) -> None:
         super().__init__()
+        # None keeps that dimension's input size, as in PyTorch
+        _args.sizes(type(self).__name__, "output_size", output_size, self._nd, allow_none=True)
         self.output_size = output_size
 
     def forward(self, input: Tensor) -> Tensor:

@@ -51,7 +51,8 @@ class RNNBase(Module):
         _check_size(name, "input_size", input_size)
         _check_size(name, "hidden_size", hidden_size)
         _check_size(name, "num_layers", num_layers)
-        if isinstance(dropout, bool) or not 0.0 <= dropout <= 1.0:
+        if not isinstance(dropout, (int, float)) or isinstance(dropout, bool) \
+                or not 0.0 <= dropout <= 1.0:
             raise ValueError(f"{name}: dropout must be a number in [0, 1], got {dropout!r}")
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
@@ -232,6 +233,8 @@ class LSTM(RNNBase):
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, proj_size: int = 0, device=None, dtype=None,
                  generator=None) -> None:
+        if not isinstance(proj_size, int) or isinstance(proj_size, bool) or proj_size < 0:
+            raise ValueError(f"LSTM: proj_size must be an int >= 0, got {proj_size!r}")
         if proj_size:
             raise NotImplementedError("LSTM: proj_size > 0 is not supported")
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,

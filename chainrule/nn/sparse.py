@@ -90,6 +90,9 @@ def _check_indices(name: str, input, num: int):
 def _padding(name: str, padding_idx, num: int):
     if padding_idx is None:
         return None
+    if not isinstance(padding_idx, int) or isinstance(padding_idx, bool):
+        raise TypeError(f"{name}: padding_idx must be an int or None, got "
+                        f"{type(padding_idx).__name__} {padding_idx!r}")
     if not -num <= padding_idx < num:
         raise ValueError(
             f"{name}: padding_idx {padding_idx} is out of range for {num} embeddings"

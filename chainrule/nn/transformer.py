@@ -7,6 +7,7 @@ import copy
 from collections.abc import Callable
 
 from ..tensor import Tensor
+from . import _args
 from .activation import gelu, relu
 from .attention import MultiheadAttention
 from .container import ModuleList
@@ -35,6 +36,17 @@ class TransformerEncoderLayer(Module):
                  layer_norm_eps: float = 1e-5, batch_first: bool = False,
                  norm_first: bool = False, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
+        # Checked here so the error names this layer's arguments, not a sublayer's.
+        owner = "TransformerEncoderLayer"
+        _args.integer(owner, "d_model", d_model)
+        _args.integer(owner, "nhead", nhead)
+        if d_model % nhead:
+            raise ValueError(f"{owner}: d_model ({d_model}) must be divisible by nhead ({nhead})")
+        _args.integer(owner, "dim_feedforward", dim_feedforward)
+        _args.probability(owner, "dropout", dropout)
+        if not isinstance(activation, str) and not callable(activation):
+            raise TypeError(f"{owner}: activation must be 'relu', 'gelu' or a callable, got "
+                            f"{type(activation).__name__} {activation!r}")
         kw = {"device": device, "dtype": dtype}
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, **kw)
@@ -100,6 +112,9 @@ class TransformerEncoder(Module):
                  norm: Module | None = None, enable_nested_tensor: bool = True,
                  mask_check: bool = True) -> None:
         super().__init__()
+        if not isinstance(encoder_layer, Module):
+            raise TypeError(f"TransformerEncoder: encoder_layer must be a Module (a "
+                            f"TransformerEncoderLayer), got {type(encoder_layer).__name__}")
         if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers <= 0:
             raise ValueError(
                 f"TransformerEncoder: num_layers must be a positive int, got {num_layers!r}"

@@ -15,9 +15,16 @@ def as_tensor(x, dtype=None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     if dtype is None and not hasattr(x, "dtype"):
-        dtype = infer_dtype(x)
+        try:
+            dtype = infer_dtype(x)
+        except TypeError:
+            raise TypeError(f"operand: expected a number or a tensor, got {type(x).__name__} "
+                            f"{str(x)[:40]!r}") from None
     xp = get_array_module(x)
-    return Tensor._make(xp.asarray(x, dtype=dtype), False)
+    a = xp.asarray(x, dtype=dtype)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"operand: expected a number or a tensor, got {a.dtype} data")
+    return Tensor._make(a, False)
 
 
 def _is_scalar(x) -> bool:

@@ -248,11 +248,12 @@ def ntuple(name: str, arg: str, value, n: int, minimum: int = 0) -> tuple:
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         t = (int(value),) * n
     else:
-        try:
-            t = tuple(int(v) for v in value)
+        try:  # each entry an int: "a" and 2.5 are refused, not parsed or truncated
+            t = tuple(int(v) for v in value
+                      if isinstance(v, (int, np.integer)) and not isinstance(v, bool))
         except TypeError:
             t = ()
-        if len(t) != n or any(isinstance(v, bool) for v in value):
+        if len(t) != n or len(t) != len(value):
             raise TypeError(f"{name}: {arg} must be an int or a tuple of {n} ints, got {value!r}")
     if any(v < minimum for v in t):
         raise ValueError(f"{name}: {arg} must be >= {minimum}, got {value!r}")

@@ -104,7 +104,10 @@ class PowScalar(Function):
 
 
 def _binary(cls, name, a, b, pairing=pair):
-    a, b = pairing(a, b)
+    try:
+        a, b = pairing(a, b)
+    except TypeError as e:  # a str or None operand: name the op, not the conversion
+        raise TypeError(f"{name}: {str(e).split(': ', 1)[-1]}") from None
     try:
         return cls()(a, b)
     except ValueError:
@@ -272,6 +275,9 @@ def div(a, b) -> Tensor:
 def pow(a, b) -> Tensor:  # noqa: A001 - the public name is PyTorch's
     """a ** b. A constant exponent uses the cheaper rule c * a^(c-1)."""
     if isinstance(a, Tensor) and not isinstance(b, Tensor) and np.ndim(b) == 0:
+        if np.asarray(b).dtype.kind not in "biuf":
+            raise TypeError(f"pow: exponent must be a number or a tensor, got "
+                            f"{type(b).__name__} {b!r}")
         if a.dtype.kind != "f" and not float(b).is_integer():
             a = a.astype(np.float32)
         elif a.dtype.kind in "iu" and b < 0:
@@ -280,7 +286,10 @@ def pow(a, b) -> Tensor:  # noqa: A001 - the public name is PyTorch's
                 f"integer power {b}; convert it to float first"
             )
         return PowScalar(b.item() if isinstance(b, np.generic) else b)(a)
-    a, b = pair(a, b)
+    try:
+        a, b = pair(a, b)
+    except TypeError as e:
+        raise TypeError(f"pow: {str(e).split(': ', 1)[-1]}") from None
     if a.dtype.kind in "iub" and b.dtype.kind in "iub" and bool((b.array < 0).any()):
         raise ValueError(
             f"pow: integer tensors (dtypes {a.dtype} and {b.dtype}) cannot be raised to "
@@ -406,10 +415,12 @@ class Sigmoid(Function):
     def forward(self, x):
         # sigmoid(x) = (1 + tanh(x/2)) / 2: one transcendental call, no overflow in exp.
         xp = get_array_module(x)
-        y = xp.tanh(x * x.dtype.type(0.5))
+        # float16 rounds tanh(-5) to -1, flushing sigmoid(-10) to 0: float32 inside.
+        x32 = x.astype(np.float32) if x.dtype == np.float16 else x
+        y = xp.tanh(x32 * x32.dtype.type(0.5))
         y += 1
         y *= 0.5
-        return y
+        return y.astype(x.dtype, copy=False)
 
     def backward(self, gy):
         y = self.output()
@@ -645,6 +656,8 @@ def _bound(fname, argname, v):
     """A clip bound as a Python number (a one-element tensor or array is accepted)."""
     if v is None or isinstance(v, (int, float, np.number)):
         return v
+    if not isinstance(v, Tensor) and np.asarray(v).dtype.kind not in "biuf":
+        raise TypeError(f"{fname}: {argname} must be a number, got {type(v).__name__} {v!r}")
     if (v.numel() if isinstance(v, Tensor) else np.size(v)) == 1:
         return (v if isinstance(v, Tensor) else np.asarray(v)).item()
     raise TypeError(

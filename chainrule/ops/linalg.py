@@ -170,6 +170,9 @@ def einsum(subscripts: str, *operands) -> Tensor:
 
     >>> cr.einsum("bij,bjk->bik", a, b)      # batched matmul
     """
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: subscripts must be a str such as 'ij,jk->ik', got "
+                        f"{type(subscripts).__name__}")
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ts = [as_tensor(t) for t in operands]
@@ -191,11 +194,19 @@ def einsum(subscripts: str, *operands) -> Tensor:
 
 def outer(a, b) -> Tensor:
     """Outer product of two vectors."""
-    a, b = pair(a, b)
+    try:
+        a, b = pair(a, b)
+    except TypeError as e:
+        raise TypeError(f"outer: {str(e).split(': ', 1)[-1]}") from None
     return _shape.expand_dims(_shape.flatten(a), 1) * _shape.flatten(b)
 
 
 def dot(a, b) -> Tensor:
     """Dot product of two 1-d tensors."""
+    for name, t in (("input", a), ("other", b)):
+        if np.ndim(t.array if isinstance(t, Tensor) else t) != 1:
+            raise ValueError(f"dot: {name} must be 1-d, got shape "
+                             f"{tuple(np.shape(t.array if isinstance(t, Tensor) else t))} "
+                             f"(use matmul for matrices)")
     return matmul(a, b)
 

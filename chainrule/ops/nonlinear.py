@@ -49,6 +49,8 @@ def _polyval(coefs, z):
 def erf_array(x):
     """erf of an array, in its own dtype (float64 accurate to ~1e-16 relative)."""
     xp = get_array_module(x)
+    if x.dtype == np.float16:  # the polynomials pass 65504 above |x| ~ 4.5: float32 inside
+        return erf_array(x.astype(np.float32)).astype(np.float16)
     ax = xp.abs(x)
     z = xp.minimum(x * x, 1.0)
     small = xp.minimum(ax, 1.0) * _polyval(_T, z) / _polyval(_U, z)
@@ -132,10 +134,13 @@ class GELU(Function):
     phi(x) = exp(-x^2 / 2) / sqrt(2 pi)."""
 
     def forward(self, x):
-        self.cdf = erf_array(x * _SQRT_HALF)
-        self.cdf += 1.0
-        self.cdf *= 0.5
-        return x * self.cdf
+        # float16: x Phi(x) in float32 (1 + erf rounds away the tail below -4), cast back.
+        x32 = x.astype(np.float32) if x.dtype == np.float16 else x
+        cdf = erf_array(x32 * _SQRT_HALF)
+        cdf += 1.0
+        cdf *= 0.5
+        self.cdf = cdf.astype(x.dtype, copy=False)
+        return (x32 * cdf).astype(x.dtype, copy=False)
 
     def backward(self, gy):
         x = self.inputs[0]
@@ -171,10 +176,11 @@ class SiLU(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        s = xp.tanh(x * 0.5)
+        # float16 rounds tanh(-5) to -1, flushing silu(-10) to 0: float32 inside.
+        s = xp.tanh(x.astype(np.float32) * 0.5) if x.dtype == np.float16 else xp.tanh(x * 0.5)
         s += 1.0
         s *= 0.5
-        return x * s
+        return (x * s).astype(x.dtype, copy=False)
 
     def backward(self, gy):
         x = self.inputs[0]

@@ -79,6 +79,12 @@ def sum_to(x: Tensor, shape) -> Tensor:
     """Sum ``x`` over the axes that broadcasting added or stretched, giving ``shape``."""
     if x.shape == tuple(shape):
         return x
+    try:
+        if np.broadcast_shapes(tuple(shape), x.shape) != x.shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"sum_to: shape {tuple(x.shape)} does not broadcast from "
+                         f"{tuple(shape)}, so it cannot be summed back to it") from None
     return SumTo(shape)(x)
 
 
@@ -110,6 +116,8 @@ def mean(x, axis=None, keepdims: bool = False, dim=None, *, keepdim: bool | None
         x = x.astype(dtype)
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
+    if x.dtype == np.float16:  # accumulate in float32, as PyTorch does: the sum passes 65504
+        return mean(x.astype(np.float32), axis, keepdims, dim).astype(np.float16)
     axes = _axes("mean", x, axis, dim)
     n = _count(x.shape, axes)
     # The mean of nothing is NaN, as in NumPy and PyTorch (this module's max is the op).
@@ -131,6 +139,8 @@ def var(x, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
     keepdims = keepdim or bool(keepdims)
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
+    if x.dtype == np.float16:  # accumulate in float32, as PyTorch does
+        return var(x.astype(np.float32), axis, keepdims, ddof, dim).astype(np.float16)
     axes = _axes("var", x, axis, dim)
     n = _count(x.shape, axes)
     d = x - mean(x, axes, keepdims=True)

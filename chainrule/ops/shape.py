@@ -244,6 +244,9 @@ cat = concatenate
 
 def stack(tensors, axis: int = 0, dim=None) -> Tensor:
     """Join tensors of the same shape along a new axis."""
+    if isinstance(tensors, Tensor) or not hasattr(tensors, "__iter__"):
+        raise TypeError(f"stack: tensors must be a sequence of tensors, got "
+                        f"{type(tensors).__name__}")
     tensors = [as_tensor(t) for t in tensors]
     if not tensors:
         raise ValueError("stack: need at least one tensor")

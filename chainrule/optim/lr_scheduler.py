@@ -214,6 +214,10 @@ class MultiStepLR(LRScheduler):
         gamma: float = 0.1,
         last_epoch: int = -1,
     ) -> None:
+        if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+            raise TypeError(f"MultiStepLR: milestones must be a list of epochs (ints), got "
+                            f"{type(milestones).__name__} {milestones!r}; for one, write "
+                            f"[{milestones!r}]")
         milestones = list(milestones)
         for m in milestones:
             _check_int("MultiStepLR", "each milestone", m, 0)
@@ -386,6 +390,8 @@ class OneCycleLR(LRScheduler):
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError(f"{name}: give either total_steps, or epochs and steps_per_epoch")
+        for v in max_lr if isinstance(max_lr, (list, tuple)) else [max_lr]:
+            _check_real(name, "max_lr", v, strict=True)
         _check_real(name, "pct_start", pct_start)
         if pct_start > 1:
             raise ValueError(f"{name}: pct_start must be in [0, 1], got {pct_start!r}")

@@ -25,6 +25,11 @@ from ..tensor import Tensor
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 
+#: Group keys any optimizer may carry besides its own hyperparameters (schedulers add
+#: ``initial_lr``; PyTorch's state dicts carry its flags).
+_GROUP_EXTRAS = frozenset({"params", "lr", "initial_lr", "foreach", "fused", "differentiable",
+                           "capturable", "maximize", "decoupled_weight_decay"})
+
 class Optimizer:
     """Base class of the optimizers: holds ``param_groups`` and per-parameter ``state``.
 
@@ -226,6 +231,18 @@ class Optimizer:
                 f"{self._name}: the loaded state dict has {len(saved_groups)} parameter groups, "
                 f"the optimizer has {len(self.param_groups)}"
             )
+        for saved in saved_groups:
+            # Another optimizer's state (SGD's into Adam) has hyperparameters this one does
+            # not know and lacks some it needs: refuse it here, not as a KeyError in step().
+            if not isinstance(saved, dict) or "params" not in saved:
+                raise ValueError(f"{self._name}: load_state_dict: each parameter group must be "
+                                 f"a dict with 'params', got {str(saved)[:80]}")
+            foreign = sorted(set(saved) - set(self.defaults) - _GROUP_EXTRAS)
+            lacking = sorted(set(self.defaults) - set(saved))
+            if foreign and lacking:
+                raise ValueError(
+                    f"{self._name}: load_state_dict: the state dict was saved by another kind "
+                    f"of optimizer: its groups have {foreign} but not {lacking}")
         params_by_index: dict[Any, Tensor] = {}
         for i, (group, saved) in enumerate(zip(self.param_groups, saved_groups)):
             if len(saved["params"]) != len(group["params"]):

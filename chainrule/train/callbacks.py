@@ -176,10 +176,15 @@ class EarlyStopping(Callback):
                       f"({self.monitor} {self.best:.4g})")
 
     def state_dict(self) -> dict:
-        return {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch}
+        # The best weights travel with the checkpoint: a run resumed after its best epoch
+        # must still be able to restore them at the end.
+        return {"wait": self.wait, "best": self.best, "best_epoch": self.best_epoch,
+                "stopped_epoch": self.stopped_epoch, "best_weights": self.best_weights}
 
     def load_state_dict(self, state: dict) -> None:
         self.wait, self.best, self.best_epoch = state["wait"], state["best"], state["best_epoch"]
+        self.stopped_epoch = state.get("stopped_epoch")
+        self.best_weights = state.get("best_weights")
 
 
 class ModelCheckpoint(Callback):
@@ -245,10 +250,13 @@ class ModelCheckpoint(Callback):
         self.last_path = path
 
     def state_dict(self) -> dict:
-        return {"best": self.best}
+        return {"best": self.best,
+                "last_path": None if self.last_path is None else str(self.last_path)}
 
     def load_state_dict(self, state: dict) -> None:
         self.best = state["best"]
+        last = state.get("last_path")
+        self.last_path = None if last is None else Path(last)
 
 
 def _is_plateau(scheduler) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import os
-import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -73,12 +72,21 @@ def _dataset(fname: str, what: str, data):
             )
         if len(X) == 0:
             raise ValueError(f"{fname}: {what} is empty")
+        from ..data.validate import check_finite
+
+        check_finite(X, fname, f"{what} inputs")
+        check_finite(y, fname, f"{what} targets")
         return TensorDataset(X, y)
     if _is_loader(data):
         return None
     if hasattr(data, "__getitem__") and hasattr(data, "__len__"):
         if len(data) == 0:
             raise ValueError(f"{fname}: {what} is empty")
+        if isinstance(data, TensorDataset):  # its arrays are at hand: check them once
+            from ..data.validate import check_finite
+
+            for i, t in enumerate(data.tensors):
+                check_finite(t.array, fname, f"{what} tensor {i}")
         return data
     raise TypeError(
         f"{fname}: {what} must be a tuple (X, y), a Dataset or a DataLoader, got "
@@ -392,16 +400,14 @@ def _train_epoch(loop: Loop, loader, metric_fns, device: str) -> dict[str, float
         loop._call("on_train_batch_begin", i, {})
         out = model(x)
         value = _scalar_loss("fit", loss_fn(out, y))
+        v = float(value.item())
+        if not math.isfinite(v):  # before the step, so the weights stay as they were
+            raise _nonfinite_loss(loop, x, y, v, i)
         opt.zero_grad()
         value.backward()
         loop._call("on_before_optimizer_step", i)
         opt.step()
-        v = float(value.item())
         n = len(x)
-        if not math.isfinite(v):
-            warnings.warn(f"fit: the loss became {v} at epoch {loop.epoch + 1}, batch {i + 1}; "
-                          f"stopping (try a lower learning rate)", RuntimeWarning, stacklevel=3)
-            loop.stop_training = True
         total += v * n
         seen += n
         collector.add(out, y)
@@ -411,6 +417,44 @@ def _train_epoch(loop: Loop, loader, metric_fns, device: str) -> dict[str, float
     if seen == 0:
         raise ValueError("fit: the training data gave no batches")
     return {"loss": total / seen, **collector.results()}
+
+
+def _nonfinite_loss(loop: Loop, x, y, v: float, batch: int) -> FloatingPointError:
+    """The error for a loss that became NaN or infinite, with its cause and a fitting hint.
+
+    Runs only once training has already failed: it looks at the batch and the weights,
+    then re-runs the batch's forward pass under ``detect_anomaly`` to name the first op
+    that produced a non-finite value.
+    """
+    from ..autograd import detect_anomaly
+
+    where = f"fit: the loss became {v} at epoch {loop.epoch + 1}, batch {batch + 1}"
+    for name, t in (("inputs", x), ("targets", y)):
+        a = as_numpy(t.array if isinstance(t, Tensor) else np.asarray(t))
+        if a.dtype.kind == "f" and not np.isfinite(a).all():
+            return FloatingPointError(f"{where}: the batch's {name} hold NaN or infinite "
+                                      f"values; clean the data before training")
+    bad = [k for k, p in loop.model.named_parameters()
+           if not np.isfinite(as_numpy(p.array)).all()]
+    if bad:
+        return FloatingPointError(
+            f"{where}: some weights ({', '.join(bad[:3])}) are already non-finite (an "
+            f"earlier step diverged, or they were loaded so); lower the learning rate or "
+            f"clip the gradients (GradientClipping(max_norm=1.0))")
+    try:
+        with no_grad(), detect_anomaly():
+            loop.loss(loop.model(x), y)
+        cause = "re-running the batch under detect_anomaly found no non-finite op (the " \
+                "model is not deterministic?)"
+    except FloatingPointError as e:
+        cause = str(e).split("\n")[0].replace("detect_anomaly: ", "").rstrip(".")
+    lr = loop.optimizer.param_groups[0].get("lr") if hasattr(loop.optimizer, "param_groups") \
+        else None
+    hint = (f"lower the learning rate (now {lr:g}), scale the inputs to about unit size"
+            if isinstance(lr, (int, float)) else "scale the inputs to about unit size")
+    return FloatingPointError(f"{where}: {cause}; {hint}, or use a loss that takes logits "
+                              f"(CrossEntropyLoss, BCEWithLogitsLoss) rather than "
+                              f"probabilities")
 
 
 def _evaluate(model, loss, loader, metric_fns, device: str, fname: str) -> dict[str, float]:

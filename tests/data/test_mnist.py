@@ -11,6 +11,8 @@ import pytest
 from chainrule.data import data_dir, load_fashion_mnist, load_mnist, read_idx
 from chainrule.data import mnist as mnist_module
 
+from .._rss import HWM
+
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 
 
@@ -164,3 +166,47 @@ def test_real_mnist_test_set():
     assert counts.tolist()[:2] == [980, 1135]  # the published test-set counts of 0s and 1s
     assert X.max() == 255 and 0.1 < X.mean() / 255 < 0.15
     assert y[:5].tolist() == [7, 2, 1, 0, 4]
+
+
+def _peak_of_read_idx(path) -> tuple[str, float]:
+    """read_idx in a fresh process: the error it raised and how far RSS grew (MiB)."""
+    import subprocess
+    import sys
+
+    code = (HWM + "import sys\nfrom chainrule.data.mnist import read_idx\n"
+            "base = hwm()\n"
+            "try:\n    read_idx(sys.argv[1])\nexcept ValueError as e:\n    print(e)\n"
+            "print((hwm() - base) / 1024)")
+    r = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                       timeout=60)
+    *lines, grown = r.stdout.strip().splitlines()
+    return "\n".join(lines), float(grown)
+
+
+def test_a_gzip_bomb_is_refused_by_its_header_before_inflating(tmp_path):
+    # 1 image declared, 300 MB of zeros after it: about 300 KB compressed
+    bomb = tmp_path / "t10k-images-idx3-ubyte.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as f:
+        f.write(_idx_bytes(np.zeros((1, 28, 28), np.uint8)))
+        block = b"\0" * (1 << 20)
+        for _ in range(300):
+            f.write(block)
+    err, grown = _peak_of_read_idx(bomb)
+    assert "longer than its header says" in err
+    assert grown < 20, f"read_idx grew by {grown:.0f} MiB"
+    liar = tmp_path / "liar.gz"  # a header that claims more than the file can hold
+    liar.write_bytes(gzip.compress(b"\0\0\x08\x03" + np.array([60000, 28, 28], ">u4").tobytes()))
+    err, grown = _peak_of_read_idx(liar)
+    assert "more than a" in err and grown < 20
+
+
+def test_gzip_data_is_checked_against_its_md5_whatever_its_name(tmp_path):
+    wrong = gzip.compress(_idx_bytes(np.zeros((3, 28, 28), np.uint8)))
+    (tmp_path / "t10k-images-idx3-ubyte").write_bytes(wrong)  # gzip data, no .gz name
+    (tmp_path / "t10k-labels-idx1-ubyte").write_bytes(
+        gzip.compress(_idx_bytes(np.zeros(3, np.uint8))))
+    with pytest.raises(ValueError, match=r"t10k-images-idx3-ubyte has md5 [0-9a-f]{32}, "
+                                         r"expected 9fb629c4189551a2d022fa330f9573f3"):
+        load_mnist(tmp_path)
+    X, y = load_mnist(tmp_path, verify=False)
+    assert X.shape == (3, 28, 28) and y.shape == (3,)

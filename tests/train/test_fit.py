@@ -108,14 +108,35 @@ def test_predict_accepts_datasets_and_loaders():
                                rtol=1e-6)
 
 
-def test_nan_loss_stops_training_with_a_warning():
+def test_nan_inputs_are_refused_by_row_and_column_before_training():
     model = small_mlp()
     X, y = blobs(64)
-    X[5] = np.nan
+    X[5, 2] = np.nan
     opt = optim.SGD(model.parameters(), lr=0.1)
-    with pytest.warns(RuntimeWarning, match="the loss became nan at epoch 1"):
-        h = fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=5, batch_size=64, verbose=0)
-    assert len(h.epoch) == 1
+    with pytest.raises(ValueError, match=r"train_data inputs holds NaN \(nan\) at row 5, "
+                                         r"column 2"):
+        fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=5, batch_size=64, verbose=0)
+    y = y.astype(np.float32)
+    y[7] = np.inf
+    with pytest.raises(ValueError, match="targets holds an infinite value .* at row 7"):
+        fit(model, nn.MSELoss(), opt, (blobs(64)[0], y), epochs=1, verbose=0)
+
+
+def test_a_loss_that_becomes_nonfinite_is_an_error_naming_the_op():
+    class LogProb(nn.Module):  # log of a probability that underflows to 0
+        def forward(self, out, y):
+            return -(out.softmax(-1)[np.arange(len(y)), y]).log().mean()
+
+    model = small_mlp()
+    X, y = blobs(64)
+    X *= 1e4  # logits so large that the softmax of the wrong class underflows to 0
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(FloatingPointError, match=r"loss became inf at epoch 1, batch 1: "
+                                                 r"[Ll]og.*produced Inf.*learning rate"):
+        fit(model, LogProb(), opt, (X, y), epochs=2, batch_size=64, verbose=0)
+    for k, v in model.state_dict().items():  # the failing step was not taken
+        np.testing.assert_array_equal(v.numpy(), before[k])
 
 
 def test_regression_with_metric_functions():
@@ -168,3 +189,24 @@ def test_data_errors():
         evaluate(model, None, (X, y))
     with pytest.raises(TypeError, match="predict: X must be"):
         predict(model, [[1.0, 2.0, 3.0, 4.0]])
+
+
+def test_nonfinite_weights_are_named_as_the_cause():
+    model = small_mlp()
+    with cr.no_grad():
+        model[0].weight.fill_(float("nan"))
+    X, y = blobs(16)
+    with pytest.raises(FloatingPointError, match=r"some weights \(0\.weight\) are already "
+                                                 r"non-finite.*GradientClipping"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (X, y),
+            verbose=0)
+
+
+def test_nan_in_a_tensor_dataset_is_refused_by_row():
+    X, y = blobs(16)
+    X[3, 1] = np.inf
+    model = small_mlp()
+    with pytest.raises(ValueError, match=r"train_data tensor 0 holds an infinite value .* "
+                                         r"row 3, column 1"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+            TensorDataset(X, y), verbose=0)

@@ -5,7 +5,15 @@ import numpy as np
 import chainrule.optim as optim
 from chainrule import nn
 from chainrule.data import TensorDataset
-from chainrule.train import CSVLogger, EarlyStopping, LRScheduler, ModelCheckpoint, fit
+from chainrule.train import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LRScheduler,
+    ModelCheckpoint,
+    fit,
+    load_checkpoint,
+)
 
 from .helpers import blobs, small_mlp, weights
 
@@ -68,3 +76,49 @@ def test_resume_from_weights_only_file_is_refused(tmp_path):
     with pytest.raises(ValueError, match="holds only weights"):
         fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=2, verbose=0,
             resume=tmp_path / "w.safetensors")
+
+
+class _Score(Callback):
+    """Logs a made-up score whose best epoch is the second (before the resume point)."""
+
+    order = -1
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["score"] = [1.0, 0.5, 2.0, 3.0, 4.0][epoch]
+
+
+def _early_run(tmp_path, epochs, resume=None, init_seed=0):
+    X, y = blobs(64)
+    model = small_mlp(seed=init_seed)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    fit(model, nn.CrossEntropyLoss(), opt, (X, y), epochs=epochs, batch_size=16, seed=0,
+        verbose=0, resume=resume,
+        callbacks=[_Score(), EarlyStopping("score", mode="min", patience=10,
+                                           restore_best_weights=True),
+                   ModelCheckpoint(tmp_path / "ckpt.safetensors", monitor="loss")])
+    return weights(model)
+
+
+def test_resume_after_the_best_epoch_still_restores_the_best_weights(tmp_path):
+    straight = _early_run(tmp_path / "a", 5)
+    best = _early_run(tmp_path / "c", 2)  # the weights after the best (second) epoch
+    _early_run(tmp_path / "b", 3)
+    resumed = _early_run(tmp_path / "b", 5, resume=tmp_path / "b" / "ckpt.safetensors",
+                         init_seed=7)
+    for k in straight:
+        np.testing.assert_array_equal(straight[k], best[k], err_msg=k)
+        np.testing.assert_array_equal(resumed[k], straight[k], err_msg=k)
+
+
+def test_every_callback_state_survives_a_checkpoint(tmp_path):
+    stop = EarlyStopping("score", mode="min", patience=10, restore_best_weights=True)
+    ckpt = ModelCheckpoint(tmp_path / "c.safetensors", monitor="loss")
+    X, y = blobs(32)
+    model = small_mlp()
+    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (X, y), epochs=3,
+        batch_size=16, seed=0, verbose=0, callbacks=[_Score(), stop, ckpt])
+    info = load_checkpoint(tmp_path / "c.safetensors")
+    states = {k.split(".", 1)[1]: v for k, v in info["callbacks"].items()}
+    assert states["EarlyStopping"]["best_epoch"] == 1
+    assert set(states["EarlyStopping"]["best_weights"]) == set(model.state_dict())
+    assert states["ModelCheckpoint"]["last_path"] == str(tmp_path / "c.safetensors")
