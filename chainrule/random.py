@@ -23,6 +23,14 @@ class Generator:
         # torch.Generator(device="cpu"); an int first argument is taken as the seed.
         if isinstance(device, (int, np.integer)) and not isinstance(device, bool):
             device, seed = "cpu", device
+        from ._device import device as _device
+        from ._errors import ShapeError
+
+        try:
+            _device(device)
+        except (TypeError, ValueError) as e:
+            raise ShapeError(f"Generator: device must be a device such as 'cpu' or 'cuda' "
+                             f"(or an int seed), got {device!r} ({e})") from None
         self.device = device
         # PyTorch's Generator() starts from a fixed default seed (67280421310721).
         self.manual_seed(_TORCH_DEFAULT_SEED if seed is None else seed)

@@ -408,9 +408,22 @@ class Tensor:
                 dtype = a
         t = self
         if dtype is not None:
-            t = t.astype(dtype)
+            try:
+                t = t.astype(dtype)
+            except TypeError as e:
+                from ._errors import DtypeError
+
+                raise DtypeError(f"to: {dtype!r} is neither a device ('cpu', 'cuda', 'cuda:N') "
+                                 f"nor a dtype ({e})") from None
         if device is not None:
-            device = _device(device)
+            try:
+                device = _device(device)
+            except (TypeError, ValueError) as e:
+                from ._errors import ShapeError
+
+                raise ShapeError(f"to: {str(device)!r} is neither a device ('cpu', 'cuda', "
+                                 f"'cuda:N') nor a dtype name ('float32', 'int64', ...) "
+                                 f"({e})") from None
             if device_of(t.array) != device.type:
                 from .ops.elementwise import ToDevice
 

@@ -173,7 +173,7 @@ def test_a_diverging_run_stops_with_the_cause_not_a_nan_model(tmp_path, capsys):
     ("gru", [3, 12], 5)])
 def test_parameter_count_matches_the_built_model(name, shape, classes):
     model = models.build_model(name, shape, classes)
-    assert models.parameter_count(name, shape, classes) == sum(p.size for p in
+    assert models.parameter_count(name, shape, classes) == sum(p.numel() for p in
                                                                model.parameters())
 
 

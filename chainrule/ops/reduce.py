@@ -140,20 +140,24 @@ def var(x, dim=None, unbiased: bool | None = None, keepdim: bool = False, *,
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
     if x.dtype == np.float16:  # accumulate in float32, as PyTorch does
-        return var(x.astype(np.float32), axis, keepdims, ddof, dim).astype(np.float16)
+        return var(x.astype(np.float32), dim, keepdim=keepdims, correction=ddof,
+                   axis=axis).astype(np.float16)
     axes = _axes("var", x, axis, dim)
     n = _count(x.shape, axes)
     d = x - mean(x, axes, keepdims=True)
     if n - ddof <= 0:
-        # No degree of freedom left: NaN with a warning, as in PyTorch (not an error: a
-        # batch of one is a legitimate input to code that also sees larger ones).
+        # No degree of freedom left: PyTorch divides by max(0, n - correction), so the
+        # result is inf (NaN where every deviation is 0), with a warning; not an error, since
+        # a batch of one is a legitimate input to code that also sees larger ones.
         warnings.warn(
             f"var: correction={ddof} leaves no degree of freedom for {n} element(s); the "
-            f"result is NaN",
+            f"result is inf (NaN where the values are all equal), as PyTorch's",
             UserWarning,
             stacklevel=3,
         )
-    scale = 1.0 / (n - ddof) if n - ddof > 0 else float("nan")
+        with np.errstate(invalid="ignore"):
+            return Sum(axes, keepdims)(d * d) * float("inf")
+    scale = 1.0 / (n - ddof)
     return Sum(axes, keepdims)(d * d) * scale
 
 
@@ -162,6 +166,9 @@ def _correction(fname, ddof, correction, unbiased) -> float:
     ``ddof`` (1 when none is given, PyTorch's default)."""
     if [ddof, correction, unbiased].count(None) < 2:
         raise TypeError(f"{fname}: give only one of ddof, correction and unbiased")
+    for name, v in (("ddof", ddof), ("correction", correction)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.number))):
+            raise TypeError(f"{fname}: {name} must be a number, got {type(v).__name__} {v!r}")
     if unbiased is not None:
         return 1 if unbiased else 0
     if correction is not None:

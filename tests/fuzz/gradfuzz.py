@@ -70,7 +70,7 @@ class _CR:
 
     @staticmethod
     def var(x, d):
-        return cr.var(x, d, True, correction=0)
+        return cr.var(x, d, keepdim=True, correction=0)
 
     @staticmethod
     def matmul(a, b):

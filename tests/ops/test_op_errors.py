@@ -147,3 +147,10 @@ def test_var_without_degrees_of_freedom_is_nan_with_a_warning():
     with pytest.warns(UserWarning, match=r"var: correction=1 .* 1 element"):
         v = cr.ones(1).var()
     assert np.isnan(v.item())
+
+
+def test_var_with_a_correction_past_the_count_is_inf_as_pytorch():
+    # PyTorch divides by max(0, n - correction): inf where the deviations are not all 0.
+    with pytest.warns(UserWarning, match=r"var: correction=6"):
+        v = cr.tensor([1.0, 2.0, 3.0]).var(correction=6)
+    assert np.isposinf(v.item())
