@@ -1,6 +1,64 @@
 """Gradient-free training on chainrule models: evolution strategies, genetic algorithms,
 CMA-ES, hybrids with backprop, and the problems (supervised, reinforcement learning) they
 solve.
+
+>>> space = ParameterVector(model)                     # the parameters as one vector
+>>> es = OpenAIES(model, maximize=False, sigma=0.02, popsize=100, seed=0)
+>>> history = evolve(es, SupervisedProblem(model, nn.CrossEntropyLoss(), loader), 500)
+
+Every strategy has ``ask() -> (popsize, dim)`` and ``tell(fitness)``, states
+``maximize=`` explicitly, is seeded, and saves its state with ``state_dict()``
+(``cr.save`` writes it). ``gymnasium`` and ``cma`` are optional
+(``pip install 'chainrule[evolve]'``).
 """
 
-__all__: list[str] = []
+from .hybrid import Baldwinian, Lamarckian, learn
+from .loop import EvolutionHistory, evolve, load_checkpoint, save_checkpoint
+from .parallel import ParallelEvaluator
+from .params import ParameterVector, parameters_to_vector, vector_to_parameters
+from .population import batched_forward_supported, population_forward
+from .problems import FunctionProblem, GymProblem, Problem, SupervisedProblem
+from .shaping import centered_ranks, nes_utilities
+from .strategies import (
+    CMAES,
+    PGPE,
+    SNES,
+    XNES,
+    GeneticAlgorithm,
+    GuidedES,
+    OpenAIES,
+    Strategy,
+    clipup,
+)
+
+# One sorted list: keep it sorted when adding names.
+__all__ = [
+    "Baldwinian",
+    "CMAES",
+    "EvolutionHistory",
+    "FunctionProblem",
+    "GeneticAlgorithm",
+    "GuidedES",
+    "GymProblem",
+    "Lamarckian",
+    "OpenAIES",
+    "PGPE",
+    "ParallelEvaluator",
+    "ParameterVector",
+    "Problem",
+    "SNES",
+    "Strategy",
+    "SupervisedProblem",
+    "XNES",
+    "batched_forward_supported",
+    "centered_ranks",
+    "clipup",
+    "evolve",
+    "learn",
+    "load_checkpoint",
+    "nes_utilities",
+    "parameters_to_vector",
+    "population_forward",
+    "save_checkpoint",
+    "vector_to_parameters",
+]

@@ -1,0 +1,140 @@
+"""Evaluate P parameter vectors of one model on one minibatch.
+
+A population of ``P`` candidates of an MLP is one batched GEMM per layer: the weights are
+stacked into ``(P, out, in)`` and the activations carried as ``(P, N, features)``, so a
+generation costs a few large NumPy calls instead of ``P`` Python passes through the model.
+That works for ``Sequential`` chains of ``Linear``, elementwise activations, ``Flatten``,
+``Identity`` and ``Dropout`` in eval mode; any other model falls back to a loop that
+writes each vector into the model and calls it (the same numbers, up to the summation
+order of the GEMMs).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nn
+from ..autograd import no_grad
+from ..backend import as_numpy
+from ..tensor import Tensor
+from .params import ParameterVector
+
+__all__ = ["batched_forward_supported", "population_forward"]
+
+#: Layers applied elementwise: they run unchanged on a (P, N, features) array.
+_ELEMENTWISE = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU,
+                nn.Softplus, nn.Identity)
+
+
+def _layers(model) -> list | None:
+    """The model as a list of layers the batched path handles, or None."""
+    layers = list(model) if type(model) is nn.Sequential else [model]
+    out = []
+    for m in layers:
+        if m._forward_hooks or m._forward_pre_hooks:
+            return None
+        if type(m) is nn.Sequential:
+            inner = _layers(m)
+            if inner is None:
+                return None
+            out += inner
+        elif type(m) is nn.Linear or type(m) in _ELEMENTWISE or type(m) is nn.Flatten:
+            out.append(m)
+        elif type(m) is nn.Dropout and not m.training:
+            continue  # the identity in eval mode
+        else:
+            return None
+    return out
+
+
+def batched_forward_supported(model: nn.Module, space: ParameterVector | None = None) -> bool:
+    """Whether ``population_forward`` runs ``model`` batched (else it loops over P).
+
+    Batching needs a chain of supported layers whose every parameter is in the vector.
+    """
+    layers = _layers(model)
+    if layers is None:
+        return False
+    space = space or ParameterVector(model)
+    searched = {id(p) for p in space.params}
+    return all(id(p) in searched for p in model.parameters())
+
+
+def _batched(layers, space: ParameterVector, vectors: np.ndarray, x: np.ndarray,
+             per_candidate: bool):
+    P = len(vectors)
+    where = {id(p): s for p, s in zip(space.params, space.slices.values())}
+    h = x if per_candidate else np.broadcast_to(x, (P,) + x.shape)
+    for m in layers:
+        if type(m) is nn.Linear:
+            s = where[id(m.weight)]
+            W = vectors[:, s].reshape(P, m.out_features, m.in_features)
+            # (P, N, in) @ (P, in, out): one batched GEMM for the whole population
+            h = np.matmul(h, W.transpose(0, 2, 1))
+            if m.bias is not None:
+                h += vectors[:, where[id(m.bias)]][:, None, :]
+        elif type(m) is nn.Flatten:
+            # the layer sees (N, ...): shift its dims by one for the population axis
+            start = m.start_dim + 1 if m.start_dim >= 0 else m.start_dim
+            end = m.end_dim + 1 if m.end_dim >= 0 else m.end_dim
+            f = nn.Flatten(start, end)
+            h = f(Tensor._make(np.ascontiguousarray(h), False)).array
+        else:
+            with no_grad():
+                h = m(Tensor._make(h, False)).array
+    return h
+
+
+def population_forward(model: nn.Module, vectors, x, *, space: ParameterVector | None = None,
+                       dtype=None, per_candidate: bool = False) -> np.ndarray:
+    """Outputs of ``model`` for each row of ``vectors`` on the same input ``x``.
+
+    Args:
+        model: the network; its parameters are left as they were.
+        vectors: ``(P, space.dim)`` parameter vectors.
+        x: the minibatch ``(N, ...)`` (a Tensor or an array); with ``per_candidate``,
+            one minibatch per vector, ``(P, N, ...)``.
+        space: which parameters the vectors hold (default: ``ParameterVector(model)``).
+        dtype: the computation's dtype (default: the model's first parameter's).
+
+    Returns:
+        an array ``(P, N, ...)``: ``out[p]`` is ``model(x)`` with ``vectors[p]`` loaded.
+
+    >>> out = population_forward(model, strategy.ask(), xb)   # (P, N, 10)
+    """
+    space = space or ParameterVector(model)
+    V = np.asarray(as_numpy(vectors.array if isinstance(vectors, Tensor) else vectors))
+    if V.ndim != 2 or V.shape[1] != space.dim:
+        raise ValueError(f"population_forward: vectors must have shape (P, {space.dim}), "
+                         f"got {V.shape}")
+    dtype = np.dtype(dtype or space.params[0].array.dtype)
+    X = np.asarray(as_numpy(x.array if isinstance(x, Tensor) else x), dtype=dtype)
+    V = V.astype(dtype, copy=False)
+    if per_candidate and X.shape[:1] != V.shape[:1]:
+        raise ValueError(f"population_forward: per_candidate inputs need a leading axis of "
+                         f"{len(V)} (one minibatch per vector), got shape {X.shape}")
+    if batched_forward_supported(model, space):
+        return _batched(_layers(model), space, V, X, per_candidate)
+    return _loop(model, space, V, X, per_candidate)
+
+
+def _loop(model, space: ParameterVector, V: np.ndarray, X: np.ndarray,
+          per_candidate: bool) -> np.ndarray:
+    """One candidate at a time through the model itself, then the weights restored."""
+    saved = [p.array.copy() for p in space.params]
+    casts = [p.array.dtype for p in space.params]
+    try:
+        if any(c != X.dtype for c in casts):  # compute in the requested dtype
+            for p in space.params:
+                p.array = p.array.astype(X.dtype)
+        outs = []
+        with no_grad():
+            for i, v in enumerate(V):
+                space.set(v)
+                x = X[i] if per_candidate else X
+                outs.append(as_numpy(model(Tensor._make(x, False)).array).copy())
+    finally:
+        for p, a in zip(space.params, saved):
+            p.array = a
+            p._version += 1
+    return np.stack(outs)
