@@ -16,7 +16,7 @@ from .hybrid import Baldwinian, Lamarckian, learn
 from .loop import EvolutionHistory, evolve, load_checkpoint, save_checkpoint
 from .parallel import ParallelEvaluator
 from .params import ParameterVector, parameters_to_vector, vector_to_parameters
-from .population import batched_forward_supported, population_forward
+from .population import PopulationModel, batched_forward_supported, population_forward
 from .problems import FunctionProblem, GymProblem, Problem, SupervisedProblem
 from .shaping import centered_ranks, nes_utilities
 from .strategies import (
@@ -27,6 +27,7 @@ from .strategies import (
     GeneticAlgorithm,
     GuidedES,
     OpenAIES,
+    RandomSearch,
     Strategy,
     clipup,
 )
@@ -45,7 +46,9 @@ __all__ = [
     "PGPE",
     "ParallelEvaluator",
     "ParameterVector",
+    "PopulationModel",
     "Problem",
+    "RandomSearch",
     "SNES",
     "Strategy",
     "SupervisedProblem",

@@ -19,7 +19,7 @@ from ..backend import as_numpy
 from ..tensor import Tensor
 from .params import ParameterVector
 
-__all__ = ["batched_forward_supported", "population_forward"]
+__all__ = ["PopulationModel", "batched_forward_supported", "population_forward"]
 
 #: Layers applied elementwise: they run unchanged on a (P, N, features) array.
 _ELEMENTWISE = (nn.ReLU, nn.Tanh, nn.Sigmoid, nn.LeakyReLU, nn.ELU, nn.GELU, nn.SiLU,
@@ -60,29 +60,79 @@ def batched_forward_supported(model: nn.Module, space: ParameterVector | None = 
     return all(id(p) in searched for p in model.parameters())
 
 
-def _batched(layers, space: ParameterVector, vectors: np.ndarray, x: np.ndarray,
-             per_candidate: bool):
-    P = len(vectors)
-    where = {id(p): s for p, s in zip(space.params, space.slices.values())}
-    h = x if per_candidate else np.broadcast_to(x, (P,) + x.shape)
-    for m in layers:
-        if type(m) is nn.Linear:
-            s = where[id(m.weight)]
-            W = vectors[:, s].reshape(P, m.out_features, m.in_features)
-            # (P, N, in) @ (P, in, out): one batched GEMM for the whole population
-            h = np.matmul(h, W.transpose(0, 2, 1))
-            if m.bias is not None:
-                h += vectors[:, where[id(m.bias)]][:, None, :]
-        elif type(m) is nn.Flatten:
-            # the layer sees (N, ...): shift its dims by one for the population axis
-            start = m.start_dim + 1 if m.start_dim >= 0 else m.start_dim
-            end = m.end_dim + 1 if m.end_dim >= 0 else m.end_dim
-            f = nn.Flatten(start, end)
-            h = f(Tensor._make(np.ascontiguousarray(h), False)).array
-        else:
-            with no_grad():
-                h = m(Tensor._make(h, False)).array
-    return h
+class PopulationModel:
+    """A model with P parameter vectors loaded at once, called like the model.
+
+    The stacked weights are cut from the vectors once, so calling it many times (every
+    step of P episodes) costs only the GEMMs. ``rows`` picks a subset of candidates (the
+    ones whose episodes still run).
+
+    >>> pop = PopulationModel(model, X)          # X: (P, dim)
+    >>> out = pop(obs[:, None, :], per_candidate=True)   # (P, 1, actions)
+    """
+
+    def __init__(self, model: nn.Module, vectors: np.ndarray, space: ParameterVector,
+                 dtype=np.float32) -> None:
+        vectors = np.asarray(vectors, dtype=dtype)
+        self.model, self.space, self.vectors = model, space, vectors
+        self.P = len(vectors)
+        self.batched = batched_forward_supported(model, space)
+        if not self.batched:
+            return
+        where = {id(p): s for p, s in zip(space.params, space.slices.values())}
+        self.steps = []
+        for m in _layers(model):
+            if type(m) is nn.Linear:
+                W = vectors[:, where[id(m.weight)]].reshape(self.P, m.out_features,
+                                                             m.in_features)
+                b = None if m.bias is None else vectors[:, where[id(m.bias)]]
+                self.steps.append((m, W, b))
+            else:
+                self.steps.append((m, None, None))
+
+    def __call__(self, x: np.ndarray, per_candidate: bool = False, rows=None) -> np.ndarray:
+        if not self.batched:
+            V = self.vectors if rows is None else self.vectors[rows]
+            return _loop(self.model, self.space, V, x, per_candidate)
+        P = self.P if rows is None else len(rows)
+        # h is (P, N, ...) once a layer has made it per candidate; a shared input stays
+        # (N, ...)
+        h, shared = x, not per_candidate
+        for m, W, b in self.steps:
+            if W is None:
+                h = _apply(m, h, population_axis=not shared)
+                continue
+            if rows is not None:
+                W = W[rows]
+                b = None if b is None else b[rows]
+            if shared:
+                # one GEMM for the whole population: (P * out, in) @ (in, N); this
+                # orientation was 1.5-4x faster than (N, in) @ (in, P * out) here
+                lead = h.shape[:-1]
+                y = np.dot(W.reshape(-1, m.in_features), h.reshape(-1, h.shape[-1]).T)
+                h = np.ascontiguousarray(
+                    y.reshape(P, m.out_features, -1).transpose(0, 2, 1)
+                ).reshape((P,) + lead + (m.out_features,))
+                shared = False
+            else:
+                # (P, N, in) @ (P, in, out): a batched GEMM, candidate by candidate
+                h = np.matmul(h, W.transpose(0, 2, 1))
+            if b is not None:
+                h += b.reshape((P,) + (1,) * (h.ndim - 2) + (m.out_features,))
+        if shared:  # no Linear at all: every candidate gives the same output
+            h = np.broadcast_to(h, (P,) + h.shape).copy()
+        return h
+
+
+def _apply(m, h, population_axis: bool):
+    """A parameter-free layer on ``h``; ``population_axis``: h has a leading P axis."""
+    if type(m) is nn.Flatten and population_axis:
+        # the layer sees (N, ...): shift its dims by one for the population axis
+        start = m.start_dim + 1 if m.start_dim >= 0 else m.start_dim
+        end = m.end_dim + 1 if m.end_dim >= 0 else m.end_dim
+        m = nn.Flatten(start, end)
+    with no_grad():
+        return m(Tensor._make(np.ascontiguousarray(h), False)).array
 
 
 def population_forward(model: nn.Module, vectors, x, *, space: ParameterVector | None = None,
@@ -113,9 +163,7 @@ def population_forward(model: nn.Module, vectors, x, *, space: ParameterVector |
     if per_candidate and X.shape[:1] != V.shape[:1]:
         raise ValueError(f"population_forward: per_candidate inputs need a leading axis of "
                          f"{len(V)} (one minibatch per vector), got shape {X.shape}")
-    if batched_forward_supported(model, space):
-        return _batched(_layers(model), space, V, X, per_candidate)
-    return _loop(model, space, V, X, per_candidate)
+    return PopulationModel(model, V, space, dtype)(X, per_candidate)
 
 
 def _loop(model, space: ParameterVector, V: np.ndarray, X: np.ndarray,

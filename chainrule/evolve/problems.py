@@ -26,7 +26,7 @@ from ..autograd import no_grad
 from ..backend import as_numpy
 from ..tensor import Tensor
 from .params import ParameterVector
-from .population import batched_forward_supported, population_forward
+from .population import PopulationModel, batched_forward_supported, population_forward
 
 __all__ = ["FunctionProblem", "GymProblem", "Problem", "SupervisedProblem"]
 
@@ -321,6 +321,7 @@ class GymProblem(Problem):
         returns = np.zeros(P)
         count, s1, s2 = np.zeros(P), np.zeros((P, self.obs_size)), np.zeros((P, self.obs_size))
         dtype = self.space.params[0].array.dtype
+        policy = PopulationModel(self.model, X, self.space, dtype)
         for e in range(self.episodes):
             seed = self.episode_seed(generation, e)
             obs = np.stack([np.asarray(env.reset(seed=seed)[0], dtype=np.float64).reshape(-1)
@@ -336,8 +337,7 @@ class GymProblem(Problem):
                 x = (raw - mean) / std if self.obs_norm else raw
                 if self.obs_norm:
                     x = np.clip(x, -5, 5)
-                out = population_forward(self.model, X[idx], x[:, None, :].astype(dtype),
-                                         space=self.space, per_candidate=True)
+                out = policy(x[:, None, :].astype(dtype), per_candidate=True, rows=idx)
                 for j, i in enumerate(idx):
                     o, r, term, trunc, _ = self._envs[i].step(self._act(out[j, 0]))
                     returns[i] += float(r)

@@ -183,6 +183,7 @@ class Strategy:
             "best_fitness": self.best_fitness,
             "best_solution": None if self.best_solution is None else self.best_solution.copy(),
             "asked": None if self._asked is None else self._asked.copy(),
+            "x0": self._x0.copy(),
         }
         for k in self._state_keys:
             v = getattr(self, k)
@@ -206,6 +207,7 @@ class Strategy:
         self.best_fitness = float(state["best_fitness"])
         self.best_solution = _array(state["best_solution"])
         self._asked = _array(state["asked"])
+        self._x0 = _array(state["x0"])
         for k in self._state_keys:
             v = state[k]
             setattr(self, k, _array(v) if isinstance(v, (np.ndarray, Tensor)) else

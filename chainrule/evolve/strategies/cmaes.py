@@ -3,7 +3,6 @@ not a copy."""
 
 from __future__ import annotations
 
-import contextlib
 import pickle
 import warnings
 from typing import Any
@@ -17,19 +16,6 @@ from .xnes import FULL_COVARIANCE_WARN_DIM
 __all__ = ["CMAES"]
 
 
-@contextlib.contextmanager
-def _own_global_rng(holder):
-    """Run pycma, which draws from NumPy's global generator, on this strategy's own
-    state, and leave the caller's global state as it was."""
-    outside = np.random.get_state()
-    np.random.set_state(holder._np_state)
-    try:
-        yield
-    finally:
-        holder._np_state = np.random.get_state()
-        np.random.set_state(outside)
-
-
 class CMAES(Strategy):
     """Covariance matrix adaptation evolution strategy (Hansen & Ostermeier 2001), by
     ``cma.CMAEvolutionStrategy``.
@@ -41,8 +27,8 @@ class CMAES(Strategy):
         sigma: the initial step size sigma0 (> 0).
         popsize: default pycma's 4 + 3 ln d.
         options: more pycma options (``{"CMA_diagonal": True}`` for large d, bounds...).
-        seed: the seed of pycma's sampling (its own generator state, saved and restored
-            around every call, so NumPy's global generator is left alone).
+        seed: the seed of pycma's sampling, from a ``RandomState`` of its own (handed to
+            pycma as its ``randn`` option), so NumPy's global generator is left alone.
 
     A full covariance is d x d with an O(d^3) eigendecomposition: above
     ``FULL_COVARIANCE_WARN_DIM`` dimensions it warns (pass ``CMA_diagonal``, or use SNES).
@@ -59,7 +45,11 @@ class CMAES(Strategy):
         popsize = popsize if popsize is not None else 4 + int(3 * np.log(dim))
         super().__init__(x0, popsize=popsize, maximize=maximize, seed=seed)
         self.sigma0 = check_positive("CMAES", "sigma", sigma)
+        # pycma samples with options["randn"]: give it a generator of its own (pickled with
+        # it, so a restored run continues the same numbers)
+        self._random = np.random.RandomState(self.seed)
         opts = {"popsize": self.popsize, "seed": self.seed + 1, "verbose": -9,
+                "randn": self._random.randn,
                 "verb_log": 0, "verb_disp": 0, "tolfun": 0, "tolx": 0,
                 "tolfunhist": 0, "tolstagnation": np.inf, "tolflatfitness": np.inf}
         opts.update(options or {})
@@ -74,7 +64,6 @@ class CMAES(Strategy):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # pycma's notes on options, not the user's
                 self.es = cma.CMAEvolutionStrategy(self._x0, self.sigma0, opts)
-            self._np_state = np.random.get_state()
         finally:
             np.random.set_state(outside)
 
@@ -88,11 +77,10 @@ class CMAES(Strategy):
         return float(self.es.sigma)
 
     def _sample(self) -> np.ndarray:
-        with _own_global_rng(self):
-            return np.array(self.es.ask(), dtype=np.float64)
+        return np.array(self.es.ask(), dtype=np.float64)
 
     def _update(self, utilities, X, injected) -> None:
-        with _own_global_rng(self), warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             # pycma minimises a cost; its own ask() list is passed back when not injected
             self.es.tell(list(X), (-utilities).tolist())
@@ -103,12 +91,12 @@ class CMAES(Strategy):
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
-        blob = pickle.dumps((self.es, self._np_state), protocol=pickle.HIGHEST_PROTOCOL)
+        blob = pickle.dumps(self.es, protocol=pickle.HIGHEST_PROTOCOL)
         state["pycma"] = np.frombuffer(blob, dtype=np.uint8).copy()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         blob = state["pycma"]
         blob = np.asarray(blob.array if hasattr(blob, "array") else blob, dtype=np.uint8)
-        self.es, self._np_state = pickle.loads(blob.tobytes())
+        self.es = pickle.loads(blob.tobytes())
         super().load_state_dict(state)

@@ -102,12 +102,9 @@ class GeneticAlgorithm(Strategy):
         state = super().state_dict()
         state["seeds"] = [[] if s is None else list(s) for s in self.seeds]
         state["has_seeds"] = [s is not None for s in self.seeds]
-        state["x0"] = self._x0.copy()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
         self.seeds = [[int(x) for x in s] if ok else None
                       for s, ok in zip(state["seeds"], state["has_seeds"])]
-        self._x0 = np.array(state["x0"].array if hasattr(state["x0"], "array")
-                            else state["x0"], dtype=np.float64)

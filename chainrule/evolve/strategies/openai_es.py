@@ -61,8 +61,8 @@ class OpenAIES(Strategy):
                  weight_decay: float = 0.005, antithetic: bool = True,
                  rank_shaping: bool = True, seed: int = 0) -> None:
         super().__init__(x0, popsize=popsize, maximize=maximize, seed=seed, even=antithetic)
-        self.sigma = check_positive("OpenAIES", "sigma", sigma)
-        self.weight_decay = check_positive("OpenAIES", "weight_decay", weight_decay,
+        self.sigma = check_positive(type(self).__name__, "sigma", sigma)
+        self.weight_decay = check_positive(type(self).__name__, "weight_decay", weight_decay,
                                            allow_zero=True)
         self.antithetic = bool(antithetic)
         self.rank_shaping = bool(rank_shaping)
@@ -72,10 +72,10 @@ class OpenAIES(Strategy):
         #: the trainable parameters whose ``.grad`` receives the estimate
         self.parameters = self.space.params
         if optimizer is None:
-            check_positive("OpenAIES", "lr", lr)
+            check_positive(type(self).__name__, "lr", lr)
             optimizer = optim.Adam(self.parameters, lr=lr)
         elif not isinstance(optimizer, optim.Optimizer):
-            raise TypeError(f"OpenAIES: optimizer must be a cr.optim.Optimizer, got "
+            raise TypeError(f"{type(self).__name__}: optimizer must be a cr.optim.Optimizer, got "
                             f"{type(optimizer).__name__}")
         self.optimizer = optimizer
         self.gradient: np.ndarray | None = None  # the last estimate (ascent of fitness)
