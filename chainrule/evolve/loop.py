@@ -126,6 +126,8 @@ def evolve(strategy, problem, generations: int, *, workers: int = 1, verbose: in
 
     >>> history = evolve(OpenAIES(model, maximize=False), SupervisedProblem(...), 200)
     """
+    if not isinstance(workers, (int, np.integer)) or isinstance(workers, bool) or workers < 1:
+        raise ValueError(f"evolve: workers must be an int >= 1, got {workers!r}")
     if not isinstance(generations, (int, np.integer)) or generations < 0:
         raise ValueError(f"evolve: generations must be an int >= 0, got {generations!r}")
     if strategy.maximize != problem.maximize:
