@@ -17,6 +17,8 @@ import traceback
 
 import numpy as np
 
+from .population import BLOCK
+
 __all__ = ["ParallelEvaluator", "concat_collected"]
 
 
@@ -51,6 +53,9 @@ def _worker(conn, strategy, problem, index) -> None:
 class ParallelEvaluator:
     """``workers`` processes (this one included) that evaluate one generation together.
 
+    Each process takes whole blocks of ``population.BLOCK`` (16) consecutive candidates, so
+    a population of P keeps at most ceil(P / 16) processes busy; more are not started.
+
     >>> with ParallelEvaluator(strategy, problem, workers=4) as pe:
     ...     fitness, collected = pe.evaluate(generation)   # then absorb + tell as usual
 
@@ -69,7 +74,11 @@ class ParallelEvaluator:
             raise RuntimeError("ParallelEvaluator: needs the 'fork' start method "
                                f"(not available on {os.name})")
         self.strategy, self.problem = strategy, problem
-        self.slices = np.array_split(np.arange(strategy.popsize), workers)
+        # whole blocks of candidates per process: the batched forward rounds the same way
+        # for the same block, whatever the rest of the population is
+        blocks = np.array_split(np.arange(-(-strategy.popsize // BLOCK)), workers)
+        self.slices = [np.arange(b[0] * BLOCK, min((b[-1] + 1) * BLOCK, strategy.popsize))
+                       for b in blocks if len(b)]
         ctx = mp.get_context("fork")
         self._conns, self._procs = [], []
         for index in self.slices[1:]:

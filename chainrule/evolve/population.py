@@ -106,13 +106,7 @@ class PopulationModel:
                 W = W[rows]
                 b = None if b is None else b[rows]
             if shared:
-                # (N, in) @ (P, in, out): one GEMM per candidate on the shared input. One
-                # GEMM for all, (P * out, in) @ (in, N), was up to 20 % faster here, but
-                # its rounding depended on P, so a population split across processes
-                # would not give the numbers of one process.
-                lead = h.shape[:-1]
-                h = np.matmul(h.reshape(-1, h.shape[-1]), W.transpose(0, 2, 1))
-                h = h.reshape((P,) + lead + (m.out_features,))
+                h = _shared_linear(h, W, m)
                 shared = False
             else:
                 # (P, N, in) @ (P, in, out): a batched GEMM, candidate by candidate
@@ -122,6 +116,28 @@ class PopulationModel:
         if shared:  # no Linear at all: every candidate gives the same output
             h = np.broadcast_to(h, (P,) + h.shape).copy()
         return h
+
+
+#: Candidates per GEMM on a shared input. One GEMM for the whole population rounds
+#: differently for different P, so a population split across processes would not give
+#: one process's numbers; one GEMM per candidate (np.matmul) is exact but was 6-60x slower
+#: here, with OpenBLAS starting its threads for each small product. Blocks of a fixed
+#: size are both: ``ParallelEvaluator`` splits populations at multiples of BLOCK.
+BLOCK = 16
+
+
+def _shared_linear(x, W, m) -> np.ndarray:
+    """``x (N..., in)`` through the Linear weights ``W (P, out, in)`` of every candidate:
+    ``(P, N..., out)``, BLOCK candidates per GEMM ``(BLOCK * out, in) @ (in, N)``."""
+    P = len(W)
+    lead = x.shape[:-1]
+    xt = x.reshape(-1, x.shape[-1]).T
+    out = np.empty((P, xt.shape[1], m.out_features), dtype=np.result_type(x, W))
+    for start in range(0, P, BLOCK):
+        Wb = W[start:start + BLOCK]
+        y = np.dot(Wb.reshape(-1, m.in_features), xt)
+        out[start:start + len(Wb)] = y.reshape(len(Wb), m.out_features, -1).transpose(0, 2, 1)
+    return out.reshape((P,) + lead + (m.out_features,))
 
 
 def _apply(m, h, population_axis: bool):

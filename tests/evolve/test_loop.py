@@ -14,6 +14,7 @@ from chainrule.evolve import (
     GeneticAlgorithm,
     GymProblem,
     OpenAIES,
+    ParallelEvaluator,
     SupervisedProblem,
     evolve,
 )
@@ -98,7 +99,7 @@ def test_two_processes_are_bit_identical_to_one_supervised():
     runs = []
     for workers in (1, 2):
         m = mlp()
-        s = OpenAIES(m, maximize=False, sigma=0.05, popsize=10, seed=3)
+        s = OpenAIES(m, maximize=False, sigma=0.05, popsize=40, seed=3)
         h = evolve(s, SupervisedProblem(m, nn.CrossEntropyLoss(), (X, y), batch_size=16), 6,
                    workers=workers, verbose=0)
         runs.append((s.center, h["best"], h["mean"]))
@@ -112,8 +113,8 @@ def test_three_processes_are_bit_identical_to_one_gym_with_observation_norm():
     for workers in (1, 3):
         cr.manual_seed(0)
         m = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 2))
-        problem = GymProblem("CartPole-v1", m, obs_norm=True, seed=0, max_steps=60)
-        s = SNES(m, maximize=True, sigma=0.5, popsize=8, seed=0)
+        problem = GymProblem("CartPole-v1", m, obs_norm=True, seed=0, max_steps=30)
+        s = SNES(m, maximize=True, sigma=0.5, popsize=36, seed=0)
         h = evolve(s, problem, 4, workers=workers, verbose=0)
         runs.append((s.center, h["best"], problem.obs_sum, problem.obs_count))
     for a, b in zip(*runs):
@@ -137,4 +138,15 @@ def test_a_failing_worker_is_reported():
 
     prob = FunctionProblem(bad, dim=5, maximize=False)
     with pytest.raises(RuntimeError, match="(?s)a worker failed.*boom"):
-        evolve(SNES(np.ones(5), maximize=False, popsize=6), prob, 3, workers=2, verbose=0)
+        evolve(SNES(np.ones(5), maximize=False, popsize=20), prob, 3, workers=2, verbose=0)
+
+
+def test_processes_take_whole_blocks_of_candidates():
+    s = SNES(np.ones(5), maximize=False, popsize=40)
+    with ParallelEvaluator(s, SPHERE, workers=2) as pe:
+        assert [(a[0], a[-1]) for a in pe.slices] == [(0, 31), (32, 39)]
+        assert len(pe._procs) == 1
+        f, _ = pe.evaluate(0)
+        np.testing.assert_array_equal(f, SPHERE.evaluate(s.ask()))
+    with ParallelEvaluator(s, SPHERE, workers=8) as pe:  # 3 blocks: 3 processes
+        assert len(pe.slices) == 3 and len(pe._procs) == 2
