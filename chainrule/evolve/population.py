@@ -72,11 +72,16 @@ class PopulationModel:
     """
 
     def __init__(self, model: nn.Module, vectors: np.ndarray, space: ParameterVector,
-                 dtype=np.float32) -> None:
+                 dtype=np.float32, batched: bool | None = None) -> None:
         vectors = np.asarray(vectors, dtype=dtype)
         self.model, self.space, self.vectors = model, space, vectors
         self.P = len(vectors)
-        self.batched = batched_forward_supported(model, space)
+        supported = batched_forward_supported(model, space)
+        if batched and not supported:
+            raise ValueError(f"PopulationModel: batched=True, but {type(model).__name__} has "
+                             f"a layer the batched forward does not handle (or a parameter "
+                             f"outside the vector)")
+        self.batched = supported if batched is None else batched
         if not self.batched:
             return
         where = {id(p): s for p, s in zip(space.params, space.slices.values())}
@@ -152,7 +157,8 @@ def _apply(m, h, population_axis: bool):
 
 
 def population_forward(model: nn.Module, vectors, x, *, space: ParameterVector | None = None,
-                       dtype=None, per_candidate: bool = False) -> np.ndarray:
+                       dtype=None, per_candidate: bool = False,
+                       batched: bool | None = None) -> np.ndarray:
     """Outputs of ``model`` for each row of ``vectors`` on the same input ``x``.
 
     Args:
@@ -162,6 +168,8 @@ def population_forward(model: nn.Module, vectors, x, *, space: ParameterVector |
             one minibatch per vector, ``(P, N, ...)``.
         space: which parameters the vectors hold (default: ``ParameterVector(model)``).
         dtype: the computation's dtype (default: the model's first parameter's).
+        batched: None batches where the layers allow it; False always loops over the
+            candidates (for comparison).
 
     Returns:
         an array ``(P, N, ...)``: ``out[p]`` is ``model(x)`` with ``vectors[p]`` loaded.
@@ -179,7 +187,7 @@ def population_forward(model: nn.Module, vectors, x, *, space: ParameterVector |
     if per_candidate and X.shape[:1] != V.shape[:1]:
         raise ValueError(f"population_forward: per_candidate inputs need a leading axis of "
                          f"{len(V)} (one minibatch per vector), got shape {X.shape}")
-    return PopulationModel(model, V, space, dtype)(X, per_candidate)
+    return PopulationModel(model, V, space, dtype, batched)(X, per_candidate)
 
 
 def _loop(model, space: ParameterVector, V: np.ndarray, X: np.ndarray,

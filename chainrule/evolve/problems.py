@@ -26,7 +26,7 @@ from ..autograd import no_grad
 from ..backend import as_numpy
 from ..tensor import Tensor
 from .params import ParameterVector
-from .population import PopulationModel, batched_forward_supported, population_forward
+from .population import PopulationModel, population_forward
 
 __all__ = ["FunctionProblem", "GymProblem", "Problem", "SupervisedProblem"]
 
@@ -133,13 +133,15 @@ class SupervisedProblem(Problem):
             (generation g's batch is then a function of g alone: exact on resume).
         batch_size, seed: for array data; ``batch_size=None`` uses all samples each time.
         space: which parameters are searched (default: those with requires_grad).
+        batched: None batches the population where the layers allow it; False evaluates
+            one candidate at a time.
     """
 
     maximize = False
 
     def __init__(self, model: nn.Module, loss_fn: Callable, data, *,
                  batch_size: int | None = None, seed: int = 0,
-                 space: ParameterVector | None = None) -> None:
+                 space: ParameterVector | None = None, batched: bool | None = None) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"SupervisedProblem: model must be an nn.Module, got "
                             f"{type(model).__name__}")
@@ -148,7 +150,7 @@ class SupervisedProblem(Problem):
         self.model, self.loss_fn = model, loss_fn
         self.space = space or ParameterVector(model)
         self.dim = self.space.dim
-        self.batched = batched_forward_supported(model, self.space)
+        self.batched = batched
         if isinstance(data, (tuple, list)) and len(data) == 2:
             self.inputs = np.asarray(as_numpy(_unwrap(data[0])))
             self.targets = np.asarray(as_numpy(_unwrap(data[1])))
@@ -208,7 +210,7 @@ class SupervisedProblem(Problem):
         """The loss of each candidate on generation ``generation``'s minibatch."""
         X = self._check(X)
         xb, yb = self.batch(generation)
-        out = population_forward(self.model, X, xb, space=self.space)
+        out = population_forward(self.model, X, xb, space=self.space, batched=self.batched)
         return _population_loss(self.loss_fn, out, yb).astype(np.float64)
 
     def gradient(self, x, generation: int = 0) -> np.ndarray:
