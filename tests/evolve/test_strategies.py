@@ -317,3 +317,15 @@ def test_missing_cma_names_the_extra(monkeypatch):
 def test_load_state_of_another_strategy_is_named():
     with pytest.raises(ValueError, match="the state is of 'SNES', not XNES"):
         XNES(X0, maximize=False).load_state_dict(SNES(X0, maximize=False).state_dict())
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+def test_start_from_a_parameter_generator_list_or_module(name):
+    cls = type(FACTORIES[name](X0, seed=0))
+    kw = {"surrogate": lambda x: 2 * x} if name == "guided" else {}
+    cr.manual_seed(0)
+    model = nn.Linear(3, 2)
+    for x0 in (model.parameters(), list(model.parameters()), model, [0.5] * 8):
+        assert cls(x0, maximize=False, **kw).dim == 8
+    with pytest.raises(ValueError, match=f"{cls.__name__}: x0 is empty"):
+        cls([], maximize=False, **kw)

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from ...nn import Module
 from ...tensor import Tensor
 from ..params import ParameterVector
 
@@ -53,13 +52,13 @@ def check_positive(name: str, arg: str, value, *, allow_zero: bool = False):
 
 
 def _start(name: str, x0) -> tuple[np.ndarray, ParameterVector | None]:
-    """The starting vector, and the parameters to keep in step with it (or None)."""
-    if isinstance(x0, (Module, Tensor)) or (
-        not isinstance(x0, np.ndarray) and not isinstance(x0, (list, tuple, float, int))
-    ):
-        space = ParameterVector(x0)
-        return space.get(), space
-    if isinstance(x0, (list, tuple)) and x0 and isinstance(x0[0], Tensor):
+    """The starting vector, and the parameters to keep in step with it (or None).
+
+    Numbers, sequences of numbers and arrays are a vector; a Module, a tensor or an
+    iterable of tensors are parameters."""
+    numeric = isinstance(x0, (np.ndarray, float, int, np.number)) or (
+        isinstance(x0, (list, tuple)) and not any(isinstance(v, Tensor) for v in x0))
+    if not numeric:
         space = ParameterVector(x0)
         return space.get(), space
     x = np.array(x0, dtype=np.float64).reshape(-1)

@@ -41,7 +41,7 @@ class CMAES(Strategy):
         cma = require("cma", extra="evolve", feature="chainrule.evolve.CMAES")
         from .snes import _dim
 
-        dim = _dim(x0)
+        dim, x0 = _dim(x0, "CMAES")
         popsize = popsize if popsize is not None else 4 + int(3 * np.log(dim))
         super().__init__(x0, popsize=popsize, maximize=maximize, seed=seed)
         self.sigma0 = check_positive("CMAES", "sigma", sigma)

@@ -22,9 +22,9 @@ class GuidedES(OpenAIES):
         eps = sqrt(alpha) z + sqrt((1 - alpha) d / k) U z',   z ~ N(0, I_d), z' ~ N(0, I_k)
 
     (so E[eps eps^T] = alpha I + (1 - alpha) d / k U U^T keeps the trace d of plain ES).
-    ``alpha = 1`` is OpenAI-ES; small ``alpha`` trusts the surrogate. The estimate stays an
-    unbiased-in-direction ES estimate of the *fitness* gradient, so a biased or noisy
-    surrogate only steers where it looks.
+    ``alpha = 1`` is OpenAI-ES; small ``alpha`` trusts the surrogate. The update is still
+    built from *fitness* differences along the sampled directions, so a biased or noisy
+    surrogate only steers where the search looks, not what it measures.
 
     Args:
         x0, maximize, sigma, popsize, lr, optimizer, weight_decay, rank_shaping, seed: as

@@ -50,7 +50,7 @@ class SNES(Strategy):
     def __init__(self, x0, *, maximize: bool, sigma=1.0, popsize: int | None = None,
                  lr_mean: float = 1.0, lr_sigma: float | None = None,
                  antithetic: bool = False, seed: int = 0) -> None:
-        dim = _dim(x0)
+        dim, x0 = _dim(x0, "SNES")
         super().__init__(x0, popsize=popsize or default_popsize(dim), maximize=maximize,
                          seed=seed, even=antithetic)
         self.mean = self._x0.copy()
@@ -76,8 +76,11 @@ class SNES(Strategy):
         self.sigma = self.sigma * np.exp(self.lr_sigma / 2 * (w @ (z * z - 1)))
 
 
-def _dim(x0) -> int:
-    """The dimension of a start point, before the base class has checked it."""
+def _dim(x0, name: str) -> tuple[int, object]:
+    """The dimension of a start point, before the base class has checked it, and the start
+    point again (a generator of parameters, read here, is returned as a list)."""
     from .base import _start
 
-    return _start("strategy", x0)[0].size
+    if not isinstance(x0, (np.ndarray, list, tuple)) and hasattr(x0, "__next__"):
+        x0 = list(x0)
+    return _start(name, x0)[0].size, x0

@@ -49,7 +49,7 @@ class XNES(Strategy):
     def __init__(self, x0, *, maximize: bool, sigma: float = 1.0, popsize: int | None = None,
                  lr_mean: float = 1.0, lr_sigma: float | None = None,
                  lr_B: float | None = None, antithetic: bool = False, seed: int = 0) -> None:
-        dim = _dim(x0)
+        dim, x0 = _dim(x0, "XNES")
         super().__init__(x0, popsize=popsize or default_popsize(dim), maximize=maximize,
                          seed=seed, even=antithetic)
         if self.dim > FULL_COVARIANCE_WARN_DIM:
