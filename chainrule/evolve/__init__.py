@@ -18,6 +18,7 @@ from .parallel import ParallelEvaluator
 from .params import ParameterVector, parameters_to_vector, vector_to_parameters
 from .population import PopulationModel, batched_forward_supported, population_forward
 from .problems import FunctionProblem, GymProblem, Problem, SupervisedProblem
+from .seeding import derive_seed, normal
 from .shaping import centered_ranks, nes_utilities
 from .strategies import (
     CMAES,
@@ -56,10 +57,12 @@ __all__ = [
     "batched_forward_supported",
     "centered_ranks",
     "clipup",
+    "derive_seed",
     "evolve",
     "learn",
     "load_checkpoint",
     "nes_utilities",
+    "normal",
     "parameters_to_vector",
     "population_forward",
     "save_checkpoint",

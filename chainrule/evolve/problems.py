@@ -27,6 +27,7 @@ from ..backend import as_numpy
 from ..tensor import Tensor
 from .params import ParameterVector
 from .population import PopulationModel, population_forward
+from .seeding import derive_seed
 
 __all__ = ["FunctionProblem", "GymProblem", "Problem", "SupervisedProblem"]
 
@@ -299,7 +300,7 @@ class GymProblem(Problem):
 
     def episode_seed(self, generation: int, episode: int) -> int:
         """The reset seed of an episode: a function of (seed, generation, episode)."""
-        return int(np.random.SeedSequence([self.seed, generation, episode]).generate_state(1)[0])
+        return derive_seed(self.seed, generation, episode)
 
     def _obs_stats(self) -> tuple[np.ndarray, np.ndarray]:
         if self.obs_count < 2:

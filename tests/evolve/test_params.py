@@ -148,3 +148,13 @@ def test_population_shape_is_checked():
     model = mlp(nn.Tanh())
     with pytest.raises(ValueError, match=r"population_forward: vectors must have shape"):
         population_forward(model, np.zeros((2, 5)), np.zeros((1, 6)))
+
+
+def test_derived_seeds_are_stable_and_distinct():
+    from chainrule.evolve import derive_seed, normal
+
+    assert derive_seed(0, 12, 3) == derive_seed(0, 12, 3)
+    assert len({derive_seed(0, g, e) for g in range(20) for e in range(5)}) == 100
+    np.testing.assert_array_equal(normal(5, 4), normal(5, 4))
+    with pytest.raises(ValueError, match="derive_seed: seeds and keys must be >= 0"):
+        derive_seed(0, -1)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..seeding import normal
 from .base import Strategy, check_positive
 
 __all__ = ["GeneticAlgorithm"]
@@ -60,7 +61,7 @@ class GeneticAlgorithm(Strategy):
         return self.rng.integers(0, _SEED_BOUND, size=n)
 
     def _mutation(self, seed: int) -> np.ndarray:
-        return self.sigma * np.random.default_rng(seed).standard_normal(self.dim)
+        return self.sigma * normal(seed, self.dim)
 
     def decode(self, seeds: list[int]) -> np.ndarray:
         """The vector a seed list describes: x0 plus one mutation per seed."""
