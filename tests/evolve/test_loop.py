@@ -150,3 +150,15 @@ def test_processes_take_whole_blocks_of_candidates():
         np.testing.assert_array_equal(f, SPHERE.evaluate(s.ask()))
     with ParallelEvaluator(s, SPHERE, workers=8) as pe:  # 3 blocks: 3 processes
         assert len(pe.slices) == 3 and len(pe._procs) == 2
+
+
+def test_history_state_and_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    from chainrule.evolve import EvolutionHistory
+
+    h = evolve(SNES(np.ones(5), maximize=False, seed=0), SPHERE, 5, verbose=0)
+    other = EvolutionHistory()
+    other.load_state_dict(h.state_dict())
+    assert other.history == h.history and other.generation == h.generation
+    path = h.plot(tmp_path / "fitness.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

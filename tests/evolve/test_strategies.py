@@ -329,3 +329,14 @@ def test_start_from_a_parameter_generator_list_or_module(name):
         assert cls(x0, maximize=False, **kw).dim == 8
     with pytest.raises(ValueError, match=f"{cls.__name__}: x0 is empty"):
         cls([], maximize=False, **kw)
+
+
+def test_openai_es_optimizer_factory_for_a_vector_start():
+    es = OpenAIES(np.ones(3), maximize=False, sigma=0.1, popsize=4, weight_decay=0.0,
+                  optimizer=lambda ps: cr.optim.SGD(ps, lr=0.5), seed=0)
+    assert isinstance(es.optimizer, cr.optim.SGD)
+    X = es.ask()
+    es.tell(sphere(X))
+    np.testing.assert_allclose(es.center, np.ones(3) - 0.5 * es.space.grad())
+    with pytest.raises(TypeError, match="OpenAIES: optimizer must be a cr.optim.Optimizer"):
+        OpenAIES(np.ones(3), maximize=False, optimizer="adam")

@@ -43,8 +43,9 @@ class OpenAIES(Strategy):
         sigma: the noise standard deviation (> 0).
         popsize: candidates per generation (even when ``antithetic``).
         lr: the default Adam's learning rate (ignored when ``optimizer`` is given).
-        optimizer: a ``cr.optim`` optimizer over the same parameters (pass
-            ``strategy.parameters`` when ``x0`` is a vector).
+        optimizer: a ``cr.optim`` optimizer over the same parameters, or a function that
+            makes one from them (``lambda ps: cr.optim.SGD(ps, lr=0.1)``; needed when
+            ``x0`` is a vector, whose parameter the strategy creates).
         weight_decay: the L2 coefficient added to the gradient (0.005 in the paper).
         antithetic: mirrored sampling.
         rank_shaping: centred ranks (else the fitness standardised to mean 0, std 1).
@@ -74,8 +75,11 @@ class OpenAIES(Strategy):
         if optimizer is None:
             check_positive(type(self).__name__, "lr", lr)
             optimizer = optim.Adam(self.parameters, lr=lr)
-        elif not isinstance(optimizer, optim.Optimizer):
-            raise TypeError(f"{type(self).__name__}: optimizer must be a cr.optim.Optimizer, got "
+        elif callable(optimizer) and not isinstance(optimizer, optim.Optimizer):
+            optimizer = optimizer(self.parameters)  # a factory: cr.optim.SGD's signature
+        if not isinstance(optimizer, optim.Optimizer):
+            raise TypeError(f"{type(self).__name__}: optimizer must be a cr.optim.Optimizer "
+                            f"(or a function of the parameters that makes one), got "
                             f"{type(optimizer).__name__}")
         self.optimizer = optimizer
         self.gradient: np.ndarray | None = None  # the last estimate (ascent of fitness)
