@@ -546,6 +546,13 @@ def _parser() -> argparse.ArgumentParser:
     g = sub.add_parser("playground", help="train a network in the browser (a local web app)")
     playground.add_arguments(g).set_defaults(func=playground.run)
 
+    from .evolve import cli as evolve_cli
+
+    v = sub.add_parser("evolve", help="train without backprop: CMA-ES, ES, GA on gymnasium or "
+                                      "digits", description=evolve_cli.__doc__.split("\n")[0])
+    evolve_cli.add_arguments(v)
+    v.set_defaults(func=evolve_cli.run)
+
     # Listed for --help; main() hands "chainrule bench ..." to chainrule.benchmark.
     sub.add_parser("bench", help="time chainrule against PyTorch on this machine "
                                  "(chainrule bench --help)")

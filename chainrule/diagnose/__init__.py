@@ -6,6 +6,7 @@ drawings and model gradient checks.
 - ``explain``: the backward pass of a small graph, step by step, with numbers;
 - ``draw``: the computational graph as SVG/PNG (Graphviz when installed), DOT or text;
 - ``check_model_gradients``: every parameter's gradient against finite differences;
+- ``es_gradient_check``: the gradient against an evolution-strategies estimate;
 - ``doctor``: the ``chainrule doctor`` command (``python -m chainrule.diagnose.doctor``).
 
 ``cr.detect_anomaly()`` (in the engine) finds the first op that produces NaN or Inf.
@@ -13,6 +14,7 @@ drawings and model gradient checks.
 
 from .check import GradientCheckReport, ParamCheck, check_model_gradients
 from .draw import draw, to_dot, to_text
+from .es_check import ESGradientCheck, es_gradient_check
 from .explain import explain
 from .plots import plot_gradient_flow, plot_gradient_norms
 from .report import KINDS, Finding, GradientReport, LayerStats, Probe, gradient_report
@@ -31,4 +33,5 @@ __all__ = [
     "KINDS", "Finding", "GradientCheckReport", "GradientMonitor", "GradientReport",
     "LayerStats", "ParamCheck", "Probe", "check_model_gradients", "draw", "explain",
     "gradient_report", "plot_gradient_flow", "plot_gradient_norms", "to_dot", "to_text",
+    "ESGradientCheck", "es_gradient_check",
 ]  # fmt: skip
