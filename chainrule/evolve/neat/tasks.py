@@ -121,7 +121,7 @@ class BackpropFitness:
             model = self.train(g)
             with cr.no_grad():
                 pred = model(self.X).numpy()[:, 0] > 0
-            if self.lamarckian:
+            if self.lamarckian and self.steps:
                 model.write_back(g)
             acc = float(np.mean(pred == self.labels))
             out[i] = max(0.0, acc - self.size_penalty * g.size()[1])
