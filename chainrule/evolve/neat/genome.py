@@ -152,7 +152,8 @@ class Genome:
 
     def __repr__(self) -> str:
         h, c = self.size()
-        return f"Genome(key={self.key}, hidden={h}, enabled connections={c}, fitness={self.fitness})"
+        return (f"Genome(key={self.key}, hidden={h}, enabled connections={c}, "
+                f"fitness={self.fitness})")
 
     # -- serialisation ------------------------------------------------------------------
 
@@ -327,7 +328,8 @@ def distance(g1: Genome, g2: Genome, config: NEATConfig) -> float:
             excess += 1
         else:
             disjoint += 1
-    wbar = sum(abs(a[k].weight - b[k].weight) for k in matching) / len(matching) if matching else 0.0
+    wbar = (sum(abs(a[k].weight - b[k].weight) for k in matching) / len(matching)
+            if matching else 0.0)
     n = max(len(a), len(b))
     if n < config.normalize_below:
         n = 1

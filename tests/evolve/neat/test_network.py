@@ -122,7 +122,8 @@ def test_genome_module_trains_and_writes_back():
 def test_bad_input_is_named():
     cfg = CONFIGS[0]
     g = Genome.initial(0, cfg, np.random.default_rng(0))
-    with pytest.raises(ValueError, match=r"FeedForwardNetwork: input must have shape \(batch, 2\), got \(4, 3\)"):
+    msg = r"FeedForwardNetwork: input must have shape \(batch, 2\), got \(4, 3\)"
+    with pytest.raises(ValueError, match=msg):
         FeedForwardNetwork(g, cfg)(np.zeros((4, 3)))
     with pytest.raises(ValueError, match=r"GenomeModule: input must have shape \(batch, 2\)"):
         GenomeModule(g, cfg)(cr.zeros(3))
