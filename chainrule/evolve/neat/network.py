@@ -15,6 +15,8 @@ backpropagation runs through it and the winner is an ordinary module with a stat
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 import chainrule as cr
@@ -52,21 +54,19 @@ def _tensor_act(name: str, z):
 
 
 class _Plan:
-    """Column order, layers and gather indices shared by both evaluators."""
+    """Column order, layers and gather indices shared by both evaluators.
 
-    def __init__(self, genome: Genome, config: NEATConfig, fname: str):
-        nodes = genome.nodes
-        inputs = sorted(k for k, v in nodes.items() if v == INPUT)
-        bias = [k for k, v in nodes.items() if v == BIAS]
-        outputs = sorted(k for k, v in nodes.items() if v == OUTPUT)
-        if len(inputs) != config.num_inputs or len(outputs) != config.num_outputs:
-            raise ValueError(
-                f"{fname}: the genome has {len(inputs)} inputs and {len(outputs)} outputs, "
-                f"the config {config.num_inputs} and {config.num_outputs}")
-        conns = [c for _, c in sorted(genome.connections.items()) if c.enabled]
+    A plan depends on the structure alone (which links are enabled), not on the weights;
+    most offspring differ from a parent only in weights, so plans are cached by structure
+    (:func:`_plan`) and a genome's compilation is then one gather of its weights.
+    """
+
+    def __init__(self, key: tuple, inputs: list[int], bias: list[int], outputs: list[int],
+                 hidden_act: str, output_act: str):
+        links = key[-1]  # ((innovation, in, out), ...) sorted by innovation
         preds: dict[int, list[int]] = {}
-        for c in conns:
-            preds.setdefault(c.out_node, []).append(c.in_node)
+        for _, a, b in links:
+            preds.setdefault(b, []).append(a)
         # Only nodes that an output depends on are computed.
         needed, stack = set(outputs), list(outputs)
         while stack:
@@ -74,40 +74,40 @@ class _Plan:
                 if p not in needed:
                     needed.add(p)
                     stack.append(p)
-        depth = {k: 0 for k in inputs + bias}
+        fixed = inputs + bias
+        depth = dict.fromkeys(fixed, 0)
         for n in needed:
             if n not in depth:
                 self._depth(n, preds, depth)
-        width = max([depth[n] for n in needed] + [1])
-        layers: list[list[int]] = [[] for _ in range(width)]
-        for n in sorted(needed):
-            if n not in inputs and n not in bias:
-                layers[depth[n] - 1].append(n)
-        # Hidden nodes before outputs inside a layer: one activation call per kind.
-        layers = [sorted(L, key=lambda n: (nodes[n] == OUTPUT, n)) for L in layers if L]
-        order = inputs + bias
+        is_output = set(outputs)
+        layers: dict[int, list[int]] = {}
+        for n in sorted(needed - set(fixed)):
+            layers.setdefault(depth[n], []).append(n)
+        order = list(fixed)
         self.n_fixed = len(order)
         self.bias_col = len(inputs) if bias else None
         self.spans = []  # (start, end, end of the hidden part)
-        for L in layers:
+        for d in sorted(layers):
+            # Hidden nodes before outputs inside a layer: one activation call per kind.
+            L = sorted(layers[d], key=lambda n: (n in is_output, n))
             s = len(order)
             order += L
-            n_hidden = sum(1 for n in L if nodes[n] != OUTPUT)
-            self.spans.append((s, len(order), s + n_hidden))
+            self.spans.append((s, len(order), s + sum(1 for n in L if n not in is_output)))
         col = {n: j for j, n in enumerate(order)}
         self.order = order
-        self.out_cols = np.array([col[o] for o in outputs])
-        self.connections = [c for c in conns if c.out_node in col and c.in_node in col]
-        self.weights = np.array([c.weight for c in self.connections], dtype=np.float64)
+        self.out_cols = np.array([col[o] for o in outputs], dtype=np.intp)
+        used = [(i, a, b) for i, a, b in links if a in col and b in col]
+        self.links = used
+        self.innovations = [i for i, _, _ in used]
+        src = np.array([col[a] for _, a, _ in used], dtype=np.intp)
+        dst = np.array([col[b] for _, _, b in used], dtype=np.intp)
         # For each layer, flat positions in its (s, e - s) block and the connection index.
-        src = np.array([col[c.in_node] for c in self.connections], dtype=np.intp)
-        dst = np.array([col[c.out_node] for c in self.connections], dtype=np.intp)
         self.blocks = []
         for s, e, _ in self.spans:
             idx = np.flatnonzero((dst >= s) & (dst < e))
             self.blocks.append((src[idx] * (e - s) + dst[idx] - s, idx))
-        self.hidden_act = config.activation
-        self.output_act = config.output_activation
+        self.hidden_act = hidden_act
+        self.output_act = output_act
 
     @staticmethod
     def _depth(n, preds, depth):
@@ -121,6 +121,44 @@ class _Plan:
                 continue
             stack.pop()
             depth[m] = 1 + max((depth[p] for p in preds.get(m, ())), default=0)
+
+
+_PLANS: OrderedDict[tuple, _Plan] = OrderedDict()
+_PLAN_CACHE_SIZE = 4096
+
+
+def _plan(genome: Genome, config: NEATConfig, fname: str) -> tuple[_Plan, np.ndarray]:
+    """The (cached) plan for ``genome``'s structure, and its weights in the plan's order."""
+    inputs, bias, outputs = [], [], []
+    for k, v in genome.nodes.items():
+        if v == INPUT:
+            inputs.append(k)
+        elif v == OUTPUT:
+            outputs.append(k)
+        elif v == BIAS:
+            bias.append(k)
+    if len(inputs) != config.num_inputs or len(outputs) != config.num_outputs:
+        raise ValueError(
+            f"{fname}: the genome has {len(inputs)} inputs and {len(outputs)} outputs, "
+            f"the config {config.num_inputs} and {config.num_outputs}")
+    conns = genome.connections
+    links = tuple(sorted((c.innovation, c.in_node, c.out_node)
+                         for c in conns.values() if c.enabled))
+    inputs.sort()
+    outputs.sort()
+    key = (tuple(inputs), tuple(bias), tuple(outputs), config.activation,
+           config.output_activation, links)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _Plan(key, inputs, bias, outputs, config.activation,
+                                   config.output_activation)
+        if len(_PLANS) > _PLAN_CACHE_SIZE:
+            _PLANS.popitem(last=False)
+    else:
+        _PLANS.move_to_end(key)
+    w = np.fromiter((conns[i].weight for i in plan.innovations), np.float64,
+                    len(plan.innovations))
+    return plan, w
 
 
 def _check_x(fname: str, x, n_inputs: int):
@@ -137,13 +175,13 @@ class FeedForwardNetwork:
     """
 
     def __init__(self, genome: Genome, config: NEATConfig):
-        plan = _Plan(genome, config, "FeedForwardNetwork")
+        plan, weights = _plan(genome, config, "FeedForwardNetwork")
         self.plan = plan
         self.num_inputs = config.num_inputs
         self.W = []
         for (s, e, _), (flat, idx) in zip(plan.spans, plan.blocks):
             W = np.zeros(s * (e - s))
-            W[flat] = plan.weights[idx]
+            W[flat] = weights[idx]
             self.W.append(W.reshape(s, e - s))
 
     def __call__(self, x) -> np.ndarray:
@@ -180,12 +218,12 @@ class GenomeModule(nn.Module):
 
     def __init__(self, genome: Genome, config: NEATConfig, dtype="float32"):
         super().__init__()
-        plan = _Plan(genome, config, "GenomeModule")
+        plan, weights = _plan(genome, config, "GenomeModule")
         self._plan = plan
         self.num_inputs = config.num_inputs
-        self.weight = nn.Parameter(cr.tensor(plan.weights, dtype=dtype))
+        self.weight = nn.Parameter(cr.tensor(weights, dtype=dtype))
         # Gather indices into [weight, 0]: index len(weight) reads the zero.
-        zero = len(plan.weights)
+        zero = len(weights)
         self._gather = []
         for (s, e, _), (flat, idx) in zip(plan.spans, plan.blocks):
             g = np.full(s * (e - s), zero, dtype=np.intp)
@@ -217,17 +255,17 @@ class GenomeModule(nn.Module):
         """Copy this module's weights into ``genome``'s connection genes (and drop the
         genome's cached network)."""
         w = self.weight.detach().numpy()
-        for c, v in zip(self._plan.connections, w):
-            gene = genome.connections.get(c.innovation)
-            if gene is None or gene.in_node != c.in_node or gene.out_node != c.out_node:
+        for (i, a, b), v in zip(self._plan.links, w):
+            gene = genome.connections.get(i)
+            if gene is None or gene.in_node != a or gene.out_node != b:
                 raise ValueError(f"GenomeModule.write_back: the genome has no connection "
-                                 f"{c.innovation} ({c.in_node} -> {c.out_node})")
+                                 f"{i} ({a} -> {b})")
             gene.weight = float(v)
         genome._net = None
 
     def extra_repr(self) -> str:
         return (f"inputs={self.num_inputs}, nodes={len(self._plan.order)}, "
-                f"layers={len(self._plan.spans)}, connections={len(self._plan.connections)}")
+                f"layers={len(self._plan.spans)}, connections={len(self._plan.links)}")
 
 
 def naive_forward(genome: Genome, config: NEATConfig, x) -> np.ndarray:

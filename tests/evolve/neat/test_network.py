@@ -98,7 +98,7 @@ def test_genome_module_trains_and_writes_back():
     g = random_genome(cfg, 5)
     module = GenomeModule(g, cfg)
     assert list(module.state_dict()) == ["weight"]
-    assert module.weight.shape == (len(module._plan.connections),)
+    assert module.weight.shape == (len(module._plan.links),)
     X = cr.tensor(np.random.default_rng(0).normal(size=(32, 2)), dtype=cr.float32)
     y = (X.numpy()[:, :1] * X.numpy()[:, 1:]).astype(np.float32)
     opt = cr.optim.Adam(module.parameters(), lr=0.05)
