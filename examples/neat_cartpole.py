@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
                                             f"{len(p.species)} species"))
     wall = time.perf_counter() - start
     h, c = best.size()
-    print(f"CartPole-v1: {'solved' if pop.solved else 'not solved'} after {pop.generation + 1} "
+    print(f"CartPole-v1: {'solved' if pop.solved else 'not solved'} after {len(pop.history)} "
           f"generations, {pop.evaluations:,} genome evaluations ({episodes:,} episodes), "
           f"{wall:.0f} s; winner {h} hidden nodes, {c} connections, 100-episode mean "
           f"{test.get('mean', float('nan')):.1f}")
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict:
         save(GenomeModule(best, cfg).state_dict(), args.save)
         with open(args.save.rsplit(".", 1)[0] + ".json", "w") as f:
             f.write(best.to_json())
-    return {"solved": pop.solved, "generations": pop.generation + 1,
+    return {"solved": pop.solved, "generations": len(pop.history),
             "evaluations": pop.evaluations, "episodes": episodes, "seconds": wall,
             "test_mean": test.get("mean")}
 

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> dict:
                        solved=lambda g: xor_solved(g, cfg))
         if pop.solved:
             solved += 1
-            gens.append(pop.generation + 1)
+            gens.append(len(pop.history))
             evals.append(pop.evaluations)
             h, c = best.size()
             hidden.append(h)
