@@ -315,19 +315,15 @@ def distance(g1: Genome, g2: Genome, config: NEATConfig) -> float:
         n = max(len(a), len(b))
         big = n if n >= config.normalize_below else 1
         return config.c1 * n / big if n else 0.0
-    max_a, max_b = max(a), max(b)
     matching = a.keys() & b.keys()
-    excess = disjoint = 0
-    for k in a.keys() - matching:
-        if k > max_b:
-            excess += 1
-        else:
-            disjoint += 1
-    for k in b.keys() - matching:
-        if k > max_a:
-            excess += 1
-        else:
-            disjoint += 1
+    unmatched = len(a) + len(b) - 2 * len(matching)
+    if config.c1 == config.c2:  # the paper's values: E and D need not be told apart
+        excess, disjoint = unmatched, 0
+    else:
+        max_a, max_b = max(a), max(b)
+        excess = sum(1 for k in a.keys() - matching if k > max_b)
+        excess += sum(1 for k in b.keys() - matching if k > max_a)
+        disjoint = unmatched - excess
     wbar = (sum(abs(a[k].weight - b[k].weight) for k in matching) / len(matching)
             if matching else 0.0)
     n = max(len(a), len(b))

@@ -149,6 +149,8 @@ def test_distance_counts_excess_disjoint_and_weight_difference():
     assert distance(p1, p2, cfg) == pytest.approx(1.0 * 2 + 2.0 * 3 + 0.4 * 0.6)
     assert distance(p1, p2, cfg) == pytest.approx(distance(p2, p1, cfg))
     assert distance(p1, p1, cfg) == 0.0
+    # The paper's c1 = c2: the same value by the shortcut that does not split E and D.
+    assert distance(p1, p2, NEATConfig()) == pytest.approx(1.0 * 5 + 0.4 * 0.6)
     # N is the larger gene count once a genome has normalize_below genes or more.
     cfg = NEATConfig(c1=1.0, c2=2.0, c3=0.4, normalize_below=5)
     assert distance(p1, p2, cfg) == pytest.approx((2 + 2 * 3) / 9 + 0.4 * 0.6)
