@@ -13,7 +13,11 @@ Deviations from the paper, on purpose:
   offspring are allotted in proportion to the shares);
 - when two parents have equal fitness, crossover takes the disjoint and excess genes from the
   smaller genome (as the reference implementation), not from both, so a child can never
-  contain a cycle.
+  contain a cycle;
+- an offspring gets at most one kind of mutation (add node, else add link, else weights), as
+  in the reference implementation; the paper gives the rates but not how they combine;
+- the steepened sigmoid is computed as (1 + tanh(4.9 x / 2)) / 2, the same function without
+  overflow for large |x|.
 """
 
 from __future__ import annotations
