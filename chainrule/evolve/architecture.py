@@ -278,7 +278,7 @@ def regularized_evolution(
         raise ValueError(f"regularized_evolution: sample_size ({sample_size}) must not exceed "
                          f"population_size ({population_size})")
     space = space or SearchSpace()
-    rng = _rng(seed) if not isinstance(seed, int) else np.random.default_rng(seed)
+    rng = _rng(seed)
     classes = num_classes or int(max(y_train.max(), y_val.max())) + 1
     result = SearchResult()
     population: deque[Candidate] = deque()

@@ -62,8 +62,9 @@ class Population:
 
     Args:
         config: a :class:`NEATConfig` (the paper's values by default).
-        seed: an int seed, ``cr.Generator`` or NumPy Generator; the same seed and fitness
-            function give the same run.
+        seed: an int seed, ``cr.Generator`` or NumPy Generator (None: chainrule's default
+            generator, which ``cr.manual_seed`` seeds); the same seed and fitness function
+            give the same run.
 
     >>> pop = Population(NEATConfig(num_inputs=2, num_outputs=1), seed=0)
     >>> best = pop.run(xor_fitness, generations=100, solved=xor_solved)
@@ -74,7 +75,7 @@ class Population:
             raise TypeError(f"Population: config must be a NEATConfig, got "
                             f"{type(config).__name__}")
         self.config = config
-        self.rng = _rng(seed) if seed is not None else np.random.default_rng(0)
+        self.rng = _rng(seed)
         self._next_key = 0
         self.genomes = [Genome.initial(self._key(), config, self.rng)
                         for _ in range(config.population_size)]
