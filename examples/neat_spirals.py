@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help="do not write trained weights back into the genomes")
     parser.add_argument("--size-penalty", type=float, default=0.001,
                         help="fitness = accuracy - penalty * connections")
+    parser.add_argument("--target-species", type=int, default=None,
+                        help="dynamic compatibility threshold aiming at this many species")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--draw", default=None)
     args = parser.parse_args(argv)
@@ -66,7 +68,8 @@ def main(argv: list[str] | None = None) -> dict:
     Xt, yt = make_task(args.task, n=1000, seed=args.seed + 1000)
     cfg = NEATConfig(num_inputs=2, num_outputs=1, activation="tanh",
                      output_activation="identity", population_size=args.population,
-                     add_node_prob=0.2, add_link_prob=0.3)
+                     add_node_prob=0.2, add_link_prob=0.3,
+                     target_species=args.target_species)
     fitness = BackpropFitness(X, y, cfg, steps=args.steps, lr=args.lr,
                               lamarckian=not args.baldwinian, size_penalty=args.size_penalty)
     pop = Population(cfg, seed=args.seed)

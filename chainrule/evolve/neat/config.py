@@ -38,6 +38,10 @@ class NEATConfig:
             ``bias`` is true, as in the paper, whose XOR networks have three inputs).
         population_size: 150 (*paper*).
         compatibility_threshold: δt = 3.0 (*paper*).
+        target_species: None (*paper*: δt fixed). An int turns on the reference
+            implementation's dynamic threshold: after each generation δt moves by
+            ``threshold_step`` towards giving this many species (never below the step).
+        threshold_step: 0.3 (*reference*, ``compat_mod``).
         c1, c2, c3: weights of excess, disjoint and mean weight difference in the
             compatibility distance δ = c1 E/N + c2 D/N + c3 W̄: 1.0, 1.0, 0.4 (*paper*).
         normalize_below: N is set to 1 when both genomes have fewer genes than this: 20
@@ -80,6 +84,8 @@ class NEATConfig:
     num_outputs: int = 1
     population_size: int = 150
     compatibility_threshold: float = 3.0
+    target_species: int | None = None
+    threshold_step: float = 0.3
     c1: float = 1.0
     c2: float = 1.0
     c3: float = 0.4
@@ -120,7 +126,12 @@ class NEATConfig:
                 raise ValueError(f"NEATConfig: {name} is a probability in [0, 1], got {v!r}")
         if self.survival_threshold == 0:
             raise ValueError("NEATConfig: survival_threshold must be > 0 (no parents otherwise)")
-        for name in ("compatibility_threshold", "c1", "c2", "c3", "weight_perturb_power",
+        if self.target_species is not None and (
+                not isinstance(self.target_species, int) or self.target_species < 1):
+            raise ValueError(f"NEATConfig: target_species must be None or an int >= 1, got "
+                             f"{self.target_species!r}")
+        for name in ("compatibility_threshold", "threshold_step", "c1", "c2", "c3",
+                     "weight_perturb_power",
                      "weight_init_std", "weight_limit"):
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or not v >= 0:

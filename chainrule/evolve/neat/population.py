@@ -88,6 +88,7 @@ class Population:
         self.best: Genome | None = None
         self.history: list[GenerationStats] = []
         self._best_ever = -math.inf
+        self.compatibility_threshold = config.compatibility_threshold
         self._population_improved = 0
 
     def _key(self) -> int:
@@ -130,7 +131,7 @@ class Population:
             s.members = []
         for g in self.genomes:
             for s in self.species.values():
-                if distance(g, s.representative, cfg) < cfg.compatibility_threshold:
+                if distance(g, s.representative, cfg) < self.compatibility_threshold:
                     s.members.append(g)
                     break
             else:
@@ -139,6 +140,12 @@ class Population:
                 self.species[k] = Species(k, g, self.generation, [g],
                                           last_improved=self.generation)
         self.species = {k: s for k, s in self.species.items() if s.members}
+        target = cfg.target_species
+        if target is not None and len(self.species) != target:
+            step = cfg.threshold_step
+            up = len(self.species) > target
+            self.compatibility_threshold = max(step, self.compatibility_threshold
+                                               + (step if up else -step))
         for s in self.species.values():
             top = max(g.fitness for g in s.members)
             if top > s.best_fitness:

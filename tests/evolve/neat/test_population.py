@@ -169,3 +169,23 @@ def test_draw_genome_and_plot_history(tmp_path):
     pytest.importorskip("matplotlib")
     plot_history(pop.history, tmp_path / "h.png")
     assert (tmp_path / "h.png").stat().st_size > 1000
+
+
+def test_dynamic_threshold_moves_towards_the_target_species_count():
+    fixed = run(0, generations=6)
+    assert fixed.compatibility_threshold == 3.0
+    cfg = CFG.replace(target_species=10)
+    pop = Population(cfg, seed=0)
+    thresholds, counts = [], []
+    for _ in range(6):
+        pop.evaluate(xor(cfg))
+        thresholds.append(pop.compatibility_threshold)
+        counts.append(len(pop.species))
+        pop.reproduce()
+    # Fewer species than the target: δt falls by 0.3 a generation, so more species form.
+    for t, prev, n in zip(thresholds[1:], thresholds, counts[1:]):
+        assert t == pytest.approx(prev - 0.3 if n < 10 else prev + 0.3 if n > 10 else prev)
+    assert thresholds[0] == pytest.approx(2.7)
+    assert counts[-1] > len(fixed.species)
+    with pytest.raises(ValueError, match="NEATConfig: target_species"):
+        NEATConfig(target_species=0)
