@@ -86,9 +86,9 @@ class InnovationTracker:
 class Genome:
     """A NEAT genome: ``nodes`` (id -> kind) and ``connections`` (innovation -> gene).
 
-    ``fitness`` is set by the population after evaluation. Genomes are not changed after
-    they are evaluated; mutation works on a fresh copy, so the compiled network cached by
-    :meth:`network` stays valid.
+    ``fitness`` is set by the population after evaluation. The mutation functions drop the
+    network cached by :meth:`network`; after changing genes by hand, call
+    :meth:`clear_cache`.
     """
 
     __slots__ = ("key", "nodes", "connections", "fitness", "_net")
@@ -142,13 +142,17 @@ class Genome:
         hidden = sum(1 for k in self.nodes.values() if k == HIDDEN)
         return hidden, sum(1 for c in self.connections.values() if c.enabled)
 
+    def clear_cache(self) -> None:
+        """Forget the compiled network (call after changing genes by hand)."""
+        self._net = None
+
     def network(self, config: NEATConfig):
         """The compiled feed-forward network (cached): see :class:`FeedForwardNetwork`."""
-        if self._net is None:
+        if self._net is None or self._net[0] is not config:
             from .network import FeedForwardNetwork
 
-            self._net = FeedForwardNetwork(self, config)
-        return self._net
+            self._net = (config, FeedForwardNetwork(self, config))
+        return self._net[1]
 
     def __repr__(self) -> str:
         h, c = self.size()
@@ -202,6 +206,7 @@ def mutate_weights(genome: Genome, config: NEATConfig, rng: np.random.Generator)
     delta = rng.uniform(-config.weight_perturb_power, config.weight_perturb_power, n)
     fresh = rng.normal(0.0, config.weight_init_std, n)
     lim = config.weight_limit
+    genome._net = None
     for c, p, d, f in zip(conns, perturb, delta, fresh):
         w = c.weight + d if p else f
         c.weight = float(min(max(w, -lim), lim))
@@ -219,6 +224,7 @@ def mutate_add_node(genome: Genome, tracker: InnovationTracker,
     if node in genome.nodes:  # this genome already split this connection (via a parent)
         return False
     old.enabled = False
+    genome._net = None
     genome.nodes[node] = HIDDEN
     genome.connections[i_in] = ConnectionGene(i_in, old.in_node, node, 1.0)
     genome.connections[i_out] = ConnectionGene(i_out, node, old.out_node, old.weight)
@@ -255,6 +261,7 @@ def mutate_add_link(genome: Genome, config: NEATConfig, tracker: InnovationTrack
         if a == b or (a, b) in existing or _reaches(genome, b, a):
             continue
         innov = tracker.link(a, b)
+        genome._net = None
         genome.connections[innov] = ConnectionGene(
             innov, a, b, float(rng.normal(0.0, config.weight_init_std)))
         return True

@@ -261,7 +261,7 @@ class GenomeModule(nn.Module):
                 raise ValueError(f"GenomeModule.write_back: the genome has no connection "
                                  f"{i} ({a} -> {b})")
             gene.weight = float(v)
-        genome._net = None
+        genome.clear_cache()
 
     def extra_repr(self) -> str:
         return (f"inputs={self.num_inputs}, nodes={len(self._plan.order)}, "
