@@ -23,6 +23,7 @@ import chainrule as cr
 from chainrule.evolve.architecture import (
     SearchSpace,
     accuracy,
+    draw_architecture,
     regularized_evolution,
     save_architecture,
     train_model,
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--inherit", action="store_true", help="weight inheritance")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", default=None, help="write the best model (.safetensors)")
+    parser.add_argument("--draw", default=None, help="draw the best architecture (.svg)")
     parser.add_argument("--no-baselines", action="store_true")
     args = parser.parse_args(argv)
 
@@ -108,6 +110,8 @@ def main(argv: list[str] | None = None) -> dict:
                                         args.seed)
     if args.save:
         save_architecture(best, args.save)
+    if args.draw:
+        draw_architecture(best.architecture, args.draw, X.shape[1], 10)
     return result
 
 

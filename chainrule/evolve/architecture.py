@@ -316,6 +316,44 @@ def regularized_evolution(
     return result
 
 
+def draw_architecture(arch: Architecture, path, in_features: int, out_features: int) -> str:
+    """Draw ``arch`` as a chain of layers to ``path`` (.svg, .png or .txt), with
+    ``chainrule.diagnose.draw``'s layout and renderers. Returns the path.
+
+    >>> draw_architecture(result.best.architecture, "best.svg", 40, 10)
+    """
+    import os
+
+    from chainrule.diagnose.draw import _png, _svg
+    from chainrule.diagnose.plots import check_path
+    from chainrule.io.atomic import atomic_write_text
+
+    if not isinstance(arch, Architecture):
+        raise TypeError(f"draw_architecture: arch must be an Architecture, got "
+                        f"{type(arch).__name__}")
+    path = check_path("draw_architecture", path, (".svg", ".png", ".txt"))
+    model = arch.build(in_features, out_features)
+    labels = [f"input\n({in_features},)"]
+    for name, m in model.named_children():
+        text = repr(m).split("(")[0]
+        if isinstance(m, nn.Linear):
+            text += f"\n{m.in_features} -> {m.out_features}"
+        elif isinstance(m, nn.Dropout):
+            text += f"\np = {m.p:g}"
+        labels.append(f"{name}\n{text}")
+    nodes = {i: ("tensor" if i == 0 else "op", label, i == 0) for i, label in enumerate(labels)}
+    edges = [(i, i + 1) for i in range(len(labels) - 1)]
+    root = len(labels) - 1
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".png":
+        _png(nodes, edges, root, path)
+        return path
+    text = (_svg(nodes, edges, root) if ext == ".svg"
+            else "".join(label.replace("\n", "  ") + "\n" for label in labels))
+    atomic_write_text(path, text, "draw_architecture")
+    return path
+
+
 def save_architecture(candidate: Candidate, path) -> None:
     """The candidate's weights as safetensors, its architecture in the file's metadata."""
     from chainrule.io import save

@@ -9,6 +9,7 @@ from chainrule.evolve.architecture import (
     Block,
     SearchSpace,
     accuracy,
+    draw_architecture,
     load_architecture,
     mutate_architecture,
     regularized_evolution,
@@ -113,3 +114,16 @@ def test_bad_input_is_named():
         regularized_evolution(X, y, Xv[:, :5], yv)
     with pytest.raises(ValueError, match="SearchSpace: unknown activations"):
         SearchSpace(activations=("swish",))
+
+
+def test_draw_architecture(tmp_path):
+    arch = Architecture((Block(16, "tanh", "batch", 0.25), Block(8, "relu")))
+    svg = draw_architecture(arch, tmp_path / "a.svg", 6, 3)
+    text = (tmp_path / "a.svg").read_text()
+    assert svg.endswith("a.svg") and text.startswith("<svg")
+    assert "6 -&gt; 16" in text and "BatchNorm1d" in text and "p = 0.25" in text
+    assert text.count("<line") == 7  # input, fc0, norm0, act0, drop0, fc1, act1, out
+    draw_architecture(arch, tmp_path / "a.txt", 6, 3)
+    assert (tmp_path / "a.txt").read_text().splitlines()[-1] == "out  Linear  8 -> 3"
+    with pytest.raises(TypeError, match="draw_architecture: arch must be an Architecture"):
+        draw_architecture("mlp", tmp_path / "b.svg", 6, 3)

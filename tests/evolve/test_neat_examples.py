@@ -50,8 +50,9 @@ def test_architecture_search_example(tmp_path):
     out = load("architecture_search").main(["--dataset", "digits", "--cycles", "3",
                                             "--population", "2", "--sample", "1",
                                             "--epochs", "1", "--max-width", "32",
-                                            "--no-baselines",
+                                            "--no-baselines", "--draw", str(tmp_path / "a.svg"),
                                             "--save", str(tmp_path / "best.safetensors")])
+    assert (tmp_path / "a.svg").read_text().startswith("<svg")
     assert 0.0 <= out["test"] <= 1.0 and "baselines" not in out
     assert (tmp_path / "best.safetensors").exists()
 
