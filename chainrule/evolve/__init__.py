@@ -1,6 +1,8 @@
 """Gradient-free training on chainrule models: evolution strategies, genetic algorithms,
 CMA-ES, hybrids with backprop, and the problems (supervised, reinforcement learning) they
-solve.
+solve; neuroevolution in ``chainrule.evolve.neat`` (NEAT and backprop-tuned NEAT) and
+``chainrule.evolve.architecture`` (regularized evolution of layer-based models trained by
+backprop).
 
 >>> space = ParameterVector(model)                     # the parameters as one vector
 >>> es = OpenAIES(model, maximize=False, sigma=0.02, popsize=100, seed=0)
