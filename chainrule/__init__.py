@@ -61,7 +61,7 @@ bool_ = "bool"
 __version__ = "0.1.0"
 
 # Imported on first use, so that `import chainrule` stays fast.
-_LAZY = ("data", "train", "diagnose", "evolve", "models")
+_LAZY = ("data", "train", "diagnose", "evolve", "models", "distributed")
 
 
 def __getattr__(name):

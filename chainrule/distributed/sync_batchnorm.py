@@ -23,7 +23,7 @@ import numpy as np
 
 from ..autograd import Function, is_grad_enabled
 from ..backend import get_array_module
-from ..nn.module import Module
+from ..nn.module import Module, _changed
 from ..nn.normalization import BatchNorm1d, BatchNorm2d, _BatchNorm
 from ..tensor import Tensor
 from .collectives import all_reduce
@@ -168,5 +168,6 @@ class SyncBatchNorm(_BatchNorm):
             if child is not None:
                 new = cls.convert_sync_batchnorm(child, process_group)
                 if new is not child:
-                    setattr(module, name, new)  # through Module, which notes the change
+                    module._modules[name] = new  # in place: Sequential's order is this dict's
+                    _changed()
         return out

@@ -45,3 +45,13 @@ from .pooling import (
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 from .transformer import TransformerEncoder, TransformerEncoderLayer
+
+
+def __getattr__(name):  # PyTorch's paths into chainrule.distributed, imported on first use
+    from importlib import import_module
+
+    if name == "parallel":
+        return import_module("chainrule.nn.parallel")
+    if name == "SyncBatchNorm":
+        return import_module("chainrule.distributed").SyncBatchNorm
+    raise AttributeError(f"module 'chainrule.nn' has no attribute {name!r}")
