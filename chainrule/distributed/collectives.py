@@ -126,7 +126,7 @@ def _mpi_op(fname: str, op, dtype):
     if dtype.kind == "b":  # MPI's logical ops for C bools: SUM and MAX are OR, MIN is AND
         name = {"SUM": "LOR", "MAX": "LOR", "BOR": "LOR", "MIN": "LAND", "PROD": "LAND",
                 "BAND": "LAND", "BXOR": "LXOR"}[name]
-    return op, getattr(MPI, name)
+    return op, None if MPI is None else getattr(MPI, name)
 
 
 def _spec(buf):
