@@ -127,7 +127,7 @@ def test_sync_batchnorm_forward_and_backward_match_batchnorm():
     np.testing.assert_allclose(ys[0].numpy(), ys[1].numpy(), rtol=1e-10)
     for y in ys:
         y.backward(cr.tensor(gy))
-    for a, c in ((xs, None), (ws, None), (bs, None)):
+    for a in (xs, ws, bs):
         np.testing.assert_allclose(a[0].grad.numpy(), a[1].grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
