@@ -32,3 +32,18 @@ def pytest_runtest_makereport(item, call):
                          f"{report.longreprtext}\n")
         sys.stderr.flush()
         MPI.COMM_WORLD.Abort(1)
+
+
+def pytest_collectreport(report):
+    if report.failed:  # e.g. an import error on one rank: the others would wait forever
+        sys.stderr.write(f"\n=== collecting {report.nodeid} failed on rank "
+                         f"{MPI.COMM_WORLD.Get_rank()}; aborting all ranks ===\n"
+                         f"{report.longreprtext}\n")
+        sys.stderr.flush()
+        MPI.COMM_WORLD.Abort(1)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if exitstatus != 0:  # no test ran (5), an internal error...: end every rank with it
+        sys.stderr.flush()
+        MPI.COMM_WORLD.Abort(int(exitstatus))
