@@ -21,7 +21,7 @@ import numpy as np
 
 from ..backend import get_array_module
 from ..tensor import Tensor
-from .world import _check_group, _info, comm
+from .world import _check_group, _info, _world, comm
 
 __all__ = [
     "ReduceOp", "Work", "all_gather", "all_gather_object", "all_reduce", "barrier",
@@ -108,9 +108,13 @@ def _array(fname: str, t, what: str = "tensor"):
     raise TypeError(f"{fname}: {what} must be a Tensor, got {type(t).__name__}")
 
 
-def _mpi_op(fname: str, op, dtype):
-    from .world import _world
+_OPS: dict = {}  # (op, dtype kind) -> MPI op, filled on first use (a small message is ~2 us)
 
+
+def _mpi_op(fname: str, op, dtype):
+    hit = _OPS.get((op, dtype.kind)) if isinstance(op, ReduceOp) else None
+    if hit is not None:
+        return op, hit
     if isinstance(op, str):
         op = ReduceOp[op.upper()] if op.upper() in ReduceOp.__members__ else op
     if not isinstance(op, ReduceOp):
@@ -126,13 +130,14 @@ def _mpi_op(fname: str, op, dtype):
     if dtype.kind == "b":  # MPI's logical ops for C bools: SUM and MAX are OR, MIN is AND
         name = {"SUM": "LOR", "MAX": "LOR", "BOR": "LOR", "MIN": "LAND", "PROD": "LAND",
                 "BAND": "LAND", "BXOR": "LXOR"}[name]
-    return op, None if MPI is None else getattr(MPI, name)
+    if MPI is None:
+        return op, None
+    _OPS[(op, dtype.kind)] = getattr(MPI, name)
+    return op, _OPS[(op, dtype.kind)]
 
 
 def _spec(buf):
     """The buffer argument for mpi4py: bools need their MPI datatype named."""
-    from .world import _world
-
     return [buf, _world.MPI.C_BOOL] if buf.dtype.kind == "b" else buf
 
 
@@ -161,12 +166,10 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group=None,
         b.write_back()
         _bump(tensor)
 
-    c = comm()
+    c = _world.comm
     if c is None or size == 1:
         finish()
         return Work() if async_op else _DONE
-    from .world import _world
-
     if async_op:
         return Work(c.Iallreduce(_world.MPI.IN_PLACE, _spec(b.buf), op=mpi_op), finish)
     c.Allreduce(_world.MPI.IN_PLACE, _spec(b.buf), op=mpi_op)
@@ -194,8 +197,6 @@ def reduce(tensor: Tensor, dst: int = 0, op: ReduceOp = ReduceOp.SUM, group=None
     if c is None or size == 1:
         finish()
         return Work() if async_op else _DONE
-    from .world import _world
-
     # MPI wants IN_PLACE as the send buffer at the root only.
     send = _world.MPI.IN_PLACE if rank == dst else _spec(b.buf)
     recv = _spec(b.buf) if rank == dst else None
