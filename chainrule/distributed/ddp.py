@@ -17,8 +17,9 @@ parameter, a count of the ranks that produced a gradient for it, so a parameter 
 on some ranks is averaged with zeros there and one unused on all ranks keeps
 ``grad=None`` (PyTorch's ``find_unused_parameters`` behaviour, always on here, at the
 cost of one number per parameter). Reducing in backward-order buckets *while* backward
-runs (gradient hooks + ``Iallreduce``) was measured on CPU and did not pay: see
-``bench/distributed.py --overlap``.
+runs (gradient hooks + ``Iallreduce``) was measured on CPU without a consistent gain
+(``bench/distributed.py --only overlap``), and would need a hook that says a parameter's
+gradient is complete, which the engine does not have (docs/distributed.md).
 """
 
 from __future__ import annotations
