@@ -21,6 +21,7 @@ from .collectives import (
     ReduceOp,
     Work,
     all_gather,
+    all_gather_into_tensor,
     all_gather_object,
     all_reduce,
     barrier,
@@ -28,6 +29,7 @@ from .collectives import (
     broadcast_object_list,
     gather,
     reduce,
+    reduce_scatter_tensor,
     scatter,
 )
 from .ddp import DistributedDataParallel
@@ -49,12 +51,29 @@ from .world import (
 is_mpi_available = is_available
 
 
-def init_process_group(backend: str = "mpi", **_ignored) -> None:
-    """``torch.distributed.init_process_group`` for the MPI backend: same as ``init()``."""
-    if backend not in ("mpi", None):
-        raise ValueError(f"init_process_group: only the 'mpi' backend exists here, got "
-                         f"{backend!r}")
-    init()
+def init_process_group(backend: str | None = None, init_method: str | None = None,
+                       world_size: int = -1, rank: int = -1, **_ignored) -> None:
+    """``torch.distributed.init_process_group``: starts MPI (``init()``). Every backend
+    name ("mpi", "gloo", "nccl") is carried by MPI here; ``world_size`` and ``rank``, when
+    given, must be the ones the MPI launcher gave."""
+    if backend not in (None, "mpi", "gloo", "nccl"):
+        raise ValueError(f"init_process_group: unknown backend {backend!r}; MPI carries "
+                         f"'mpi', 'gloo' and 'nccl' here")
+    info = init()
+    for name, given, actual in (("world_size", world_size, info.size),
+                                ("rank", rank, info.rank)):
+        if given not in (-1, None) and given != actual:
+            raise ValueError(f"init_process_group: {name}={given} but the MPI launcher "
+                             f"started this process with {name} {actual}")
+
+
+def destroy_process_group(group=None) -> None:
+    """Forget the process group (``is_initialized()`` becomes False). MPI itself stays up
+    until the process exits (mpi4py finalizes it then)."""
+    from . import world
+
+    world._check_group("destroy_process_group", group)
+    world._world.info = None
 
 
 def get_backend(group=None) -> str:
@@ -64,9 +83,10 @@ def get_backend(group=None) -> str:
 
 __all__ = [
     "DistributedDataParallel", "DistributedSampler", "ReduceOp", "SyncBatchNorm", "Work",
-    "WorldInfo", "all_gather", "all_gather_object", "all_reduce", "barrier", "broadcast",
-    "broadcast_object_list", "gather", "get_backend", "get_local_rank", "get_rank",
+    "WorldInfo", "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce",
+    "barrier", "broadcast", "broadcast_object_list", "destroy_process_group", "gather",
+    "get_backend", "get_local_rank", "get_rank",
     "get_world_size", "init", "init_process_group", "install_except_hook", "is_available",
     "is_initialized", "is_mpi_available", "launched", "manual_seed", "rank_seed", "reduce",
-    "scatter",
+    "reduce_scatter_tensor", "scatter",
 ]  # fmt: skip

@@ -24,8 +24,9 @@ from ..tensor import Tensor
 from .world import _check_group, _info, _world, comm
 
 __all__ = [
-    "ReduceOp", "Work", "all_gather", "all_gather_object", "all_reduce", "barrier",
-    "broadcast", "broadcast_object_list", "gather", "reduce", "scatter",
+    "ReduceOp", "Work", "all_gather", "all_gather_into_tensor", "all_gather_object",
+    "all_reduce", "barrier", "broadcast", "broadcast_object_list", "gather", "reduce",
+    "reduce_scatter_tensor", "scatter",
 ]  # fmt: skip
 
 
@@ -292,6 +293,74 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group=None,
     c.Allgather(_spec(b.buf), _spec(stacked))
     finish()
     return _DONE
+
+
+def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=None,
+                           async_op: bool = False) -> Work | None:
+    """Write every rank's ``input_tensor``, in rank order, into ``output_tensor`` of
+    ``size`` times its first dimension (``torch.distributed.all_gather_into_tensor``)."""
+    _check_group("all_gather_into_tensor", group)
+    a = _array("all_gather_into_tensor", input_tensor, "input_tensor")
+    out = _array("all_gather_into_tensor", output_tensor, "output_tensor")
+    size = _info().size
+    _concatenated("all_gather_into_tensor", out, a, size)
+    b, o = _Buffer("all_gather_into_tensor", a), _Buffer("all_gather_into_tensor", out)
+
+    def finish():
+        o.write_back()
+        _bump(output_tensor)
+
+    c = _world.comm
+    if c is None or size == 1:
+        o.buf[...] = b.buf.reshape(o.buf.shape)
+        finish()
+        return Work() if async_op else _DONE
+    if async_op:
+        return Work(c.Iallgather(_spec(b.buf), _spec(o.buf)), finish)
+    c.Allgather(_spec(b.buf), _spec(o.buf))
+    finish()
+    return _DONE
+
+
+def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp.SUM,
+                          group=None, async_op: bool = False) -> Work | None:
+    """Reduce ``input`` (``size`` times ``output``'s first dimension) over all ranks and
+    give rank r the r-th block of the result, in ``output``."""
+    _check_group("reduce_scatter_tensor", group)
+    a = _array("reduce_scatter_tensor", input, "input")
+    out = _array("reduce_scatter_tensor", output, "output")
+    size = _info().size
+    _concatenated("reduce_scatter_tensor", a, out, size)
+    op, mpi_op = _mpi_op("reduce_scatter_tensor", op, a.dtype)
+    b, o = _Buffer("reduce_scatter_tensor", a), _Buffer("reduce_scatter_tensor", out)
+
+    def finish():
+        if op is ReduceOp.AVG and size > 1:
+            o.buf /= size
+        o.write_back()
+        _bump(output)
+
+    c = _world.comm
+    if c is None or size == 1:
+        o.buf[...] = b.buf.reshape(o.buf.shape)
+        finish()
+        return Work() if async_op else _DONE
+    if async_op:
+        return Work(c.Ireduce_scatter_block(_spec(b.buf), _spec(o.buf), op=mpi_op), finish)
+    c.Reduce_scatter_block(_spec(b.buf), _spec(o.buf), op=mpi_op)
+    finish()
+    return _DONE
+
+
+def _concatenated(fname: str, whole, part, size: int) -> None:
+    """``whole`` must be ``size`` copies of ``part`` stacked along the first dimension."""
+    ok = whole.dtype == part.dtype and part.ndim >= 1 and whole.ndim == part.ndim and \
+        whole.shape[0] == size * part.shape[0] and whole.shape[1:] == part.shape[1:]
+    if not ok:
+        want = (size * part.shape[0], *part.shape[1:]) if part.ndim else "(size * n, ...)"
+        raise ValueError(f"{fname}: for {size} ranks the larger tensor must have shape "
+                         f"{want} and the dtype of the other, got {tuple(whole.shape)} "
+                         f"{whole.dtype} and {tuple(part.shape)} {part.dtype}")
 
 
 def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int = 0, group=None,

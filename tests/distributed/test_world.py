@@ -163,3 +163,17 @@ def test_queue_callback_runs_once_backward_has_finished():
     (x * 3).sum().backward()
     assert len(seen) == 3
     np.testing.assert_array_equal(seen[2], [5.0, 7.0])
+
+
+def test_tensor_collectives_and_process_group_of_one(single):
+    out = cr.zeros(2, 3)
+    dist.all_gather_into_tensor(out, cr.ones(2, 3))
+    np.testing.assert_array_equal(out.numpy(), np.ones((2, 3)))
+    dist.reduce_scatter_tensor(out, cr.full((2, 3), 2.0), op="avg")
+    np.testing.assert_array_equal(out.numpy(), np.full((2, 3), 2.0))
+    dist.init_process_group("nccl")
+    with pytest.raises(ValueError, match="unknown backend"):
+        dist.init_process_group("smoke-signals")
+    dist.destroy_process_group()
+    assert not dist.is_initialized()
+    assert dist.get_world_size() == 1 and dist.is_initialized()

@@ -95,3 +95,25 @@ def test_objects_and_argument_errors(world):
         dist.all_gather([cr.zeros(2)], cr.zeros(2))
     with pytest.raises(TypeError, match="must be a Tensor"):
         dist.all_reduce(np.zeros(3))
+
+
+def test_tensor_forms_of_all_gather_and_reduce_scatter(world):
+    rank, size, _ = world
+    out = cr.zeros(2 * size, 3)
+    dist.all_gather_into_tensor(out, cr.tensor(_value(rank)))
+    np.testing.assert_array_equal(out.numpy(), np.concatenate([_value(r) for r in range(size)]))
+    whole = np.concatenate([_value(rank + 10 * k) for k in range(size)])  # block k for rank k
+    mine = cr.zeros(2, 3)
+    dist.reduce_scatter_tensor(mine, cr.tensor(whole), op=dist.ReduceOp.AVG)
+    expected = np.mean([_value(r + 10 * rank) for r in range(size)], axis=0)
+    np.testing.assert_allclose(mine.numpy(), expected, rtol=1e-6)
+    with pytest.raises(ValueError, match="larger tensor must have shape"):
+        dist.all_gather_into_tensor(cr.zeros(3, 3), cr.tensor(_value(rank)))
+
+
+def test_init_process_group_checks_what_the_launcher_gave(world):
+    rank, size, _ = world
+    dist.init_process_group("gloo", world_size=size, rank=rank)
+    with pytest.raises(ValueError, match="world_size=99"):
+        dist.init_process_group("mpi", world_size=99)
+    assert dist.get_backend() == "mpi"
