@@ -73,3 +73,27 @@ def test_sync_batchnorm_equals_batchnorm_on_the_global_batch(world):
     for k in ("running_mean", "running_var", "num_batches_tracked"):
         np.testing.assert_allclose(model[1].state_dict()[k].numpy(),
                                    ref[1].state_dict()[k].numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_sync_batchnorm_with_a_different_batch_on_every_rank(world):
+    rank, size, _ = world
+    sizes = [2 + r for r in range(size)]  # uneven: the counts are summed too
+    starts = np.cumsum([0] + sizes)
+    X = np.random.default_rng(1).standard_normal((starts[-1], 3, 5)).astype(np.float64)
+    ref = nn.BatchNorm1d(3).double()
+    xr = cr.tensor(X, requires_grad=True)
+    yr = ref(xr)
+    (yr * cr.tensor(X)).sum().backward()  # a sum: each rank's share is its own loss
+
+    bn = nn.SyncBatchNorm(3).double()
+    x = cr.tensor(X[starts[rank]:starts[rank + 1]], requires_grad=True)
+    y = bn(x)
+    (y * cr.tensor(X[starts[rank]:starts[rank + 1]])).sum().backward()
+    lo, hi = starts[rank], starts[rank + 1]
+    np.testing.assert_allclose(y.numpy(), yr.numpy()[lo:hi], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), xr.grad.numpy()[lo:hi], rtol=1e-9, atol=1e-12)
+    for name in ("weight", "bias"):  # local sums: together they are BatchNorm's
+        g = cr.tensor(getattr(bn, name).grad.numpy())
+        dist.all_reduce(g)
+        np.testing.assert_allclose(g.numpy(), getattr(ref, name).grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(bn.running_var.numpy(), ref.running_var.numpy(), rtol=1e-10)
