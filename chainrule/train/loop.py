@@ -372,8 +372,9 @@ def fit(
     all_callbacks = [history, *callbacks]
     if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
         all_callbacks.append(ProgressBar(verbose))
-    if dist is not None:  # the progress bar, logs and checkpoints: rank 0 alone
+    if dist is not None:  # the progress bar, logs, checkpoints and messages: rank 0 alone
         all_callbacks = [c for c in all_callbacks if dist.keeps(c)]
+        verbose = verbose if dist.main else 0
     all_callbacks.sort(key=lambda c: c.order)  # stable: equal orders keep the user's order
     loop = Loop(model, loss, optimizer, all_callbacks, epochs, generator, verbose, loader)
     loop.num_samples = _num_samples(loader)
