@@ -192,7 +192,8 @@ def _run(n: int, spec: dict, threads: int = 1) -> dict:
                MKL_NUM_THREADS=str(threads), PYTHONPATH=ROOT)
     cmd = ["mpirun", "-n", str(n), sys.executable, os.path.abspath(__file__), "--worker",
            json.dumps(spec)]
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True,
+                       start_new_session=True, timeout=900)
     for line in r.stdout.splitlines():
         if line.startswith("RESULT "):
             return json.loads(line[7:])

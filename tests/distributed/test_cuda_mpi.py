@@ -52,7 +52,8 @@ def test_cupy_tensors_through_mpi(tmp_path, cuda_aware):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     r = subprocess.run([mpirun, "-n", "2", sys.executable, "-c", SCRIPT], env=env, cwd=tmp_path,
-                       capture_output=True, text=True, timeout=300)
+                       capture_output=True, text=True,
+                       start_new_session=True, timeout=300)
     if cuda_aware == "1" and r.returncode != 0 and "ok" not in r.stdout:
         pytest.skip(f"this MPI is not CUDA-aware (gpu): {r.stderr[-300:]}")
     assert r.returncode == 0, r.stderr

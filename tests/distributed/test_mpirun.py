@@ -28,7 +28,8 @@ def _env():
 
 def _mpirun(n, args, cwd, timeout=120):
     return subprocess.run([MPIRUN, "-n", str(n), *args], cwd=cwd, env=_env(),
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True,
+                          start_new_session=True, timeout=timeout)
 
 
 STEP = textwrap.dedent("""
@@ -102,7 +103,8 @@ def test_chainrule_train_on_two_ranks_then_resume_on_one(tmp_path):
     env = _env()
     r = subprocess.run([sys.executable, "-m", "chainrule", "train", "--resume",
                         str(out / "checkpoint.safetensors"), "--epochs", "2", "--quiet"],
-                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+                       cwd=tmp_path, env=env, capture_output=True, text=True,
+                       start_new_session=True, timeout=180)
     assert r.returncode == 0, r.stderr
     assert "test accuracy" in r.stdout
     rows = _history(out / "history.csv")
