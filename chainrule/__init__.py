@@ -80,7 +80,7 @@ from ._dtypes import __all__ as _dtype_names  # noqa: E402
 __version__ = "0.1.0"
 
 # Imported on first use, so that `import chainrule` stays fast.
-_LAZY = ("data", "train", "diagnose", "evolve", "models", "onnx", "utils")
+_LAZY = ("data", "train", "diagnose", "evolve", "models", "onnx", "utils", "distributed")
 
 
 def __getattr__(name):

@@ -508,6 +508,16 @@ def _fit_grad(gx, x):
     return gx
 
 
+_final_callbacks: list = []
+
+
+def queue_callback(callback) -> None:
+    """Call ``callback()`` when the ``backward()`` in progress has finished (PyTorch's
+    ``Variable._execution_engine.queue_callback``): a gradient hook queues it, and
+    DistributedDataParallel averages the gradients there."""
+    _final_callbacks.append(callback)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves they depend on."""
     from .tensor import Tensor
@@ -524,7 +534,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
                 f"backward: the tensor of shape {tuple(t.shape)} does not require grad and has "
                 f"no graph; did you create it under no_grad, or forget requires_grad=True?"
             )
-    _run_backward(tensors, grads, retain_graph, create_graph)
+    try:
+        _run_backward(tensors, grads, retain_graph, create_graph)
+    finally:
+        callbacks = _final_callbacks[:]
+        _final_callbacks.clear()
+    for callback in callbacks:
+        callback()
 
 
 def _seed_grads(fname, outputs, grad_outputs):

@@ -284,6 +284,7 @@ def _train_config(args) -> dict:
 
 
 def _cmd_train(args) -> int:
+    from .distributed.fit import main_process
     from .train import CSVLogger, ModelCheckpoint, evaluate, fit, save_checkpoint
     from .train.checkpoint import CONFIG_KEY
 
@@ -323,7 +324,8 @@ def _cmd_train(args) -> int:
     order = np.random.default_rng(SPLIT_SEED + 1).permutation(len(X))
     val, train = order[:n_val], order[n_val:]
     n_params = sum(p.numel() for p in model.parameters())
-    if not args.quiet:
+    main = main_process()  # under mpirun all ranks train; rank 0 alone prints and writes
+    if not args.quiet and main:
         print(f"chainrule train: {config['dataset']} ({len(train):,} train / {n_val:,} val / "
               f"{len(data['X_test']):,} test), {config['model']} ({n_params:,} parameters), "
               f"{config['optimizer']} lr {config['lr']:g}, {config['epochs']} epochs, "
@@ -346,6 +348,8 @@ def _cmd_train(args) -> int:
         print(f"\nchainrule train: interrupted; continue with: chainrule train --resume "
               f"{out / 'checkpoint.safetensors'}", file=sys.stderr)
         return 130
+    if not main:
+        return 0
     save_checkpoint(out / "model.safetensors", model, config=config, weights_only=True)
     results = evaluate(model, loss, (data["X_test"], data["y_test"]), metrics=_metrics(config))
     print(_results_line(config, results, len(data["X_test"])))
@@ -584,4 +588,7 @@ def main(argv: list[str] | None = None) -> int:
         if not message:
             message = type(e).__name__
         print(f"chainrule {args.command}: {message}", file=sys.stderr)
+        from .distributed.world import abort_if_parallel
+
+        abort_if_parallel(2)  # under mpirun: end every rank rather than leave them waiting
         return 2

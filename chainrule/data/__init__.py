@@ -54,3 +54,11 @@ __all__ = [
     "WeightedRandomSampler",
     "transforms",
 ]
+
+
+def __getattr__(name):  # torch.utils.data.distributed's sampler, imported on first use
+    if name == "DistributedSampler":
+        from ..distributed.sampler import DistributedSampler
+
+        return DistributedSampler
+    raise AttributeError(f"module 'chainrule.data' has no attribute {name!r}")

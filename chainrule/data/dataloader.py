@@ -67,6 +67,9 @@ class DataLoader:
 
     >>> loader = DataLoader(TensorDataset(X, y), batch_size=128, shuffle=True, generator=0)
     >>> for xb, yb in loader: ...
+
+    ``sampler``: an iterable of dataset indices with a length (a ``DistributedSampler``)
+    that gives the order instead of ``shuffle``.
     """
 
     def __init__(
@@ -105,6 +108,11 @@ class DataLoader:
         if collate_fn is not None and not callable(collate_fn):
             raise TypeError(f"DataLoader: collate_fn must be callable, got {collate_fn!r}")
         rng(generator)  # checks its type now rather than at the first epoch
+        if sampler is not None and (shuffle or not hasattr(sampler, "__iter__")
+                                    or not hasattr(sampler, "__len__")):
+            raise ValueError("DataLoader: sampler must be an iterable of indices with a length, "
+                             "and excludes shuffle=True")
+        self.sampler = sampler
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -120,7 +128,7 @@ class DataLoader:
 
     def _order(self) -> np.ndarray:
         if self.sampler is not None:
-            return np.fromiter(iter(self.sampler), dtype=np.int64)
+            return np.fromiter(iter(self.sampler), dtype=np.int64, count=len(self.sampler))
         n = len(self.dataset)
         if not self.shuffle:
             return np.arange(n)

@@ -64,3 +64,13 @@ from .transformer import (
     TransformerEncoderLayer,
 )
 from .upsampling import PixelShuffle, Unfold, Upsample
+
+
+def __getattr__(name):  # PyTorch's paths into chainrule.distributed, imported on first use
+    from importlib import import_module
+
+    if name == "parallel":
+        return import_module("chainrule.nn.parallel")
+    if name == "SyncBatchNorm":
+        return import_module("chainrule.distributed").SyncBatchNorm
+    raise AttributeError(f"module 'chainrule.nn' has no attribute {name!r}")

@@ -33,6 +33,8 @@ class Callback:
     #: logged ``lr`` is the one used), then the history, then the rest, the progress
     #: bar last.
     order: int = 0
+    #: Under mpirun, run on rank 0 only (callbacks that print or write files).
+    rank_zero_only: bool = False
 
     def __init__(self) -> None:
         self.loop: Any = None
@@ -199,6 +201,7 @@ class ModelCheckpoint(Callback):
     """
 
     order = 10
+    rank_zero_only = True
 
     def __init__(
         self,
@@ -322,6 +325,7 @@ class CSVLogger(Callback):
     """
 
     order = 5
+    rank_zero_only = True
 
     def __init__(self, path: str | os.PathLike, separator: str = ",",
                  append: bool = False) -> None:

@@ -203,6 +203,13 @@ class _Collector:
         return {prefix + name: float(f(out, y)) for name, f in self.metrics}
 
 
+def _data_parallel():
+    """chainrule.distributed's side of fit when mpirun started 2+ ranks, else None."""
+    from ..distributed.fit import data_parallel
+
+    return data_parallel()
+
+
 # -- the loop --------------------------------------------------------------------------
 
 
@@ -224,6 +231,8 @@ class Loop:
         self.stop_training = False
         self.num_samples: int | None = None
         self.history = next(c for c in callbacks if isinstance(c, History))
+        self.forward = model  # what a step calls: the model, or its DDP wrapper under mpirun
+        self.dist = None  # chainrule.distributed.fit.DataParallelFit under mpirun
 
     def _call(self, hook: str, *args) -> None:
         for c in self.callbacks:
@@ -341,8 +350,11 @@ def fit(
         if not isinstance(c, Callback):
             raise TypeError(f"fit: callbacks must be Callback instances, got {c!r}")
 
+    dist = _data_parallel()
+    if dist is not None:
+        seed = dist.common_seed(seed)
     if seed is not None:
-        default_generator().manual_seed(int(seed))
+        default_generator().manual_seed(dist.dropout_seed(seed) if dist else int(seed))
         generator = Generator(int(seed))
     else:
         generator = Generator(int(rng(None).integers(2**63)))
@@ -351,9 +363,16 @@ def fit(
     if validation_split is not None:
         train_data, validation_data = _split(
             "fit", _dataset("fit", "train_data", train_data), validation_split, generator)
-    loader = _loader("fit", "train_data", train_data, batch_size, shuffle, generator)
+    if dist is not None and not _is_loader(train_data):
+        loader = dist.train_loader(_dataset("fit", "train_data", train_data), batch_size,
+                                   shuffle, seed)
+    else:
+        loader = _loader("fit", "train_data", train_data, batch_size, shuffle, generator)
     val_loader = None
-    if validation_data is not None:
+    if dist is not None and validation_data is not None and not _is_loader(validation_data):
+        val_loader = dist.eval_loader(_dataset("fit", "validation_data", validation_data),
+                                      max(batch_size, 256))
+    elif validation_data is not None:
         val_loader = _loader("fit", "validation_data", validation_data, max(batch_size, 256),
                              False, None)
 
@@ -361,6 +380,9 @@ def fit(
     all_callbacks = [history, *callbacks]
     if verbose and not any(isinstance(c, ProgressBar) for c in callbacks):
         all_callbacks.append(ProgressBar(verbose))
+    if dist is not None:  # the progress bar, logs, checkpoints and messages: rank 0 alone
+        all_callbacks = [c for c in all_callbacks if dist.keeps(c)]
+        verbose = verbose if dist.main else 0
     all_callbacks.sort(key=lambda c: c.order)  # stable: equal orders keep the user's order
     loop = Loop(model, loss, optimizer, all_callbacks, epochs, generator, verbose, loader)
     loop.num_samples = _num_samples(loader)
@@ -368,6 +390,9 @@ def fit(
         c.set_loop(loop)
     if resume is not None:
         loop.resume(resume)
+    if dist is not None:
+        loop.dist, loop.forward = dist, dist.wrap(model)
+        default_generator().manual_seed(dist.dropout_seed(seed, loop.initial_epoch))
     device = _device(model)
 
     loop._call("on_train_begin", {})
@@ -376,11 +401,15 @@ def fit(
         for epoch in range(loop.initial_epoch, epochs):
             loop.epoch = epoch
             loop._call("on_epoch_begin", epoch, {})
+            if dist is not None:
+                dist.begin_epoch(loader, epoch)
             logs = _train_epoch(loop, loader, metric_fns, device)
             if val_loader is not None:
-                val = _evaluate(model, loss, val_loader, metric_fns, device, "fit")
+                val = _evaluate(model, loss, val_loader, metric_fns, device, "fit", dist)
                 logs.update({"val_" + k: v for k, v in val.items()})
             loop._call("on_epoch_end", epoch, logs)
+            if dist is not None:  # a callback on one rank may stop: all must stop together
+                loop.stop_training = dist.agree(loop.stop_training)
             if loop.stop_training:
                 break
     finally:
@@ -390,7 +419,7 @@ def fit(
 
 
 def _train_epoch(loop: Loop, loader, metric_fns, device: str) -> dict[str, float]:
-    model, loss_fn, opt = loop.model, loop.loss, loop.optimizer
+    model, loss_fn, opt, dist = loop.model, loop.loss, loop.optimizer, loop.dist
     model.train()
     collector = _Collector(metric_fns)
     total, seen = 0.0, 0
@@ -398,25 +427,35 @@ def _train_epoch(loop: Loop, loader, metric_fns, device: str) -> dict[str, float
         x, y = _pair("fit", batch)
         x, y = _to(x, device), _to(y, device)
         loop._call("on_train_batch_begin", i, {})
-        out = model(x)
+        out = loop.forward(x)
         value = _scalar_loss("fit", loss_fn(out, y))
         v = float(value.item())
-        if not math.isfinite(v):  # before the step, so the weights stay as they were
+        bad = not math.isfinite(v)
+        if dist is not None:  # under mpirun every rank raises at the same step, or none
+            bad = dist.agree(bad)
+        if bad:  # before the step, so the weights stay as they were
             raise _nonfinite_loss(loop, x, y, v, i)
         opt.zero_grad()
         value.backward()
         loop._call("on_before_optimizer_step", i)
         opt.step()
         n = len(x)
+        stop = loop.stop_training
+        if dist is not None:  # this step's global loss; stop when any rank asks
+            v, n, stop = dist.step(v, n, stop)
+            loop.stop_training = stop
         total += v * n
         seen += n
         collector.add(out, y)
         loop._call("on_train_batch_end", i, {"loss": v, "size": n})
-        if loop.stop_training:
+        # Under mpirun only the agreed stop ends the epoch here (every rank must take the
+        # same steps); a stop that a callback asked just now is agreed at the next step.
+        if stop if dist is not None else loop.stop_training:
             break
     if seen == 0:
         raise ValueError("fit: the training data gave no batches")
-    return {"loss": total / seen, **collector.results()}
+    return {"loss": total / seen,
+            **(collector.results() if dist is None else dist.results(collector))}
 
 
 def _nonfinite_loss(loop: Loop, x, y, v: float, batch: int) -> FloatingPointError:
@@ -429,6 +468,10 @@ def _nonfinite_loss(loop: Loop, x, y, v: float, batch: int) -> FloatingPointErro
     from ..autograd import detect_anomaly
 
     where = f"fit: the loss became {v} at epoch {loop.epoch + 1}, batch {batch + 1}"
+    if math.isfinite(v):  # under mpirun: this rank's loss is fine, another rank's is not
+        return FloatingPointError(f"fit: the loss became non-finite on another rank at epoch "
+                                  f"{loop.epoch + 1}, batch {batch + 1}; that rank's error "
+                                  f"names the cause")
     for name, t in (("inputs", x), ("targets", y)):
         a = as_numpy(t.array if isinstance(t, Tensor) else np.asarray(t))
         if a.dtype.kind == "f" and not np.isfinite(a).all():
@@ -457,7 +500,8 @@ def _nonfinite_loss(loop: Loop, x, y, v: float, batch: int) -> FloatingPointErro
                               f"probabilities")
 
 
-def _evaluate(model, loss, loader, metric_fns, device: str, fname: str) -> dict[str, float]:
+def _evaluate(model, loss, loader, metric_fns, device: str, fname: str,
+              dist=None) -> dict[str, float]:
     was_training = model.training
     model.eval()
     collector = _Collector(metric_fns)
@@ -474,10 +518,12 @@ def _evaluate(model, loss, loader, metric_fns, device: str, fname: str) -> dict[
                 collector.add(out, y)
     finally:
         model.train(was_training)
+    if dist is not None:  # this rank's share may be empty; the sums over ranks are not
+        total, seen = dist.sums(total, seen)
     if seen == 0:
         raise ValueError(f"{fname}: the data gave no batches")
     logs = {"loss": total / seen} if loss is not None else {}
-    logs.update(collector.results())
+    logs.update(collector.results() if dist is None else dist.results(collector))
     return logs
 
 

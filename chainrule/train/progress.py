@@ -45,6 +45,7 @@ class ProgressBar(Callback):
     """
 
     order = 100
+    rank_zero_only = True
 
     def __init__(self, verbose: int = 1, file: TextIO | None = None) -> None:
         super().__init__()
