@@ -44,7 +44,7 @@ class _Bucket:
 
     def __init__(self, params: list, xp, dtype) -> None:
         self.params = params
-        self.offsets = np.cumsum([0] + [p.size for p in params]).tolist()
+        self.offsets = np.cumsum([0] + [p.numel() for p in params]).tolist()
         n = self.offsets[-1]
         self.flat = xp.empty(n + len(params), dtype)  # allocated once, reused every step
         self.grads, self.counts = self.flat[:n], self.flat[n:]
@@ -104,9 +104,9 @@ def _coalesced_broadcast(tensors: list[Tensor], src: int = 0) -> None:
         broadcast(Tensor._make(flat, False), src)
         start = 0
         for t in ts:
-            t.array[...] = flat[start:start + t.size].reshape(t.shape)
+            t.array[...] = flat[start:start + t.numel()].reshape(t.shape)
             t._version += 1
-            start += t.size
+            start += t.numel()
 
 
 class DistributedDataParallel(Module):

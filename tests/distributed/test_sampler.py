@@ -73,5 +73,5 @@ def test_bad_arguments_are_named():
         DistributedSampler(_ds(4), num_replicas=0, rank=0)
     with pytest.raises(ValueError, match="set_epoch: epoch"):
         DistributedSampler(_ds(4), 1, 0).set_epoch(-1)
-    with pytest.raises(ValueError, match="excludes shuffle=True"):
+    with pytest.raises(ValueError, match="mutually exclusive with shuffle"):
         DataLoader(_ds(4), sampler=DistributedSampler(_ds(4), 1, 0), shuffle=True)
