@@ -72,15 +72,21 @@ class Pow(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        ga = gy * b * a ** (b - 1) if self.needs_grad[0] else None
-        gb = None
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = gy * b * a ** (b - 1)
+            b0 = b.array == 0
+            if b0.any():
+                # d/da of a^0 is 0, also at a = 0 where b a^(b-1) is 0 * inf (PyTorch selects).
+                ga = where(Tensor._make(b0, False), 0.0, ga)
         if self.needs_grad[1]:
-            zero = a.array == 0
-            if zero.any():
-                # At a = 0 the output is 0 and PyTorch's d/db is 0, not 0 * log 0 = NaN: take
-                # the log of 1 there, so no NaN reaches second derivatives either.
-                a = where(Tensor._make(zero, False), 1.0, a)
-            gb = gy * self.output() * log(a)
+            zero = (a.array == 0) & (b.array >= 0)
+            if not zero.any():
+                return ga, gy * self.output() * log(a)
+            # At a = 0, b >= 0 PyTorch's d/db is 0, not 0 * log 0 = NaN: select 0 there, and
+            # take the log of 1 in the unselected branch so no NaN reaches second derivatives.
+            zero = Tensor._make(zero, False)
+            gb = where(zero, 0.0, gy * self.output() * log(where(zero, 1.0, a)))
         return ga, gb
 
 
@@ -96,8 +102,8 @@ class PowScalar(Function):
     def backward(self, gy):
         (x,) = self.inputs
         c = self.c
-        if c == 0:
-            return gy * 0.0
+        if c == 0:  # a constant: zero gradient, also where gy is inf (0 * inf would be NaN)
+            return Tensor._make(gy.xp.zeros(x.shape, gy.dtype), False)
         if c == 2:
             return gy * x * 2.0
         return gy * (x ** (c - 1)) * c
@@ -450,7 +456,13 @@ class ReLU(Function):
         y = self.output()
         if is_grad_enabled():
             return ReLUGrad()(y, gy)
-        return Tensor._make(gy.array * (y.array > 0), False)
+        return Tensor._make(_relu_grad(y.array, gy.array), False)
+
+
+def _relu_grad(y, gy):
+    """gy where y > 0, else 0: selected, not multiplied by a 0/1 mask, so an infinite gy
+    where the unit is off gives 0 (as PyTorch), not 0 * inf = NaN."""
+    return get_array_module(gy).where(y > 0, gy, 0)
 
 
 class ReLUGrad(Function):
@@ -461,7 +473,7 @@ class ReLUGrad(Function):
     saves_inputs = True
 
     def forward(self, y, gy):
-        return gy * (y > 0)
+        return _relu_grad(y, gy)
 
     def backward(self, ggx):
         y = self.inputs[0]
@@ -485,14 +497,16 @@ class Minimum(Function):
 
 
 def _select_grads(node, gy, is_max):
-    """Gradient of max/min of two tensors: to the winner; split in half on ties (PyTorch)."""
+    """Gradient of max/min of two tensors: to the winner; split in half on ties (PyTorch).
+    Selected with where, so the loser gets 0 even from an infinite gy (not 0 * inf)."""
     a, b = node.inputs[0].array, node.inputs[1].array
     wins = (a > b) if is_max else (a < b)
     tie = a == b
-    dtype = gy.dtype
-    wa = Tensor._make((wins + 0.5 * tie).astype(dtype), False)
-    wb = Tensor._make(((~wins & ~tie) + 0.5 * tie).astype(dtype), False)
-    return gy * wa, gy * wb
+    loses = ~(wins | tie)
+    half = where(Tensor._make(tie, False), gy * 0.5, 0.0) if tie.any() else 0.0
+    ga = where(Tensor._make(wins, False), gy, half) if node.needs_grad[0] else None
+    gb = where(Tensor._make(loses, False), gy, half) if node.needs_grad[1] else None
+    return ga, gb
 
 
 class Clip(Function):
@@ -507,7 +521,7 @@ class Clip(Function):
         keep = get_array_module(x).ones(x.shape, bool) if self.lo is None else x >= self.lo
         if self.hi is not None:
             keep = keep & (x <= self.hi)
-        return gy * Tensor._make(keep.astype(gy.dtype), False)
+        return where(Tensor._make(keep, False), gy, 0.0)  # selected: 0 even where gy is inf
 
 
 class Where(Function):

@@ -194,26 +194,42 @@ class _MaxPoolScatter(Function):
 
     def forward(self, gy):
         g = self.g
+        xp = get_array_module(gy)
+        select = not bool(xp.isfinite(gy).all())
         blocks = g.stride == g.kernel and g.dilation == (1, 1)
         if blocks and g.tiles():
-            return _scatter_blocks(gy, self.idx, g.kernel)
+            return _scatter_blocks(gy, self.idx, g.kernel, select)
         gx = g.grad_buffer(gy, like=self.idx if blocks else None)
         if blocks:  # adjacent windows, with padding or a remainder no window reaches
             (kh, kw), (Ho, Wo) = g.kernel, g.out_size
-            gx[:, :, : Ho * kh, : Wo * kw] = _scatter_blocks(gy, self.idx, g.kernel)
+            gx[:, :, : Ho * kh, : Wo * kw] = _scatter_blocks(gy, self.idx, g.kernel, select)
         elif g.overlapping():
             for k, sl in g.offsets():
-                gx[sl] += gy * (self.idx == k)
+                gx[sl] += _masked(xp, gy, self.idx == k, select)
         else:  # each input position is in one window: write, don't add
             for k, sl in g.offsets():
-                get_array_module(gy).multiply(gy, self.idx == k, out=gx[sl])
+                _masked(xp, gy, self.idx == k, select, out=gx[sl])
         return g.crop(gx)
 
     def backward(self, ggx):
         return _MaxPoolGather(self.g, self.idx)(ggx)
 
 
-def _scatter_blocks(gy, idx, kernel):
+def _masked(xp, a, mask, select, out=None):
+    """``a`` where ``mask``, 0 elsewhere (into ``out`` if given). Multiplying by the 0/1 mask
+    is several times faster than a select into a strided slice and equal wherever ``a`` is
+    finite, so the caller selects only when ``a`` holds inf or NaN: 0 * inf would put NaN
+    where PyTorch's scatter leaves 0."""
+    if not select:
+        return xp.multiply(a, mask, out=out)
+    if out is None:
+        return xp.where(mask, a, xp.zeros((), a.dtype))
+    out[...] = 0
+    xp.copyto(out, a, where=mask)
+    return out
+
+
+def _scatter_blocks(gy, idx, kernel, select=False):
     """_MaxPoolScatter's product for windows that are adjacent blocks (stride = kernel, no
     dilation): the gradient of the (N, C, Ho*kh, Wo*kw) region the windows cover, written
     one kernel offset at a time into its strided slice of the region, each a multiply in
@@ -229,13 +245,13 @@ def _scatter_blocks(gy, idx, kernel):
         gx = xp.empty((N, Ho, kh, Wo, kw, C), gy.dtype)
         for i in range(kh):
             for j in range(kw):
-                xp.multiply(gym, im == i * kw + j, out=gx[:, :, i, :, j, :])
+                _masked(xp, gym, im == i * kw + j, select, out=gx[:, :, i, :, j, :])
         return gx.reshape(N, Ho * kh, Wo * kw, C).transpose(0, 3, 1, 2)
     gy, idx = xp.ascontiguousarray(gy), xp.ascontiguousarray(idx)
     gx = xp.empty((N, C, Ho, kh, Wo, kw), gy.dtype)
     for i in range(kh):
         for j in range(kw):
-            xp.multiply(gy, idx == i * kw + j, out=gx[:, :, :, i, :, j])
+            _masked(xp, gy, idx == i * kw + j, select, out=gx[:, :, :, i, :, j])
     return gx.reshape(N, C, Ho * kh, Wo * kw)
 
 
@@ -250,9 +266,10 @@ class _MaxPoolGather(Function):
     def forward(self, x):
         xp = get_array_module(x)
         x = pad_nchw(x, self.g.pads)
+        select = not bool(xp.isfinite(x).all())
         y = xp.zeros(self.idx.shape, x.dtype)
         for k, sl in self.g.offsets():
-            y += x[sl] * (self.idx == k)
+            y += _masked(xp, x[sl], self.idx == k, select)
         return y
 
     def backward(self, gy):

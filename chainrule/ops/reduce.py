@@ -172,7 +172,13 @@ class _Extreme(Function):
         mask = x == y.reshape(kept)
         w = mask / mask.sum(axis=self.axes, keepdims=True)
         gy = _shape.reshape(gy, kept) if not self.keepdims else gy
-        return gy * Tensor._make(w.astype(gy.dtype), False)
+        g = gy * Tensor._make(w.astype(gy.dtype), False)
+        if mask.all():
+            return g
+        from .elementwise import where
+
+        # Selected, so the elements that are not extreme get 0 even from an infinite gy.
+        return where(Tensor._make(mask, False), g, 0.0)
 
 
 def _extreme(fn, x, axis, keepdims, dim):
