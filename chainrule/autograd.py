@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
+import linecache
+import os
+import sys
 import weakref
 from collections.abc import Sequence
 
@@ -22,8 +26,10 @@ from collections.abc import Sequence
 # ops its gradient formula is written with.
 _state = {"grad_enabled": True, "anomaly": False, "in_backward": False}
 
-# ``Tensor._make``, set by tensor.py once Tensor exists (tensor.py imports this module).
+# ``Tensor._make`` and ``Tensor``, set by tensor.py once Tensor exists (tensor.py imports
+# this module).
 _make_tensor = None
+_Tensor = None
 
 
 def is_grad_enabled() -> bool:
@@ -108,6 +114,7 @@ class Function:
       after the forward makes backward raise (add, sub and the like set it False).
     - ``saves_output``: backward reads the output (exp, tanh, sigmoid, relu): the output
       array is kept and the output tensor must not be changed in place.
+    - anything else backward needs from forward goes through ``self.save(name=array)``.
 
     Parameters that are not tensors (axis, shapes) go to ``__init__``. Use as
     ``Exp()(x)``; the public functions in ``chainrule.ops`` do this for you.
@@ -116,12 +123,23 @@ class Function:
     saves_inputs = True
     saves_output = False
 
-    # True unless a subclass overrides release() (the backward loop then inlines it).
-    _plain_release = True
+    # What the op is, for the diagnostics and the tests (lists of ops are built from these
+    # attributes, never kept by hand):
+    elementwise = False  # each output element depends on the same element of each input
+    saturates = None  # (lo, hi): the output range where a saturating activation goes flat
+    max_slope = None  # the largest derivative of a saturating activation
+    rectifier = False  # zero for negative inputs, so a unit can die (ReLU)
+
+    # Names of the values saved by save(), dropped by release().
+    _saved: tuple = ()
+    # Where the node was created, for errors about it (kept for ops defined outside
+    # chainrule, whose backward is the likelier culprit, and for every op in anomaly mode).
+    trace = None
+    _user_defined = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._plain_release = cls.release is Function.release
+        cls._user_defined = not cls.__module__.startswith(__name__.split(".")[0] + ".")
 
     # Set on a node that was recorded into the graph.
     inputs: tuple = ()
@@ -157,6 +175,8 @@ class Function:
                         self.out_data = (ys,)
                     self.outputs = [weakref.ref(y)]
                     y.creator = self
+                    if self._user_defined:
+                        self.trace = _user_frame()
                     return y
                 return _make_tensor(ys, False)
             record = x.requires_grad and _state["grad_enabled"]
@@ -209,7 +229,7 @@ class Function:
             self.out_meta = [(a.shape, a.dtype) for a in ys]
             for o in outs:
                 o.creator = self
-        if _state["anomaly"]:
+        if _state["anomaly"] or self._user_defined:
             self.trace = _user_frame()
 
     # -- helpers for backward rules --------------------------------------------------
@@ -238,10 +258,19 @@ class Function:
                     f"needs its original value"
                 )
 
+    def save(self, **values) -> None:
+        """Keep ``values`` (arrays, mostly) from forward for backward, as attributes of the
+        node: ``self.save(mask=x > 0)`` in forward, ``self.mask`` in backward. The engine
+        drops them with the rest of the node's saved state after backward."""
+        self.__dict__.update(values)
+        self._saved = self._saved + tuple(values)
+
     def release(self):
         """Drop what the node holds; a second backward through it then raises."""
         self.inputs = None
         self.out_data = None
+        for name in self._saved:
+            setattr(self, name, None)
 
 
 def _freed_error(node):
@@ -252,21 +281,21 @@ def _freed_error(node):
     )
 
 
-def _user_frame() -> str:
-    """Where in the user's code the current op was created (for anomaly reports)."""
-    import os
-    import traceback
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
-    # The package's own folder, not any path containing "chainrule": a checkout may live
-    # in a folder of that name.
-    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    for frame in reversed(traceback.extract_stack()[:-2]):
-        if not os.path.abspath(frame.filename).startswith(package):
-            return (
-                f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
-                f"    {frame.line}"
-            )
-    return "<unknown>"
+
+def _user_frame() -> str:
+    """Where in the user's code the current op was created (for error reports): the
+    innermost frame outside the package's own folder (not any path containing "chainrule":
+    a checkout may live in a folder of that name)."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    code = frame.f_code
+    line = linecache.getline(code.co_filename, frame.f_lineno).strip()
+    return f'File "{code.co_filename}", line {frame.f_lineno}, in {code.co_name}\n    {line}'
 
 
 def _check_finite(node, phase, tensors, inputs):
@@ -306,148 +335,159 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
     With ``targets`` None, gradients of leaves accumulate into ``.grad``. Otherwise the
     gradients with respect to ``targets`` are returned in order and ``.grad`` is untouched.
     """
-    from .tensor import Tensor
+    if targets is None:
+        with set_grad_enabled(create_graph):
+            _walk(roots, grad_roots, _Accumulate(create_graph), retain_graph)
+        return None
+    capture = {id(t): None for t in targets}
+    with set_grad_enabled(create_graph):
+        _walk(roots, grad_roots, _captured_leaf(capture), retain_graph, capture=capture)
+    return _captured(capture, targets, allow_unused)
 
-    capture = None
-    if targets is not None:
-        capture = {id(t): None for t in targets}
 
+def _walk(roots, grad_roots, leaf, retain_graph, capture=None, observe=None):
+    """The one backward walk: every node once, in decreasing generation, each run by
+    ``_step``. ``leaf(x, g, passthrough)`` receives the gradient of each leaf reached;
+    ``capture`` ({id: gradient}) collects gradients of the non-leaf tensors it names;
+    ``observe(node, gys, gxs)``, if given, sees every step (``diagnose.trace``)."""
     pending: dict = {}  # node -> list of gradients of its outputs
     heap: list = []
-    seq = 0
-    owned: set = set()  # ids of arrays handed to a leaf's .grad in this pass
-
-    def add_leaf(x, g, passthrough=False):
-        if capture is not None:
-            k = id(x)
-            if k in capture:
-                capture[k] = g if capture[k] is None else capture[k] + g
-            return
-        if x._hooks:
-            for hook in x._hooks:
-                r = hook(g)
-                if r is not None:
-                    g = r
-        if x.grad is None:
-            gd = g.array
-            if create_graph and g.requires_grad:
-                x.grad = g  # part of a graph: never changed in place (see below)
-            elif passthrough or id(gd) in owned or gd.base is not None or not _writeable(gd):
-                # The array may be shared with another gradient (add passes its upstream
-                # gradient to both inputs; reshape returns a view): own a copy, so that
-                # in-place accumulation and clip_grad_norm_ touch this leaf only.
-                x.grad = Tensor(gd.copy())
+    order = itertools.count()  # ties in generation: first reached, first run
+    for r, g in zip(roots, grad_roots):
+        if r.creator is not None:
+            _send(pending, heap, order, r, g)
+        elif r.requires_grad:
+            leaf(r, g, True)
+    heappop, heappush = heapq.heappop, heapq.heappush
+    while heap:
+        node = heappop(heap)[2]
+        inputs = node.inputs
+        gys = _output_grads(node, pending.pop(node), capture)
+        gxs = _step(node, gys, retain_graph)
+        if observe is not None:
+            observe(node, inputs, gys, gxs)
+        for x, gx in zip(inputs, gxs):
+            if gx is None:
+                continue
+            c = x.creator
+            if c is None:
+                leaf(x, gx, _any_is(gx, gys))
+                continue
+            # _send inlined for the common case (one output): this runs once per edge.
+            if len(c.outputs) != 1:
+                _send(pending, heap, order, x, gx)
+            elif c in pending:
+                slot = pending[c]
+                slot[0] = gx if slot[0] is None else slot[0] + gx
             else:
-                x.grad = g
-            owned.add(id(x.grad.array))
-        elif create_graph:
-            x.grad = x.grad + g
-        else:
-            xg = x.grad.array
-            # Not in place into a gradient that carries a graph (from create_graph=True):
-            # the user may hold it, and its graph may have saved that array.
-            if xg.shape == g.array.shape and _writeable(xg) and not x.grad.requires_grad:
-                xg += g.array
-            else:
-                x.grad = Tensor(xg + g.array)
+                pending[c] = [gx]
+                heappush(heap, (-c.generation, next(order), c))
 
-    def add_node_grad(node, i, g):
-        nonlocal seq
-        slot = pending.get(node)
-        if slot is None:
-            slot = [None] * len(node.outputs)
-            pending[node] = slot
-            heapq.heappush(heap, (-node.generation, seq, node))
-            seq += 1
-        slot[i] = g if slot[i] is None else slot[i] + g
 
-    with set_grad_enabled(create_graph):
-        for r, g in zip(roots, grad_roots):
-            if r.creator is None:
-                if r.requires_grad:
-                    add_leaf(r, g, passthrough=True)
-            else:
-                add_node_grad(r.creator, _output_index(r), g)
+def _send(pending, heap, order, x, g):
+    """Add ``g`` to the gradient of non-leaf ``x``; queue its creator when first reached."""
+    c = x.creator
+    slot = pending.get(c)
+    n_out = len(c.outputs)
+    i = 0 if n_out == 1 else _output_index(x)
+    if slot is None:
+        slot = pending[c] = [None] * n_out
+        heapq.heappush(heap, (-c.generation, next(order), c))
+    slot[i] = g if slot[i] is None else slot[i] + g
 
-        heappop, heappush = heapq.heappop, heapq.heappush
-        state = _state
-        while heap:
-            node = heappop(heap)[2]
-            gys = pending.pop(node)
-            inputs = node.inputs
-            if inputs is None:
-                raise _freed_error(node)
-            outputs = node.outputs
-            if len(outputs) == 1 and capture is None:
-                # The common case, checked cheaply: one output, no hooks on it.
-                y = outputs[0]()
-                if y is not None and (y._hooks or y._retains_grad):
-                    _output_hooks(y, gys, 0)
-            else:
-                for i, ref in enumerate(outputs):
-                    y = ref()
-                    if y is None:
-                        continue
-                    if capture is not None and id(y) in capture and gys[i] is not None:
-                        k = id(y)
-                        capture[k] = gys[i] if capture[k] is None else capture[k] + gys[i]
-                    if y._hooks or y._retains_grad:
-                        _output_hooks(y, gys, i)
-                if len(gys) > 1:
-                    for i, g in enumerate(gys):
-                        if g is None:  # an unused output of a multi-output op: zero gradient
-                            shape, dtype = node.out_meta[i]
-                            gys[i] = Tensor(inputs[0].xp.zeros(shape, dtype))
-            if node.saves_inputs:
-                node._check_versions()
-            state["in_backward"] = True
-            try:
-                gxs = node.backward(*gys)
-            finally:
-                state["in_backward"] = False
-            if gxs.__class__ is not tuple:
-                gxs = (gxs,)
-            if state["anomaly"]:
-                _check_finite(node, "backward", gxs, inputs)
-            needs = node.needs_grad
-            if not retain_graph:
-                if node._plain_release:
-                    node.inputs = None
-                    node.out_data = None
-                else:
-                    node.release()
-            for x, need, gx in zip(inputs, needs, gxs):
-                if not need or gx is None:
-                    continue
-                xd, gd = x.array, gx.array
-                if gd.shape != xd.shape or gd.dtype != xd.dtype:
-                    gx = _fit_grad(gx, x)
-                c = x.creator
-                if c is None:
-                    passthrough = False
-                    for g in gys:
-                        if gx is g:
-                            passthrough = True
-                            break
-                    add_leaf(x, gx, passthrough)
-                    continue
-                # add_node_grad, inlined: this loop runs once per edge of the graph
-                slot = pending.get(c)
-                n_out = len(c.outputs)
-                if slot is None:
-                    if n_out == 1:
-                        pending[c] = [gx]
-                    else:
-                        slot = pending[c] = [None] * n_out
-                        slot[_output_index(x)] = gx
-                    heappush(heap, (-c.generation, seq, c))
-                    seq += 1
-                    continue
-                i = 0 if n_out == 1 else _output_index(x)
-                slot[i] = gx if slot[i] is None else slot[i] + gx
 
-    if capture is None:
+def _any_is(g, gys) -> bool:
+    """True when ``g`` is one of the upstream gradients passed on unchanged (add does that)."""
+    for gy in gys:
+        if g is gy:
+            return True
+    return False
+
+
+def _step(node, gys, retain_graph):
+    """One node's backward (Chainer's ``backprop_step``): check the node is usable, run its
+    rule, check what the rule returned and fit each gradient to its input.
+
+    Returns one gradient per input, None where the input needs none. Raises naming the op,
+    the input and both shapes when the rule returns the wrong number of gradients, or one
+    whose shape is not its input's (or a broadcast of it) or whose dtype is not a float.
+    """
+    inputs = node.inputs
+    if inputs is None:
+        raise _freed_error(node)
+    if node.saves_inputs:
+        node._check_versions()
+    _state["in_backward"] = True
+    try:
+        gxs = node.backward(*gys)
+    finally:
+        _state["in_backward"] = False
+    if gxs.__class__ is not tuple:
+        gxs = (gxs,)
+    if len(gxs) != len(inputs):
+        raise _bad_grads(node, f"returned {len(gxs)} gradients for {len(inputs)} inputs")
+    if _state["anomaly"]:
+        _check_finite(node, "backward", gxs, inputs)
+    if not retain_graph:
+        node.release()
+    if len(gxs) == 1:  # one input, which needs a gradient (or there would be no node)
+        gx = gxs[0]
+        if gx is None or (gx.__class__ is _Tensor and gx.array.shape == inputs[0].array.shape
+                          and gx.array.dtype == inputs[0].array.dtype):
+            return gxs
+        return (_fit_grad(gx, inputs[0], node, 0),)
+    return [_fit_one(node, i, x, need, gx)
+            for i, (x, need, gx) in enumerate(zip(inputs, node.needs_grad, gxs))]
+
+
+def _fit_one(node, i, x, need, gx):
+    if not need or gx is None:
         return None
+    if gx.__class__ is _Tensor and gx.array.shape == x.array.shape and \
+            gx.array.dtype == x.array.dtype:
+        return gx
+    return _fit_grad(gx, x, node, i)
+
+
+def _output_grads(node, gys, capture):
+    """The gradients of ``node``'s outputs, after the outputs' hooks ran on them, captured
+    for ``grad()`` where asked; an output that received none gets zeros."""
+    outputs = node.outputs
+    if len(outputs) == 1 and capture is None:
+        y = outputs[0]()
+        if y is not None and (y._hooks or y._retains_grad):
+            _output_hooks(y, gys, 0)
+        return gys
+    for i, ref in enumerate(outputs):
+        y = ref()
+        if y is None:
+            continue
+        if capture is not None and id(y) in capture and gys[i] is not None:
+            _add_to(capture, id(y), gys[i])
+        if y._hooks or y._retains_grad:
+            _output_hooks(y, gys, i)
+    for i, g in enumerate(gys):
+        if g is None:  # an unused output of a multi-output op: zero gradient
+            shape, dtype = node.out_meta[i]
+            gys[i] = _Tensor(node.inputs[0].xp.zeros(shape, dtype))
+    return gys
+
+
+def _add_to(d, k, g):
+    d[k] = g if d[k] is None else d[k] + g
+
+
+def _captured_leaf(capture):
+    """The leaf sink of ``grad()``: keep the gradients of the requested inputs only."""
+
+    def leaf(x, g, passthrough):
+        if id(x) in capture:
+            _add_to(capture, id(x), g)
+
+    return leaf
+
+
+def _captured(capture, targets, allow_unused):
     out = []
     for t in targets:
         g = capture[id(t)]
@@ -458,6 +498,44 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
             )
         out.append(g)
     return out
+
+
+class _Accumulate:
+    """The leaf sink of ``backward()``: run the leaf's hooks, then add into ``.grad``."""
+
+    def __init__(self, create_graph):
+        self.create_graph = create_graph
+        self.owned: set = set()  # ids of arrays handed to a leaf's .grad in this pass
+
+    def __call__(self, x, g, passthrough):
+        for hook in x._hooks:
+            r = hook(g)
+            if r is not None:
+                g = r
+        if x.grad is None:
+            x.grad = self._first(g, passthrough)
+            self.owned.add(id(x.grad.array))
+        elif self.create_graph:
+            x.grad = x.grad + g
+        else:
+            xg = x.grad.array
+            # Not in place into a gradient that carries a graph (from create_graph=True):
+            # the user may hold it, and its graph may have saved that array.
+            if xg.shape == g.array.shape and _writeable(xg) and not x.grad.requires_grad:
+                xg += g.array
+            else:
+                x.grad = _Tensor(xg + g.array)
+
+    def _first(self, g, passthrough):
+        gd = g.array
+        if self.create_graph and g.requires_grad:
+            return g  # part of a graph: never changed in place (see __call__)
+        if passthrough or id(gd) in self.owned or gd.base is not None or not _writeable(gd):
+            # The array may be shared with another gradient (add passes its upstream
+            # gradient to both inputs; reshape returns a view): own a copy, so that
+            # in-place accumulation and clip_grad_norm_ touch this leaf only.
+            return _Tensor(gd.copy())
+        return g
 
 
 def _output_hooks(y, gys, i):
@@ -482,15 +560,43 @@ def _output_index(t):
     raise RuntimeError("internal error: tensor not found among its creator's outputs")
 
 
-def _fit_grad(gx, x):
-    """Undo broadcasting and dtype promotion: the one place where gx is made to fit x."""
+def _fit_grad(gx, x, node=None, i=0):
+    """The one place where a gradient is made to fit its input ``x``: broadcasting undone
+    (summed to x's shape) and dtype promotion undone. A gradient that is not a Tensor,
+    whose shape is not x's or a broadcast of it, or that is not a float for a float input,
+    is the backward rule's error: raised naming ``node``, input ``i`` and both shapes."""
+    if not isinstance(gx, _Tensor):
+        raise _bad_grads(node, f"returned a {type(gx).__name__} for input {i} (of shape "
+                               f"{tuple(x.shape)}); a gradient is a Tensor or None")
     if gx.shape != x.shape:
+        if not _broadcasts_from(x.shape, gx.shape):
+            raise _bad_grads(node, f"returned a gradient of shape {tuple(gx.shape)} for "
+                                   f"input {i} of shape {tuple(x.shape)}")
         from .ops.reduce import sum_to
 
         gx = sum_to(gx, x.shape)
     if gx.dtype != x.dtype:
+        if x.dtype.kind == "f" and gx.dtype.kind != "f":
+            raise _bad_grads(node, f"returned a gradient of dtype {gx.dtype} (shape "
+                                   f"{tuple(gx.shape)}) for input {i} of dtype {x.dtype} "
+                                   f"(shape {tuple(x.shape)})")
         gx = gx.astype(x.dtype)
     return gx
+
+
+def _broadcasts_from(shape, big) -> bool:
+    """True when broadcasting ``shape`` can give ``big``."""
+    if len(big) < len(shape):
+        return False
+    return all(n == m or n == 1 for n, m in zip(shape[::-1], big[::-1]))
+
+
+def _bad_grads(node, what):
+    name = "backward" if node is None else node.name
+    where = getattr(node, "trace", None)
+    at = (f"\nThe op was created at:\n  {where}" if where else
+          "\nRun under cr.autograd.detect_anomaly() to see the line that created it.")
+    return RuntimeError(f"{name}.backward {what}{at}")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):

@@ -498,6 +498,7 @@ class Tensor:
 
 
 autograd._make_tensor = Tensor._make
+autograd._Tensor = Tensor
 
 
 class _HookHandle:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import warnings
 
 from .. import ops
@@ -94,16 +93,18 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 # -- modules -------------------------------------------------------------------------------
 
 
-def _array_op(module, cls, function):
-    """``module._array_forward`` for an activation computed by ``function``'s forward (which
-    reads no state), unless a subclass of ``cls`` overrides ``forward``."""
+def _array_op(module, cls):
+    """``module._array_forward`` for an activation computed by the stateless forward of its
+    op (``cls.function``), unless a subclass of ``cls`` overrides ``forward``."""
     if type(module).forward is not cls.forward:
         return None
-    return functools.partial(function.forward, None)
+    return cls.function.forward
 
 
 class ReLU(Module):
     """max(x, 0) elementwise."""
+
+    function = _ew.ReLU  # the op it computes (its properties drive the diagnostics)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -113,7 +114,7 @@ class ReLU(Module):
         return ops.relu(input)
 
     def _array_forward(self):
-        return _array_op(self, ReLU, _ew.ReLU)
+        return _array_op(self, ReLU)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -121,6 +122,8 @@ class ReLU(Module):
 
 class LeakyReLU(Module):
     """x for x > 0, negative_slope * x otherwise."""
+
+    function = _nl.LeakyReLU
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
@@ -135,6 +138,8 @@ class LeakyReLU(Module):
 
 class ELU(Module):
     """x for x > 0, alpha (exp(x) - 1) otherwise."""
+
+    function = _nl.ELU
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
@@ -166,6 +171,8 @@ class GELU(Module):
 class SiLU(Module):
     """x * sigmoid(x)."""
 
+    function = _nl.SiLU
+
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
@@ -180,25 +187,31 @@ class SiLU(Module):
 class Sigmoid(Module):
     """1 / (1 + exp(-x))."""
 
+    function = _ew.Sigmoid
+
     def forward(self, input: Tensor) -> Tensor:
         return ops.sigmoid(input)
 
     def _array_forward(self):
-        return _array_op(self, Sigmoid, _ew.Sigmoid)
+        return _array_op(self, Sigmoid)
 
 
 class Tanh(Module):
     """Hyperbolic tangent."""
 
+    function = _ew.Tanh
+
     def forward(self, input: Tensor) -> Tensor:
         return ops.tanh(input)
 
     def _array_forward(self):
-        return _array_op(self, Tanh, _ew.Tanh)
+        return _array_op(self, Tanh)
 
 
 class Softplus(Module):
     """log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
+
+    function = _nl.Softplus
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()

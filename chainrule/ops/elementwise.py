@@ -23,6 +23,7 @@ def _broadcast_error(name, a, b):
 
 
 class Add(Function):
+    elementwise = True
     saves_inputs = False
 
     def forward(self, a, b):
@@ -33,6 +34,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    elementwise = True
     saves_inputs = False
 
     def forward(self, a, b):
@@ -43,6 +45,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    elementwise = True
+
     def forward(self, a, b):
         return a * b
 
@@ -52,6 +56,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    elementwise = True
+
     def forward(self, a, b):
         return a / b
 
@@ -65,6 +71,7 @@ class Div(Function):
 class Pow(Function):
     """a ** b for two tensors: d/da = b a^(b-1), d/db = a^b log a."""
 
+    elementwise = True
     saves_output = True
 
     def forward(self, a, b):
@@ -92,6 +99,8 @@ class Pow(Function):
 
 class PowScalar(Function):
     """x ** c for a constant exponent c: d/dx = c x^(c-1)."""
+
+    elementwise = True
 
     def __init__(self, c):
         self.c = c
@@ -125,6 +134,7 @@ def _binary(cls, name, a, b, pairing=pair):
 class AddScalar(Function):
     """x + c for a Python number c (no constant tensor, no broadcasting to undo)."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, c):
@@ -140,6 +150,7 @@ class AddScalar(Function):
 class MulScalar(Function):
     """x * c for a Python number c."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, c):
@@ -157,6 +168,7 @@ class MulScalar(Function):
 class DivScalar(Function):
     """x / c for a Python number c."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, c):
@@ -174,6 +186,7 @@ class DivScalar(Function):
 class RSubScalar(Function):
     """c - x for a Python number c."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, c):
@@ -189,6 +202,7 @@ class RSubScalar(Function):
 class RDivScalar(Function):
     """c / x for a Python number c: d/dx = -c / x^2 = -y / x."""
 
+    elementwise = True
     saves_output = True
 
     def __init__(self, c):
@@ -299,6 +313,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - the public name is PyTorch's
 
 
 class Neg(Function):
+    elementwise = True
     saves_inputs = False
 
     def forward(self, x):
@@ -309,6 +324,8 @@ class Neg(Function):
 
 
 class Abs(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).abs(x)  # xp.abs: the name abs here is the op itself
 
@@ -318,6 +335,7 @@ class Abs(Function):
 
 
 class Exp(Function):
+    elementwise = True
     saves_inputs = False
     saves_output = True
 
@@ -329,6 +347,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).log(x)
 
@@ -337,6 +357,8 @@ class Log(Function):
 
 
 class Log1p(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).log1p(x)
 
@@ -345,6 +367,7 @@ class Log1p(Function):
 
 
 class Sqrt(Function):
+    elementwise = True
     saves_inputs = False
     saves_output = True
 
@@ -356,6 +379,8 @@ class Sqrt(Function):
 
 
 class Sin(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).sin(x)
 
@@ -364,6 +389,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).cos(x)
 
@@ -372,10 +399,13 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    elementwise = True
+    saturates, max_slope = (-1.0, 1.0), 1.0
     saves_inputs = False
     saves_output = True
 
-    def forward(self, x):
+    @staticmethod
+    def forward(x):  # stateless: also the layer's no-graph array function
         return get_array_module(x).tanh(x)
 
     def backward(self, gy):
@@ -406,10 +436,13 @@ class TanhGrad(Function):
 
 
 class Sigmoid(Function):
+    elementwise = True
+    saturates, max_slope = (0.0, 1.0), 0.25
     saves_inputs = False
     saves_output = True
 
-    def forward(self, x):
+    @staticmethod
+    def forward(x):  # stateless: also the layer's no-graph array function
         # sigmoid(x) = (1 + tanh(x/2)) / 2: one transcendental call, no overflow in exp.
         xp = get_array_module(x)
         y = xp.tanh(x * x.dtype.type(0.5))
@@ -446,10 +479,13 @@ class SigmoidGrad(Function):
 
 
 class ReLU(Function):
+    elementwise = True
+    rectifier = True
     saves_inputs = False
     saves_output = True
 
-    def forward(self, x):
+    @staticmethod
+    def forward(x):  # stateless: also the layer's no-graph array function
         return get_array_module(x).maximum(x, 0)
 
     def backward(self, gy):
@@ -481,6 +517,8 @@ class ReLUGrad(Function):
 
 
 class Maximum(Function):
+    elementwise = True
+
     def forward(self, a, b):
         return get_array_module(a).maximum(a, b)
 
@@ -489,6 +527,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    elementwise = True
+
     def forward(self, a, b):
         return get_array_module(a).minimum(a, b)
 
@@ -510,6 +550,8 @@ def _select_grads(node, gy, is_max):
 
 
 class Clip(Function):
+    elementwise = True
+
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
 
@@ -545,6 +587,7 @@ class Where(Function):
 
 
 class Cast(Function):
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, dtype):
@@ -561,6 +604,7 @@ class Cast(Function):
 
 
 class Clone(Function):
+    elementwise = True
     saves_inputs = False
 
     def forward(self, x):

@@ -64,7 +64,7 @@ class CrossEntropy(Function):
     """
 
     def __init__(self, target, weight, ignore_index, reduction, label_smoothing):
-        self.target, self.weight = target, weight
+        self.save(target=target, weight=weight)
         self.ignore_index, self.reduction, self.eps = ignore_index, reduction, label_smoothing
 
     def forward(self, x):
@@ -82,10 +82,9 @@ class CrossEntropy(Function):
             wt = w[t]
             if not all_valid:
                 wt *= valid
-        self.t, self.wt, self.valid = t, wt, valid
         logp = x - x.max(axis=1, keepdims=True)
         logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
-        self.logp = logp
+        self.save(t=t, wt=wt, valid=valid, logp=logp)
         loss = _pick(xp, logp, t)
         loss *= wt
         loss *= -(1.0 - self.eps)
@@ -102,7 +101,7 @@ class CrossEntropy(Function):
         total = loss.sum()
         if self.reduction == "sum":
             return total
-        self.denom = wt.sum()
+        self.save(denom=wt.sum())
         return total / self.denom
 
     def _row_grad_scale(self, gy):
@@ -150,10 +149,6 @@ class CrossEntropy(Function):
                                   self.wt[:, None], axis=1)
         gx *= gd
         return Tensor._make(gx, False)
-
-    def release(self):
-        super().release()
-        self.logp = None
 
 
 def _pick(xp, a, t):

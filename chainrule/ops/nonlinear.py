@@ -60,6 +60,8 @@ def erf_array(x):
 class Erf(Function):
     """erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt; d/dx = 2/sqrt(pi) exp(-x^2)."""
 
+    elementwise = True
+
     def forward(self, x):
         return erf_array(x)
 
@@ -71,6 +73,8 @@ class Erf(Function):
 class Softplus(Function):
     """y = log(1 + exp(beta x)) / beta, and y = x where beta x > threshold;
     d/dx = sigmoid(beta x) (1 above the threshold)."""
+
+    elementwise = True
 
     def __init__(self, beta, threshold):
         self.beta, self.threshold = beta, threshold
@@ -93,6 +97,8 @@ class Softplus(Function):
 class ELU(Function):
     """y = x for x > 0, alpha (exp(x) - 1) otherwise; d/dx = 1 or alpha exp(x)."""
 
+    elementwise = True
+
     def __init__(self, alpha):
         self.alpha = alpha
 
@@ -111,6 +117,7 @@ class ELU(Function):
 class LeakyReLU(Function):
     """y = x for x > 0, slope x otherwise; d/dx is the constant 1 or slope."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, slope):
@@ -118,7 +125,7 @@ class LeakyReLU(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        self.mask = x > 0
+        self.save(mask=x > 0)
         return xp.where(self.mask, x, x * self.slope)
 
     def backward(self, gy):
@@ -131,11 +138,14 @@ class GELU(Function):
     """Exact: y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2; d/dx = Phi(x) + x phi(x),
     phi(x) = exp(-x^2 / 2) / sqrt(2 pi)."""
 
+    elementwise = True
+
     def forward(self, x):
-        self.cdf = erf_array(x * _SQRT_HALF)
-        self.cdf += 1.0
-        self.cdf *= 0.5
-        return x * self.cdf
+        cdf = erf_array(x * _SQRT_HALF)
+        cdf += 1.0
+        cdf *= 0.5
+        self.save(cdf=cdf)
+        return x * cdf
 
     def backward(self, gy):
         x = self.inputs[0]
@@ -150,6 +160,8 @@ class GELU(Function):
 class GELUTanh(Function):
     """y = x (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3);
     d/dx = (1 + t) / 2 + x (1 - t^2) / 2 * sqrt(2/pi) (1 + 3 * 0.044715 x^2), t = tanh(u)."""
+
+    elementwise = True
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -168,6 +180,8 @@ class GELUTanh(Function):
 
 class SiLU(Function):
     """y = x sigmoid(x); d/dx = s (1 + x (1 - s)), s = sigmoid(x)."""
+
+    elementwise = True
 
     def forward(self, x):
         xp = get_array_module(x)

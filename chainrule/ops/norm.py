@@ -49,7 +49,7 @@ class Normalize(Function):
         var = xp.mean(xc * xc, axis=axes, keepdims=True)
         invstd = 1.0 / xp.sqrt(var + x.dtype.type(self.eps))
         xc *= invstd
-        self.mean, self.var, self.invstd, self.xhat = mean, var, invstd, xc
+        self.save(mean=mean, var=var, invstd=invstd, xhat=xc)
         if w is None:
             return xc.copy() if b is None else xc + b
         y = xc * w
@@ -91,9 +91,6 @@ class Normalize(Function):
         gw = gy * xhat if w is not None else None  # the engine sums these to w's and b's shape
         return (gx, gw, gy)[: len(self.inputs)]
 
-    def release(self):
-        super().release()
-        self.xhat = self.invstd = None
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

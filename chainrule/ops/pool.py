@@ -87,7 +87,7 @@ class MaxPool(Function):
 
     def __init__(self, geometry: PoolGeometry):
         self.g = geometry
-        self.idx = self._x = None
+        self.idx = self._x = None  # saved by forward (or index())
 
     def forward(self, x):
         g = self.g
@@ -110,7 +110,7 @@ class MaxPool(Function):
             gt = (v > y).view(np.uint8)
             xp.maximum(idx, gt * idx.dtype.type(k), out=idx)
             xp.maximum(y, v, out=y)
-        self.idx = idx
+        self.save(idx=idx)
         return y
 
     def __call__(self, x):
@@ -132,7 +132,7 @@ class MaxPool(Function):
             y = xp.maximum(x00, x01)
             xp.maximum(y, x10, out=y)
             xp.maximum(y, x11, out=y)
-            self._x = x
+            self.save(_x=x)
             return y
         m0 = xp.maximum(x00, x01)
         m1 = xp.empty_like(m0)
@@ -144,7 +144,7 @@ class MaxPool(Function):
         xp.maximum(x10, x11, out=m1)
         _first_max_2x2(x00, x01, x10, x11, m1 > m0, idx)
         xp.maximum(m0, m1, out=m0)
-        self.idx = idx
+        self.save(idx=idx)
         return m0
 
     def index(self):
@@ -158,15 +158,12 @@ class MaxPool(Function):
             row = xp.maximum(x10, x11) > xp.maximum(x00, x01)
             idx = xp.empty(row.shape, np.uint8)
             _first_max_2x2(x00, x01, x10, x11, row, idx)
-            self.idx, self._x = idx, None
+            self.save(idx=idx, _x=None)
         return self.idx
 
     def backward(self, gy):
         return _MaxPoolScatter(self.g, self.index())(gy)
 
-    def release(self):
-        super().release()
-        self.idx = self._x = None
 
 
 def _first_max_2x2(x00, x01, x10, x11, row, out):
