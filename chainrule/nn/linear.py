@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import ops
-from ..autograd import Function, arrays_only, is_grad_enabled
+from ..autograd import Function, is_grad_enabled
 from ..backend import get_array_module
 from ..creation import empty
 from ..ops._convert import check_tensor
@@ -21,7 +21,8 @@ class LinearFunction(Function):
     ``x`` may have any number of leading axes: they are flattened into one for the GEMMs.
     """
 
-    def forward(self, x, W, b=None):
+    @staticmethod
+    def forward(x, W, b=None):  # stateless: also Linear's no-graph array function
         # np.dot, not matmul: for 2-d operands it reaches BLAS with less overhead.
         dot = get_array_module(x).dot
         if x.ndim == 2 and x.shape[0] == 1:  # one sample: W x, a GEMV over W's rows
@@ -140,8 +141,6 @@ class Linear(Module):
         if input.__class__ is not Tensor and not isinstance(input, Tensor):
             raise TypeError(f"Linear: input must be a Tensor, got {type(input).__name__}")
         x = input.array
-        if arrays_only():  # inference: no graph, so no Function either
-            return Tensor._make(self._forward_array(x), False)
         self._check_features(x)
         params = self._parameters  # not self.weight: Module.__getattr__ is slow per call
         W, b = params["weight"], params["bias"]
@@ -160,7 +159,7 @@ class Linear(Module):
         W, b = params["weight"].array, params["bias"]
         if x.dtype != W.dtype:
             x = x.astype(W.dtype)
-        return LinearFunction.forward(None, x, W, None if b is None else b.array)
+        return LinearFunction.forward(x, W, None if b is None else b.array)
 
     def _check_features(self, x):
         if x.ndim == 0 or x.shape[-1] != self.in_features:
