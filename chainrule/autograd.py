@@ -1,14 +1,45 @@
-"""The reverse-mode engine: ``Function`` nodes, the backward pass, ``grad`` and grad modes.
+"""The reverse-mode engine: ``Function`` nodes, the backward walk, ``grad`` and grad modes.
 
-A ``Function`` is one op. ``forward`` takes and returns backend arrays; ``backward`` takes
-the output gradients as Tensors and returns one gradient per input (or None), written with
-chainrule operations. With graph recording on (``create_graph=True``) those operations
-build a graph of their own, so gradients can be differentiated again; with it off (the
-usual first-order case) the same code runs and records nothing.
+The contract between an op and the engine
+-----------------------------------------
+An op is one ``Function`` subclass (its home is ``chainrule/ops/``):
 
-The backward pass visits nodes in decreasing *generation* (one more than the largest
-generation among a node's inputs) with a heap, so it needs no recursion: a chain of
-100,000 ops backpropagates as easily as a chain of three.
+- ``forward(self, *arrays)`` takes and returns backend arrays (one, or a tuple). It is
+  pure except for what it declares that backward needs:
+  ``saves_inputs`` (class attribute, default True: backward reads ``self.inputs``, and an
+  in-place change of an input after forward makes backward raise), ``saves_output``
+  (backward reads ``self.output()``), and any other value through one call,
+  ``self.save(name=array)``, read back as ``self.name``. Non-tensor parameters (axes,
+  shapes) go to ``__init__``. A stateless forward may be a ``staticmethod``; it then
+  doubles as the op's array function for the no-graph path of layers.
+- ``backward(self, *gys)`` takes one gradient per output (Tensors) and returns one per
+  input (a Tensor or None), written with chainrule ops so that ``create_graph=True`` can
+  differentiate it again. ``self.needs_grad[i]`` says which inputs want one.
+- ``backward_array(self, *gys)`` (optional) is the same rule on arrays. The engine runs it
+  instead of ``backward`` for first-order gradients; that choice is made here, once.
+- Properties are class attributes (``elementwise``, ``saturates``, ``max_slope``,
+  ``rectifier``): diagnostics and tests build their lists of ops from them.
+
+The engine's side:
+
+- Calling an op (``Exp()(x)``) runs ``forward`` and, when graph recording is on and an
+  input requires grad, records the call as a node: its inputs, its *generation* (one more
+  than its inputs' largest) and weak references to its outputs.
+- ``_walk`` is the one backward walk, used by ``backward()``, ``grad()`` (with or without
+  ``create_graph``), anomaly mode and ``diagnose``'s trace: nodes in decreasing generation
+  from a heap, so no recursion (a chain of 100,000 ops backpropagates like one of three).
+- ``_step`` runs one node (Chainer's ``backprop_step``): it checks that the node's saved
+  state is still there and that no saved input changed in place, runs the rule, and checks
+  its result: the number of gradients, and each gradient's shape (the input's, or a
+  broadcast of it, summed back here, the one place broadcasting is undone) and dtype (a
+  float for a float input; promotion is undone). A wrong result raises naming the op,
+  the input, both shapes, and the line that created the op (recorded for ops defined
+  outside chainrule, and for every op under ``detect_anomaly``).
+- After a node's backward, unless ``retain_graph``, its saved state is released
+  generically: inputs, saved output and everything given to ``save()``; a second backward
+  through it raises.
+- Gradients accumulate into leaves' ``.grad`` (after the leaves' hooks) or, for
+  ``grad()``, are returned; ``.grad`` arrays are never shared between leaves.
 """
 
 from __future__ import annotations
@@ -151,6 +182,12 @@ class Function:
     def backward(self, *gys):
         raise NotImplementedError
 
+    # Optional: ``backward_array(self, *gys)``, the same rule on arrays (arrays or None
+    # out). The engine runs it instead of ``backward`` for first-order gradients (no
+    # create_graph), where no graph of the gradient is wanted and Tensors would be pure
+    # overhead; ``backward`` stays the rule for create_graph.
+    backward_array = None
+
     @property
     def name(self) -> str:
         return type(self).__name__
@@ -182,27 +219,20 @@ class Function:
             record = x.requires_grad and _state["grad_enabled"]
         else:
             ys = self.forward(*[x.array for x in inputs])
-            record = False
-            if _state["grad_enabled"]:
-                for x in inputs:
-                    if x.requires_grad:
-                        record = True
-                        break
-        make = _make_tensor
-        if ys.__class__ is not tuple:
-            y = make(ys, record)
-            outs = (y,)
-            if record:
-                self._record(inputs, outs, (ys,))
-            if _state["anomaly"] and not _state["in_backward"]:
-                _check_finite(self, "forward", outs, inputs)
-            return y
-        outs = tuple([make(y, record) for y in ys])
+            record = _state["grad_enabled"] and _any_requires_grad(inputs)
+        return self._wrap(inputs, ys, record)
+
+    def _wrap(self, inputs, ys, record):
+        """The outputs as Tensors (one, or a tuple), recorded as this node if ``record``."""
+        single = ys.__class__ is not tuple
+        if single:
+            ys = (ys,)
+        outs = tuple([_make_tensor(y, record) for y in ys])
         if record:
             self._record(inputs, outs, ys)
         if _state["anomaly"] and not _state["in_backward"]:
             _check_finite(self, "forward", outs, inputs)
-        return outs
+        return outs[0] if single else outs
 
     def _record(self, inputs, outs, ys):
         """Make this call a node of the graph: link outputs to it, keep what backward needs."""
@@ -271,6 +301,13 @@ class Function:
         self.out_data = None
         for name in self._saved:
             setattr(self, name, None)
+
+
+def _any_requires_grad(inputs) -> bool:
+    for x in inputs:
+        if x.requires_grad:
+            return True
+    return False
 
 
 def _freed_error(node):
@@ -419,7 +456,10 @@ def _step(node, gys, retain_graph):
         node._check_versions()
     _state["in_backward"] = True
     try:
-        gxs = node.backward(*gys)
+        if node.backward_array is None or _state["grad_enabled"]:
+            gxs = node.backward(*gys)
+        else:  # first order, on arrays: the one place this choice is made
+            gxs = _arrays_to_tensors(node.backward_array(*[g.array for g in gys]))
     finally:
         _state["in_backward"] = False
     if gxs.__class__ is not tuple:
@@ -447,6 +487,12 @@ def _fit_one(node, i, x, need, gx):
             gx.array.dtype == x.array.dtype:
         return gx
     return _fit_grad(gx, x, node, i)
+
+
+def _arrays_to_tensors(gxs):
+    if gxs.__class__ is not tuple and gxs.__class__ is not list:
+        return (_make_tensor(gxs, False),)
+    return tuple([None if g is None else _make_tensor(g, False) for g in gxs])
 
 
 def _output_grads(node, gys, capture):

@@ -157,3 +157,35 @@ def test_no_node_keeps_arrays_after_backward():
     for n in nodes:
         arrays = [k for k, v in vars(n).items() if isinstance(v, np.ndarray) and v.size > 1]
         assert not arrays, f"{n.name} still holds {arrays} after backward"
+
+
+class Cube(Function):
+    """y = x^3 with both rules; each records that it ran."""
+
+    calls: list = []
+
+    def forward(self, x):
+        return x**3
+
+    def backward(self, gy):
+        Cube.calls.append("backward")
+        x = self.inputs[0]
+        return gy * x * x * 3.0
+
+    def backward_array(self, gy):
+        Cube.calls.append("backward_array")
+        x = self.inputs[0].array
+        return gy * x * x * 3.0
+
+
+def test_engine_picks_the_array_rule_for_first_order_only():
+    Cube.calls.clear()
+    x = cr.tensor([2.0], dtype="float64", requires_grad=True)
+    Cube()(x).sum().backward()
+    assert Cube.calls == ["backward_array"]
+    np.testing.assert_array_equal(x.grad.numpy(), [12.0])
+    Cube.calls.clear()
+    (g,) = cr.grad(Cube()(x).sum(), x, create_graph=True)
+    assert Cube.calls == ["backward"]
+    (gg,) = cr.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), [12.0])  # 6 x

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .. import ops
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..creation import empty
 from ..ops._convert import check_tensor
@@ -41,8 +41,6 @@ class LinearFunction(Function):
     def backward(self, gy):
         x, W = self.inputs[0], self.inputs[1]
         need = self.needs_grad
-        if not is_grad_enabled():
-            return self._backward_arrays(gy.array, x.array, W.array, need)
         gx = ops.matmul(gy, W) if need[0] else None
         gW = gb = None
         if x.ndim != 2:
@@ -55,19 +53,19 @@ class LinearFunction(Function):
             gb = ops.sum(gy, axis=0)
         return (gx, gW, gb)[: len(need)]  # one gradient per input: none for a missing bias
 
-    @staticmethod
-    def _backward_arrays(gy, x, W, need):
-        """The same gradients on arrays, when no graph of the gradients is wanted (np.dot
-        calls BLAS with less overhead than matmul for the transposed operand)."""
+    def backward_array(self, gy):
+        """The same gradients on arrays (np.dot calls BLAS with less overhead than matmul
+        for the transposed operand)."""
+        x, W = self.inputs[0].array, self.inputs[1].array
+        need = self.needs_grad
         xp = get_array_module(gy)
-        make = Tensor._make
         x_shape = x.shape
         if gy.ndim != 2:
             gy = gy.reshape(-1, gy.shape[-1])
             x = x.reshape(-1, x.shape[-1])
-        gx = make(xp.dot(gy, W).reshape(x_shape), False) if need[0] else None
-        gW = make(xp.dot(gy.T, x), False) if need[1] else None
-        gb = make(ops.linalg.sum_rows(gy), False) if len(need) > 2 and need[2] else None
+        gx = xp.dot(gy, W).reshape(x_shape) if need[0] else None
+        gW = xp.dot(gy.T, x) if need[1] else None
+        gb = ops.linalg.sum_rows(gy) if len(need) > 2 and need[2] else None
         return (gx, gW, gb)[: len(need)]
 
 

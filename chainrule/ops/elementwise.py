@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import DEFAULT_FLOAT, get_array_module, to_device
 from ..tensor import Tensor
 from ._convert import as_tensor, check_tensor, float_pair, pair
@@ -160,9 +160,10 @@ class MulScalar(Function):
         return x * self.c
 
     def backward(self, gy):
-        if is_grad_enabled():
-            return MulScalar(self.c)(gy)
-        return Tensor._make(gy.array * self.c, False)
+        return MulScalar(self.c)(gy)
+
+    def backward_array(self, gy):
+        return gy * self.c
 
 
 class DivScalar(Function):
@@ -178,9 +179,10 @@ class DivScalar(Function):
         return x / self.c
 
     def backward(self, gy):
-        if is_grad_enabled():
-            return DivScalar(self.c)(gy)
-        return Tensor._make(gy.array / self.c, False)
+        return DivScalar(self.c)(gy)
+
+    def backward_array(self, gy):
+        return gy / self.c
 
 
 class RSubScalar(Function):
@@ -409,10 +411,10 @@ class Tanh(Function):
         return get_array_module(x).tanh(x)
 
     def backward(self, gy):
-        y = self.output()
-        if is_grad_enabled():
-            return TanhGrad()(y, gy)
-        return Tensor._make(_tanh_grad(y.array, gy.array), False)
+        return TanhGrad()(self.output(), gy)
+
+    def backward_array(self, gy):
+        return _tanh_grad(self.output().array, gy)
 
 
 def _tanh_grad(y, gy):
@@ -451,10 +453,10 @@ class Sigmoid(Function):
         return y
 
     def backward(self, gy):
-        y = self.output()
-        if is_grad_enabled():
-            return SigmoidGrad()(y, gy)
-        return Tensor._make(_sigmoid_grad(y.array, gy.array), False)
+        return SigmoidGrad()(self.output(), gy)
+
+    def backward_array(self, gy):
+        return _sigmoid_grad(self.output().array, gy)
 
 
 def _sigmoid_grad(y, gy):
@@ -489,10 +491,10 @@ class ReLU(Function):
         return get_array_module(x).maximum(x, 0)
 
     def backward(self, gy):
-        y = self.output()
-        if is_grad_enabled():
-            return ReLUGrad()(y, gy)
-        return Tensor._make(_relu_grad(y.array, gy.array), False)
+        return ReLUGrad()(self.output(), gy)
+
+    def backward_array(self, gy):
+        return _relu_grad(self.output().array, gy)
 
 
 def _relu_grad(y, gy):

@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from ._convert import check_tensor
@@ -57,11 +57,8 @@ class Normalize(Function):
             y += b
         return y
 
-    def backward(self, gy):
-        if is_grad_enabled():
-            return self._backward_graph(gy)
+    def backward_array(self, gy):
         w = self.inputs[1].array if len(self.inputs) > 1 else None
-        gy = gy.array
         axes, xhat = self.axes, self.xhat
         need = self.needs_grad
         gx = gw = gb = None
@@ -70,14 +67,13 @@ class Normalize(Function):
             gx = g - g.mean(axis=axes, keepdims=True)
             gx -= xhat * (g * xhat).mean(axis=axes, keepdims=True)
             gx *= self.invstd
-            gx = Tensor._make(gx, False)
         if len(need) > 1 and need[1]:
-            gw = Tensor._make(_sum_to(gy * xhat, w.shape), False)
+            gw = _sum_to(gy * xhat, w.shape)
         if len(need) > 2 and need[2]:
-            gb = Tensor._make(_sum_to(gy, self.inputs[2].shape), False)
+            gb = _sum_to(gy, self.inputs[2].shape)
         return (gx, gw, gb)[: len(need)]
 
-    def _backward_graph(self, gy):
+    def backward(self, gy):
         """The same gradient from chainrule ops, recomputed from x so it has a graph."""
         x = self.inputs[0]
         w = self.inputs[1] if len(self.inputs) > 1 else None

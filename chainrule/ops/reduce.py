@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from . import shape as _shape
@@ -42,13 +42,14 @@ class Sum(Function):
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
-        kept = self.keepdims or self.axes == ()
-        if not is_grad_enabled():  # the same on arrays: no graph of the gradient is wanted
-            g = gy.array if kept else gy.array.reshape(_kept_shape(self.in_shape, self.axes))
-            return Tensor._make(get_array_module(g).broadcast_to(g, self.in_shape), False)
-        if not kept:
+        if not (self.keepdims or self.axes == ()):
             gy = _shape.reshape(gy, _kept_shape(self.in_shape, self.axes))
         return _shape.broadcast_to(gy, self.in_shape)
+
+    def backward_array(self, gy):
+        if not (self.keepdims or self.axes == ()):
+            gy = gy.reshape(_kept_shape(self.in_shape, self.axes))
+        return get_array_module(gy).broadcast_to(gy, self.in_shape)
 
 
 class SumTo(Function):
@@ -253,14 +254,18 @@ class Prod(Function):
         x = self.inputs[0]
         kept = _kept_shape(x.shape, self.axes)
         gy = _shape.reshape(gy, kept)
-        xp = x.xp
         if not bool((x.array == 0).any()):
             return gy * _shape.reshape(self.output(), kept) / x
-        # With zeros, y / x is undefined: form the product of the other elements directly,
-        # with cumulative products when no graph is wanted, else with differentiable ops.
-        if not is_grad_enabled():
-            return gy * Tensor._make(_prod_of_others(xp, x.array, self.axes), False)
+        # With zeros, y / x is undefined: form the product of the other elements directly
+        # (with differentiable ops; backward_array uses cumulative products).
         return gy * _prod_of_others_graph(x, self.axes)
+
+    def backward_array(self, gy):
+        x = self.inputs[0].array
+        gy = gy.reshape(_kept_shape(x.shape, self.axes))
+        if not bool((x == 0).any()):
+            return gy * self.output().array.reshape(gy.shape) / x
+        return gy * _prod_of_others(get_array_module(x), x, self.axes)
 
 
 def _prod_of_others_graph(x, axes):

@@ -132,15 +132,14 @@ class _Recurrence(Function):
         return h0 if p < 0 or p >= len(Y) else Y[p]
 
     def backward(self, *gys):
-        if is_grad_enabled():  # create_graph: go through a differentiable node
-            n_out = 3 if self.has_cell else 2
-            gs = _RecurrenceGrad(self)(*self.inputs, *gys[:n_out])
-            gs = iter((gs,) if isinstance(gs, Tensor) else gs)
-            return tuple(next(gs) if need else None for need in self.needs_grad)
-        return tuple(
-            None if g is None else Tensor._make(g, False)
-            for g in self._grads([g.array for g in gys])
-        )
+        # create_graph: go through a differentiable node
+        n_out = 3 if self.has_cell else 2
+        gs = _RecurrenceGrad(self)(*self.inputs, *gys[:n_out])
+        gs = iter((gs,) if isinstance(gs, Tensor) else gs)
+        return tuple(next(gs) if need else None for need in self.needs_grad)
+
+    def backward_array(self, *gys):
+        return self._grads(list(gys))
 
     def _grads(self, gys):
         """The gradient of every input (arrays), from the output gradients (arrays)."""
