@@ -14,44 +14,10 @@ from .module import Module
 # -- functional forms (PyTorch's signatures; ``inplace`` is accepted and computes out of place)
 
 
-def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0)."""
-    return ops.relu(input)
-
-
-def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """x for x > 0, negative_slope * x otherwise."""
-    return _nl.leaky_relu(input, negative_slope)
-
-
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, alpha (exp(x) - 1) otherwise."""
-    return _nl.elu(input, alpha)
-
-
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x Phi(x) with Phi the standard normal CDF (``approximate='tanh'``: its tanh form)."""
-    return _nl.gelu(input, approximate)
-
-
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * sigmoid(x)."""
-    return _nl.silu(input)
-
-
-def sigmoid(input: Tensor) -> Tensor:
-    """1 / (1 + exp(-x))."""
-    return ops.sigmoid(input)
-
-
-def tanh(input: Tensor) -> Tensor:
-    """Hyperbolic tangent."""
-    return ops.tanh(input)
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
-    return _nl.softplus(input, beta, threshold)
+# relu, leaky_relu, elu, gelu, silu, sigmoid, tanh, softplus: the ops themselves (chainrule.ops),
+# whose signatures are PyTorch's.
+relu, sigmoid, tanh = ops.relu, ops.sigmoid, ops.tanh
+leaky_relu, elu, gelu, silu, softplus = _nl.leaky_relu, _nl.elu, _nl.gelu, _nl.silu, _nl.softplus
 
 
 def _softmax_dim(name: str, input: Tensor, dim) -> int:

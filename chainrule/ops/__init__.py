@@ -42,6 +42,7 @@ from .elementwise import (
     where,
 )
 from .linalg import dot, einsum, matmul, outer
+from .nonlinear import elu, erf, gelu, leaky_relu, silu, softplus
 from .reduce import argmax, argmin, logsumexp, max, mean, min, prod, std, sum, sum_to, var
 from .shape import (
     broadcast_to,
@@ -75,11 +76,11 @@ TENSOR_METHODS = [
 
 __all__ = [
     "abs", "add", "all", "any", "argmax", "argmin", "broadcast_to", "cat", "clamp", "clip",
-    "concatenate", "cos", "div", "dot", "einsum", "equal", "exp", "expand_dims", "flatten",
-    "getitem", "greater", "greater_equal", "isfinite", "isnan", "less", "less_equal", "log",
-    "log1p", "log_softmax", "logical_and", "logical_not", "logical_or", "logsumexp", "matmul",
-    "max", "maximum", "mean", "min", "minimum", "mul", "neg", "not_equal", "one_hot", "outer",
-    "pad", "permute", "pow", "prod", "relu", "reshape", "sigmoid", "sign", "sin", "softmax",
-    "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "tanh",
-    "transpose", "unsqueeze", "var", "where",
+    "concatenate", "cos", "div", "dot", "einsum", "elu", "equal", "erf", "exp", "expand_dims",
+    "flatten", "gelu", "getitem", "greater", "greater_equal", "isfinite", "isnan", "leaky_relu",
+    "less", "less_equal", "log", "log1p", "log_softmax", "logical_and", "logical_not", "logical_or",
+    "logsumexp", "matmul", "max", "maximum", "mean", "min", "minimum", "mul", "neg", "not_equal",
+    "one_hot", "outer", "pad", "permute", "pow", "prod", "relu", "reshape", "sigmoid", "sign",
+    "silu", "sin", "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std", "sub", "sum",
+    "sum_to", "swapaxes", "tanh", "transpose", "unsqueeze", "var", "where",
 ]  # fmt: skip

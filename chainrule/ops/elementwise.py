@@ -683,8 +683,9 @@ def sigmoid(x) -> Tensor:
     return _unary(Sigmoid, "sigmoid", x)
 
 
-def relu(x) -> Tensor:
-    """max(x, 0); the gradient at 0 is 0."""
+def relu(x, inplace: bool = False) -> Tensor:
+    """max(x, 0); the gradient at 0 is 0 (``inplace``, as in ``F.relu``, computes out of
+    place)."""
     return ReLU()(check_tensor("relu", x))
 
 

@@ -221,13 +221,14 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return Softplus(beta, threshold)(_float_input("softplus", x))
 
 
-def elu(x, alpha: float = 1.0) -> Tensor:
-    """x for x > 0, alpha (exp(x) - 1) otherwise."""
+def elu(x, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (exp(x) - 1) otherwise (``inplace`` is accepted, as PyTorch's,
+    and computes out of place)."""
     return ELU(alpha)(_float_input("elu", x))
 
 
-def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, negative_slope * x otherwise."""
+def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise (``inplace`` computes out of place)."""
     return LeakyReLU(negative_slope)(_float_input("leaky_relu", x))
 
 
@@ -242,6 +243,6 @@ def gelu(x, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(x) -> Tensor:
-    """x * sigmoid(x) (also called swish)."""
+def silu(x, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish; ``inplace`` computes out of place)."""
     return SiLU()(_float_input("silu", x))
