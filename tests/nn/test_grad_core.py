@@ -6,7 +6,14 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from tests.gradtable import Case, away_from_zero, check_against_torch, check_case, positive
+from tests.gradtable import (
+    Case,
+    away_from_zero,
+    check_against_torch,
+    check_case,
+    check_float32,
+    positive,
+)
 
 rng = np.random.default_rng(42)
 T_IDX = np.array([0, 2, 1, 3, 2])  # targets for 5 samples, 4 classes
@@ -210,3 +217,8 @@ def test_every_functional_op_has_a_row():
     for fn in ("erf", "softplus", "elu", "leaky", "gelu", "silu", "linear", "embedding", "pad",
                "dropout", "mse", "l1", "smooth", "huber", "cross", "nll", "bce", "kl"):
         assert fn in names, fn
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_float32_stays_float32(case):
+    check_float32(case)
