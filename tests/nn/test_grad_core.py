@@ -191,6 +191,15 @@ CASES += [
          torch_fn=lambda x, y: _tf("kl_div")(x, y)),
 ]
 
+# Attention: the same machinery (q (2, 3, 4), k and v (2, 5, 4); causal with L = S).
+CASES += [
+    Case("sdpa", F.scaled_dot_product_attention, [(2, 3, 4), (2, 5, 4), (2, 5, 4)],
+         torch_fn=_tf("scaled_dot_product_attention")),
+    Case("sdpa_causal", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+         [(2, 4, 4), (2, 4, 4), (2, 4, 3)],
+         torch_fn=lambda q, k, v: _tf("scaled_dot_product_attention")(q, k, v, is_causal=True)),
+]
+
 
 # The padding row is read by the forward pass but gets no gradient by definition, so finite
 # differences disagree there on purpose: PyTorch is the only oracle for this row.
