@@ -701,6 +701,18 @@ def _seed_grads(fname, outputs, grad_outputs):
     return seeds
 
 
+def _grad_tensors(what, ts, one, tail):
+    """``grad``'s ``outputs`` or ``inputs`` as a list of Tensors that require grad."""
+    ts = [ts] if isinstance(ts, _Tensor) else list(ts)
+    for t in ts:
+        if not isinstance(t, _Tensor):
+            raise TypeError(f"grad: {what} must be Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an {one} of shape {tuple(t.shape)} does not require "
+                               f"grad{tail}")
+    return ts
+
+
 def grad(
     outputs,
     inputs,
@@ -719,26 +731,9 @@ def grad(
     >>> (g,) = cr.grad(x ** 3, x, create_graph=True)   # 3 x^2 = 27
     >>> cr.grad(g, x)                                   # 6 x = 18
     """
-    from .tensor import Tensor
 
-    single_out = isinstance(outputs, Tensor)
-    outputs = [outputs] if single_out else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    for t in inputs:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"grad: an input of shape {tuple(t.shape)} does not require grad"
-            )
-    for y in outputs:
-        if not isinstance(y, Tensor):
-            raise TypeError(f"grad: outputs must be Tensors, got {type(y).__name__}")
-        if not y.requires_grad:
-            raise RuntimeError(
-                f"grad: an output of shape {tuple(y.shape)} does not require grad and has no "
-                f"graph"
-            )
+    inputs = _grad_tensors("inputs", inputs, "input", "")
+    outputs = _grad_tensors("outputs", outputs, "output", " and has no graph")
     seeds = _seed_grads("grad", outputs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
