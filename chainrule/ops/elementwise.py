@@ -11,7 +11,7 @@ import numpy as np
 from ..autograd import Function
 from ..backend import DEFAULT_FLOAT, get_array_module, to_device
 from ..tensor import Tensor
-from ._convert import as_tensor, check_tensor, float_pair, pair
+from ._convert import as_tensor, check_tensor, float_input, float_pair, pair
 
 # -- binary arithmetic ---------------------------------------------------------------------
 
@@ -631,10 +631,7 @@ class ToDevice(Function):
 
 
 def _unary(cls, fname, x):
-    x = check_tensor(fname, x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
-    return cls()(x)
+    return cls()(float_input(fname, x))
 
 
 def neg(x) -> Tensor:

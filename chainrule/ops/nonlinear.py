@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._convert import check_tensor
+from ._convert import float_input
 from .elementwise import exp, sigmoid, tanh, where
 
 # Cephes (S. L. Moshier) rational approximations of erf and erfc, accurate to about 1e-16
@@ -202,40 +200,33 @@ class SiLU(Function):
         return gy * s * (x * (1.0 - s) + 1.0)
 
 
-def _float_input(fname, x) -> Tensor:
-    x = check_tensor(fname, x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
-    return x
-
-
 def erf(x) -> Tensor:
     """The error function erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt."""
-    return Erf()(_float_input("erf", x))
+    return Erf()(float_input("erf", x))
 
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold (as PyTorch)."""
     if beta <= 0:
         raise ValueError(f"softplus: beta must be positive, got {beta}")
-    return Softplus(beta, threshold)(_float_input("softplus", x))
+    return Softplus(beta, threshold)(float_input("softplus", x))
 
 
 def elu(x, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x for x > 0, alpha (exp(x) - 1) otherwise (``inplace`` is accepted, as PyTorch's,
     and computes out of place)."""
-    return ELU(alpha)(_float_input("elu", x))
+    return ELU(alpha)(float_input("elu", x))
 
 
 def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x for x > 0, negative_slope * x otherwise (``inplace`` computes out of place)."""
-    return LeakyReLU(negative_slope)(_float_input("leaky_relu", x))
+    return LeakyReLU(negative_slope)(float_input("leaky_relu", x))
 
 
 def gelu(x, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit x Phi(x); ``approximate='tanh'`` uses
     x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2."""
-    x = _float_input("gelu", x)
+    x = float_input("gelu", x)
     if approximate == "none":
         return GELU()(x)
     if approximate == "tanh":
@@ -245,4 +236,4 @@ def gelu(x, approximate: str = "none") -> Tensor:
 
 def silu(x, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (also called swish; ``inplace`` computes out of place)."""
-    return SiLU()(_float_input("silu", x))
+    return SiLU()(float_input("silu", x))

@@ -14,7 +14,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from . import shape as _shape
-from ._convert import check_tensor, normalize_axis, pick_axis
+from ._convert import check_tensor, float_input, normalize_axis, pick_axis
 
 
 def _axes(fname, x, axis, dim):
@@ -99,9 +99,7 @@ def _count(shape, axes) -> int:
 
 def mean(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
     """Arithmetic mean over ``axis``."""
-    x = check_tensor("mean", x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
+    x = float_input("mean", x)
     axes = _axes("mean", x, axis, dim)
     n = _count(x.shape, axes)
     # The mean of nothing is NaN, as in NumPy and PyTorch (this module's max is the op).
@@ -233,9 +231,7 @@ def _reduced_shape(shape, axes):
 
 def logsumexp(x, axis=None, keepdims: bool = False, dim=None) -> Tensor:
     """log(sum(exp(x), axis)), numerically stable."""
-    x = check_tensor("logsumexp", x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
+    x = float_input("logsumexp", x)
     return LogSumExp(_axes("logsumexp", x, axis, dim), keepdims)(x)
 
 
