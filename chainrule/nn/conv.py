@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from ..creation import empty
 from ..ops.conv import convolution, ntuple, transposed_convolution
 from ..tensor import Tensor
@@ -65,11 +63,7 @@ class _ConvNd(Module):
     def reset_parameters(self, generator=None) -> None:
         """PyTorch's default init: kaiming_uniform_(a=sqrt(5)) for the weight, and the bias
         from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        init.reset_affine_(self.weight, self.bias, generator)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"

@@ -129,11 +129,7 @@ class Linear(Module):
 
     def reset_parameters(self, generator=None) -> None:
         """Draw the weight and bias again from PyTorch's default distributions."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        init.reset_affine_(self.weight, self.bias, generator)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.__class__ is not Tensor and not isinstance(input, Tensor):
