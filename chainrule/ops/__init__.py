@@ -1,8 +1,10 @@
 """The primitive ops, each a ``Function`` with its gradient, and the functions that call them.
 
-Grouped by kind: ``elementwise`` (arithmetic, math, activations, comparisons), ``reduce``,
-``shape`` (reshape, transpose, concatenate, indexing), ``linalg`` (matmul, einsum) and
-``softmax``.
+Grouped by kind: ``elementwise`` (arithmetic, math, activations, comparisons),
+``nonlinear`` (erf, softplus, elu, leaky_relu, gelu, silu), ``reduce``, ``shape`` (reshape,
+transpose, concatenate, indexing), ``linalg`` (matmul, einsum), ``softmax``; and the
+network ops that ``nn`` layers call: ``linear``, ``conv``, ``pool``, ``norm``, ``rnn``,
+``embedding``, ``dropout``, ``loss``.
 """
 
 from .elementwise import (
