@@ -171,6 +171,9 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls._user_defined = not cls.__module__.startswith(__name__.split(".")[0] + ".")
+        # The step inlines the generic release unless a class extends it (the recurrent
+        # ops give their buffers back to a pool).
+        cls._plain_release = cls.release is Function.release
 
     # Set on a node that was recorded into the graph.
     inputs: tuple = ()
@@ -454,21 +457,16 @@ def _step(node, gys, retain_graph):
         raise _freed_error(node)
     if node.saves_inputs:
         node._check_versions()
-    _state["in_backward"] = True
-    try:
-        if node.backward_array is None or _state["grad_enabled"]:
-            gxs = node.backward(*gys)
-        else:  # first order, on arrays: the one place this choice is made
-            gxs = _arrays_to_tensors(node.backward_array(*[g.array for g in gys]))
-    finally:
-        _state["in_backward"] = False
-    if gxs.__class__ is not tuple:
-        gxs = (gxs,)
+    gxs = _run_rule(node, gys)
     if len(gxs) != len(inputs):
         raise _bad_grads(node, f"returned {len(gxs)} gradients for {len(inputs)} inputs")
     if _state["anomaly"]:
         _check_finite(node, "backward", gxs, inputs)
-    if not retain_graph:
+    if retain_graph:
+        pass
+    elif node._plain_release and not node._saved:  # release(), inlined: once per node
+        node.inputs = node.out_data = None
+    else:
         node.release()
     if len(gxs) == 1:  # one input, which needs a gradient (or there would be no node)
         gx = gxs[0]
@@ -489,10 +487,25 @@ def _fit_one(node, i, x, need, gx):
     return _fit_grad(gx, x, node, i)
 
 
-def _arrays_to_tensors(gxs):
-    if gxs.__class__ is not tuple and gxs.__class__ is not list:
-        return (_make_tensor(gxs, False),)
-    return tuple([None if g is None else _make_tensor(g, False) for g in gxs])
+_SEQUENCES = (tuple, list)
+
+
+def _run_rule(node, gys) -> tuple:
+    """The node's backward rule on ``gys``, its result as a tuple of Tensors (or None): the
+    array rule for first-order gradients when the op has one (the one place this choice is
+    made), else ``backward``."""
+    _state["in_backward"] = True
+    try:
+        if node.backward_array is None or _state["grad_enabled"]:
+            gxs = node.backward(*gys)
+            return gxs if gxs.__class__ is tuple else (gxs,)
+        gxs = node.backward_array(gys[0].array) if len(gys) == 1 else \
+            node.backward_array(*[g.array for g in gys])
+    finally:
+        _state["in_backward"] = False
+    if gxs.__class__ in _SEQUENCES:
+        return tuple([None if g is None else _make_tensor(g, False) for g in gxs])
+    return (_make_tensor(gxs, False),)
 
 
 def _output_grads(node, gys, capture):
