@@ -36,8 +36,9 @@ The engine's side:
   the input, both shapes, and the line that created the op (recorded for ops defined
   outside chainrule, and for every op under ``detect_anomaly``).
 - After a node's backward, unless ``retain_graph``, its saved state is released
-  generically: inputs, saved output and everything given to ``save()``; a second backward
-  through it raises.
+  generically: inputs, saved output and everything given to ``save()`` (each handed to the
+  op's ``recycle(name, value)`` first, if it has one, for ops that pool their buffers); a
+  second backward through it raises.
 - Gradients accumulate into leaves' ``.grad`` (after the leaves' hooks) or, for
   ``grad()``, are returned; ``.grad`` arrays are never shared between leaves.
 """
@@ -298,12 +299,19 @@ class Function:
         self.__dict__.update(values)
         self._saved = self._saved + tuple(values)
 
+    # Optional: a method ``recycle(self, name, value)`` that release() hands each value
+    # given to save(): ops that take their buffers from a pool give them back there.
+    recycle = None
+
     def release(self):
         """Drop what the node holds; a second backward through it then raises."""
         self.inputs = None
         self.out_data = None
         for name in self._saved:
+            value = self.__dict__.get(name)
             setattr(self, name, None)
+            if value is not None and self.recycle is not None:
+                self.recycle(name, value)
 
 
 def _any_requires_grad(inputs) -> bool:

@@ -154,9 +154,23 @@ def test_no_node_keeps_arrays_after_backward():
     y = cr.nn.functional.cross_entropy(net(cr.randn(4, 1, 4, 4)), cr.tensor([0, 1, 2, 0]))
     nodes = _nodes(y)
     y.backward()
+    _assert_no_arrays(nodes)
+
+
+def _assert_no_arrays(nodes):
     for n in nodes:
         arrays = [k for k, v in vars(n).items() if isinstance(v, np.ndarray) and v.size > 1]
         assert not arrays, f"{n.name} still holds {arrays} after backward"
+
+
+@pytest.mark.parametrize("mode", ["RNN", "GRU", "LSTM"])
+def test_recurrent_nodes_release_their_buffers(mode):
+    cr.manual_seed(0)
+    m = getattr(cr.nn, mode)(3, 4, num_layers=2, bidirectional=True)
+    y = m(cr.randn(5, 2, 3))[0].sum()
+    nodes = _nodes(y)
+    y.backward()
+    _assert_no_arrays(nodes)
 
 
 class Cube(Function):
