@@ -198,6 +198,8 @@ class Function:
 
     def __call__(self, *inputs):
         # The hot path of every op: one input (the common case) avoids building a list.
+        if self.wants_recording:
+            self.recording = _state["grad_enabled"] and _any_requires_grad(inputs)
         if len(inputs) == 1:
             x = inputs[0]
             ys = self.forward(x.array)
@@ -298,6 +300,11 @@ class Function:
         drops them with the rest of the node's saved state after backward."""
         self.__dict__.update(values)
         self._saved = self._saved + tuple(values)
+
+    # True for an op whose forward does extra work only when the call is recorded for
+    # backward: the engine then sets ``self.recording`` before calling forward.
+    wants_recording = False
+    recording = True
 
     # Optional: a method ``recycle(self, name, value)`` that release() hands each value
     # given to save(): ops that take their buffers from a pool give them back there.

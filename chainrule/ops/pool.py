@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .conv import batched, ntuple, pad_nchw
@@ -84,6 +84,7 @@ class MaxPool(Function):
     (the first one on ties, as PyTorch)."""
 
     saves_inputs = False
+    wants_recording = True  # forward finds the winning offsets only for a recorded call
 
     def __init__(self, geometry: PoolGeometry):
         self.g = geometry
@@ -113,11 +114,6 @@ class MaxPool(Function):
         self.save(idx=idx)
         return y
 
-    def __call__(self, x):
-        # Whether this call is recorded for backward (and so needs the winning offsets).
-        self._recorded = x.requires_grad and is_grad_enabled()
-        return super().__call__(x)
-
     def _forward_2x2(self, x):
         """2x2 windows with stride 2, in the input's memory layout, in output-sized calls.
         Recorded for backward, it finds the winning offsets on the way (the two row
@@ -128,7 +124,7 @@ class MaxPool(Function):
         x = x[:, :, : 2 * Ho, : 2 * Wo]
         x00, x01 = x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2]
         x10, x11 = x[:, :, 1::2, 0::2], x[:, :, 1::2, 1::2]
-        if not getattr(self, "_recorded", True):
+        if not self.recording:
             y = xp.maximum(x00, x01)
             xp.maximum(y, x10, out=y)
             xp.maximum(y, x11, out=y)
