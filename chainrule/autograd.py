@@ -19,6 +19,9 @@ An op is one ``Function`` subclass (its home is ``chainrule/ops/``):
   instead of ``backward`` for first-order gradients; that choice is made here, once.
 - Properties are class attributes (``elementwise``, ``saturates``, ``max_slope``,
   ``rectifier``): diagnostics and tests build their lists of ops from them.
+- ``wants_recording = True`` (rare): the engine sets ``self.recording`` before forward, for
+  an op whose forward does extra work only when the call is recorded (max pooling finds
+  the winning offsets on the way).
 
 The engine's side:
 
