@@ -20,15 +20,7 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from ._convert import check_tensor
-
-
-def _sum_to(a, shape):
-    """Sum array ``a`` over the axes along which an array of ``shape`` broadcasts to it."""
-    lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-    )
-    return a.sum(axis=axes).reshape(shape) if axes else a
+from .reduce import sum_to_array
 
 
 class Normalize(Function):
@@ -68,9 +60,9 @@ class Normalize(Function):
             gx -= xhat * (g * xhat).mean(axis=axes, keepdims=True)
             gx *= self.invstd
         if len(need) > 1 and need[1]:
-            gw = _sum_to(gy * xhat, w.shape)
+            gw = sum_to_array(gy * xhat, w.shape)
         if len(need) > 2 and need[2]:
-            gb = _sum_to(gy, self.inputs[2].shape)
+            gb = sum_to_array(gy, self.inputs[2].shape)
         return (gx, gw, gb)[: len(need)]
 
     def backward(self, gy):

@@ -62,15 +62,20 @@ class SumTo(Function):
 
     def forward(self, x):
         self.in_shape = x.shape
-        lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
-        )
-        y = x.sum(axis=axes, keepdims=True) if axes else x
-        return y.reshape(self.shape) if lead or y.shape != self.shape else y
+        return sum_to_array(x, self.shape)
 
     def backward(self, gy):
         return _shape.broadcast_to(gy, self.in_shape)
+
+
+def sum_to_array(a, shape):
+    """Sum array ``a`` over the axes along which an array of ``shape`` broadcasts to it (the
+    array form of ``sum_to``)."""
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
+    )
+    return a.sum(axis=axes).reshape(shape) if axes else a
 
 
 def sum_to(x: Tensor, shape) -> Tensor:
