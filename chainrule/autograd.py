@@ -1,20 +1,59 @@
-"""The reverse-mode engine: ``Function`` nodes, the backward pass, ``grad`` and grad modes.
+"""The reverse-mode engine: ``Function`` nodes, the backward walk, ``grad`` and grad modes.
 
-A ``Function`` is one op. ``forward`` takes and returns backend arrays; ``backward`` takes
-the output gradients as Tensors and returns one gradient per input (or None), written with
-chainrule operations. With graph recording on (``create_graph=True``) those operations
-build a graph of their own, so gradients can be differentiated again; with it off (the
-usual first-order case) the same code runs and records nothing.
+The contract between an op and the engine
+-----------------------------------------
+An op is one ``Function`` subclass (its home is ``chainrule/ops/``):
 
-The backward pass visits nodes in decreasing *generation* (one more than the largest
-generation among a node's inputs) with a heap, so it needs no recursion: a chain of
-100,000 ops backpropagates as easily as a chain of three.
+- ``forward(self, *arrays)`` takes and returns backend arrays (one, or a tuple). It is
+  pure except for what it declares that backward needs:
+  ``saves_inputs`` (class attribute, default True: backward reads ``self.inputs``, and an
+  in-place change of an input after forward makes backward raise), ``saves_output``
+  (backward reads ``self.output()``), and any other value through one call,
+  ``self.save(name=array)``, read back as ``self.name``. Non-tensor parameters (axes,
+  shapes) go to ``__init__``. A stateless forward may be a ``staticmethod``; it then
+  doubles as the op's array function for the no-graph path of layers.
+- ``backward(self, *gys)`` takes one gradient per output (Tensors) and returns one per
+  input (a Tensor or None), written with chainrule ops so that ``create_graph=True`` can
+  differentiate it again. ``self.needs_grad[i]`` says which inputs want one.
+- ``backward_array(self, *gys)`` (optional) is the same rule on arrays. The engine runs it
+  instead of ``backward`` for first-order gradients; that choice is made here, once.
+- Properties are class attributes (``elementwise``, ``saturates``, ``max_slope``,
+  ``rectifier``): diagnostics and tests build their lists of ops from them.
+- ``wants_recording = True`` (rare): the engine sets ``self.recording`` before forward, for
+  an op whose forward does extra work only when the call is recorded (max pooling finds
+  the winning offsets on the way).
+
+The engine's side:
+
+- Calling an op (``Exp()(x)``) runs ``forward`` and, when graph recording is on and an
+  input requires grad, records the call as a node: its inputs, its *generation* (one more
+  than its inputs' largest) and weak references to its outputs.
+- ``_walk`` is the one backward walk, used by ``backward()``, ``grad()`` (with or without
+  ``create_graph``), anomaly mode and ``diagnose``'s trace: nodes in decreasing generation
+  from a heap, so no recursion (a chain of 100,000 ops backpropagates like one of three).
+- ``_step`` runs one node (Chainer's ``backprop_step``): it checks that the node's saved
+  state is still there and that no saved input changed in place, runs the rule, and checks
+  its result: the number of gradients, and each gradient's shape (the input's, or a
+  broadcast of it, summed back here, the one place broadcasting is undone) and dtype (a
+  float for a float input; promotion is undone). A wrong result raises naming the op,
+  the input, both shapes, and the line that created the op (recorded for ops defined
+  outside chainrule, and for every op under ``detect_anomaly``).
+- After a node's backward, unless ``retain_graph``, its saved state is released
+  generically: inputs, saved output and everything given to ``save()`` (each handed to the
+  op's ``recycle(name, value)`` first, if it has one, for ops that pool their buffers); a
+  second backward through it raises.
+- Gradients accumulate into leaves' ``.grad`` (after the leaves' hooks) or, for
+  ``grad()``, are returned; ``.grad`` arrays are never shared between leaves.
 """
 
 from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
+import linecache
+import os
+import sys
 import weakref
 from collections.abc import Sequence
 
@@ -22,8 +61,10 @@ from collections.abc import Sequence
 # ops its gradient formula is written with.
 _state = {"grad_enabled": True, "anomaly": False, "in_backward": False}
 
-# ``Tensor._make``, set by tensor.py once Tensor exists (tensor.py imports this module).
+# ``Tensor._make`` and ``Tensor``, set by tensor.py once Tensor exists (tensor.py imports
+# this module).
 _make_tensor = None
+_Tensor = None
 
 
 def is_grad_enabled() -> bool:
@@ -108,6 +149,7 @@ class Function:
       after the forward makes backward raise (add, sub and the like set it False).
     - ``saves_output``: backward reads the output (exp, tanh, sigmoid, relu): the output
       array is kept and the output tensor must not be changed in place.
+    - anything else backward needs from forward goes through ``self.save(name=array)``.
 
     Parameters that are not tensors (axis, shapes) go to ``__init__``. Use as
     ``Exp()(x)``; the public functions in ``chainrule.ops`` do this for you.
@@ -116,11 +158,25 @@ class Function:
     saves_inputs = True
     saves_output = False
 
-    # True unless a subclass overrides release() (the backward loop then inlines it).
-    _plain_release = True
+    # What the op is, for the diagnostics and the tests (lists of ops are built from these
+    # attributes, never kept by hand):
+    elementwise = False  # each output element depends on the same element of each input
+    saturates = None  # (lo, hi): the output range where a saturating activation goes flat
+    max_slope = None  # the largest derivative of a saturating activation
+    rectifier = False  # zero for negative inputs, so a unit can die (ReLU)
+
+    # Names of the values saved by save(), dropped by release().
+    _saved: tuple = ()
+    # Where the node was created, for errors about it (kept for ops defined outside
+    # chainrule, whose backward is the likelier culprit, and for every op in anomaly mode).
+    trace = None
+    _user_defined = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._user_defined = not cls.__module__.startswith(__name__.split(".")[0] + ".")
+        # The step inlines the generic release unless a class extends it (the recurrent
+        # ops give their buffers back to a pool).
         cls._plain_release = cls.release is Function.release
 
     # Set on a node that was recorded into the graph.
@@ -132,6 +188,12 @@ class Function:
 
     def backward(self, *gys):
         raise NotImplementedError
+
+    # Optional: ``backward_array(self, *gys)``, the same rule on arrays (arrays or None
+    # out). The engine runs it instead of ``backward`` for first-order gradients (no
+    # create_graph), where no graph of the gradient is wanted and Tensors would be pure
+    # overhead; ``backward`` stays the rule for create_graph.
+    backward_array = None
 
     @property
     def name(self) -> str:
@@ -154,6 +216,8 @@ class Function:
 
     def __call__(self, *inputs):
         # The hot path of every op: one input (the common case) avoids building a list.
+        if self.wants_recording:
+            self.recording = _state["grad_enabled"] and _any_requires_grad(inputs)
         if len(inputs) == 1:
             x = inputs[0]
             ys = self.forward(x.array)
@@ -172,32 +236,27 @@ class Function:
                         self.out_data = (ys,)
                     self.outputs = [weakref.ref(y)]
                     y.creator = self
+                    if self._user_defined:
+                        self.trace = _user_frame()
                     return y
                 return _make_tensor(ys, False)
             record = x.requires_grad and _state["grad_enabled"]
         else:
             ys = self.forward(*[x.array for x in inputs])
-            record = False
-            if _state["grad_enabled"]:
-                for x in inputs:
-                    if x.requires_grad:
-                        record = True
-                        break
-        make = _make_tensor
-        if ys.__class__ is not tuple:
-            y = make(ys, record)
-            outs = (y,)
-            if record:
-                self._record(inputs, outs, (ys,))
-            if _state["anomaly"] and not _state["in_backward"]:
-                _check_finite(self, "forward", outs, inputs)
-            return y
-        outs = tuple([make(y, record) for y in ys])
+            record = _state["grad_enabled"] and _any_requires_grad(inputs)
+        return self._wrap(inputs, ys, record)
+
+    def _wrap(self, inputs, ys, record):
+        """The outputs as Tensors (one, or a tuple), recorded as this node if ``record``."""
+        single = ys.__class__ is not tuple
+        if single:
+            ys = (ys,)
+        outs = tuple([_make_tensor(y, record) for y in ys])
         if record:
             self._record(inputs, outs, ys)
         if _state["anomaly"] and not _state["in_backward"]:
             _check_finite(self, "forward", outs, inputs)
-        return outs
+        return outs[0] if single else outs
 
     def _record(self, inputs, outs, ys):
         """Make this call a node of the graph: link outputs to it, keep what backward needs."""
@@ -224,7 +283,7 @@ class Function:
             self.out_meta = [(a.shape, a.dtype) for a in ys]
             for o in outs:
                 o.creator = self
-        if _state["anomaly"]:
+        if _state["anomaly"] or self._user_defined:
             self.trace = _user_frame()
 
     # -- helpers for backward rules --------------------------------------------------
@@ -253,10 +312,38 @@ class Function:
                     f"needs its original value"
                 )
 
+    def save(self, **values) -> None:
+        """Keep ``values`` (arrays, mostly) from forward for backward, as attributes of the
+        node: ``self.save(mask=x > 0)`` in forward, ``self.mask`` in backward. The engine
+        drops them with the rest of the node's saved state after backward."""
+        self.__dict__.update(values)
+        self._saved = self._saved + tuple(values)
+
+    # True for an op whose forward does extra work only when the call is recorded for
+    # backward: the engine then sets ``self.recording`` before calling forward.
+    wants_recording = False
+    recording = True
+
+    # Optional: a method ``recycle(self, name, value)`` that release() hands each value
+    # given to save(): ops that take their buffers from a pool give them back there.
+    recycle = None
+
     def release(self):
         """Drop what the node holds; a second backward through it then raises."""
         self.inputs = None
         self.out_data = None
+        for name in self._saved:
+            value = self.__dict__.get(name)
+            setattr(self, name, None)
+            if value is not None and self.recycle is not None:
+                self.recycle(name, value)
+
+
+def _any_requires_grad(inputs) -> bool:
+    for x in inputs:
+        if x.requires_grad:
+            return True
+    return False
 
 
 def _freed_error(node):
@@ -267,21 +354,21 @@ def _freed_error(node):
     )
 
 
-def _user_frame() -> str:
-    """Where in the user's code the current op was created (for anomaly reports)."""
-    import os
-    import traceback
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
-    # The package's own folder, not any path containing "chainrule": a checkout may live
-    # in a folder of that name.
-    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    for frame in reversed(traceback.extract_stack()[:-2]):
-        if not os.path.abspath(frame.filename).startswith(package):
-            return (
-                f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
-                f"    {frame.line}"
-            )
-    return "<unknown>"
+
+def _user_frame() -> str:
+    """Where in the user's code the current op was created (for error reports): the
+    innermost frame outside the package's own folder (not any path containing "chainrule":
+    a checkout may live in a folder of that name)."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    code = frame.f_code
+    line = linecache.getline(code.co_filename, frame.f_lineno).strip()
+    return f'File "{code.co_filename}", line {frame.f_lineno}, in {code.co_name}\n    {line}'
 
 
 def _check_finite(node, phase, tensors, inputs):
@@ -321,148 +408,178 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
     With ``targets`` None, gradients of leaves accumulate into ``.grad``. Otherwise the
     gradients with respect to ``targets`` are returned in order and ``.grad`` is untouched.
     """
-    from .tensor import Tensor
+    if targets is None:
+        with set_grad_enabled(create_graph):
+            _walk(roots, grad_roots, _Accumulate(create_graph), retain_graph)
+        return None
+    capture = {id(t): None for t in targets}
+    with set_grad_enabled(create_graph):
+        _walk(roots, grad_roots, _captured_leaf(capture), retain_graph, capture=capture)
+    return _captured(capture, targets, allow_unused)
 
-    capture = None
-    if targets is not None:
-        capture = {id(t): None for t in targets}
 
+def _walk(roots, grad_roots, leaf, retain_graph, capture=None, observe=None):
+    """The one backward walk: every node once, in decreasing generation, each run by
+    ``_step``. ``leaf(x, g, passthrough)`` receives the gradient of each leaf reached;
+    ``capture`` ({id: gradient}) collects gradients of the non-leaf tensors it names;
+    ``observe(node, gys, gxs)``, if given, sees every step (``diagnose.trace``)."""
     pending: dict = {}  # node -> list of gradients of its outputs
     heap: list = []
-    seq = 0
-    owned: set = set()  # ids of arrays handed to a leaf's .grad in this pass
-
-    def add_leaf(x, g, passthrough=False):
-        if capture is not None:
-            k = id(x)
-            if k in capture:
-                capture[k] = g if capture[k] is None else capture[k] + g
-            return
-        if x._hooks:
-            for hook in x._hooks:
-                r = hook(g)
-                if r is not None:
-                    g = r
-        if x.grad is None:
-            gd = g.array
-            if create_graph and g.requires_grad:
-                x.grad = g  # part of a graph: never changed in place (see below)
-            elif passthrough or id(gd) in owned or gd.base is not None or not _writeable(gd):
-                # The array may be shared with another gradient (add passes its upstream
-                # gradient to both inputs; reshape returns a view): own a copy, so that
-                # in-place accumulation and clip_grad_norm_ touch this leaf only.
-                x.grad = Tensor(gd.copy())
+    order = itertools.count()  # ties in generation: first reached, first run
+    for r, g in zip(roots, grad_roots):
+        if r.creator is not None:
+            _send(pending, heap, order, r, g)
+        elif r.requires_grad:
+            leaf(r, g, True)
+    heappop, heappush = heapq.heappop, heapq.heappush
+    while heap:
+        node = heappop(heap)[2]
+        inputs = node.inputs
+        gys = _output_grads(node, pending.pop(node), capture)
+        gxs = _step(node, gys, retain_graph)
+        if observe is not None:
+            observe(node, inputs, gys, gxs)
+        for x, gx in zip(inputs, gxs):
+            if gx is None:
+                continue
+            c = x.creator
+            if c is None:
+                leaf(x, gx, _any_is(gx, gys))
+                continue
+            # _send inlined for the common case (one output): this runs once per edge.
+            if len(c.outputs) != 1:
+                _send(pending, heap, order, x, gx)
+            elif c in pending:
+                slot = pending[c]
+                slot[0] = gx if slot[0] is None else slot[0] + gx
             else:
-                x.grad = g
-            owned.add(id(x.grad.array))
-        elif create_graph:
-            x.grad = x.grad + g
-        else:
-            xg = x.grad.array
-            # Not in place into a gradient that carries a graph (from create_graph=True):
-            # the user may hold it, and its graph may have saved that array.
-            if xg.shape == g.array.shape and _writeable(xg) and not x.grad.requires_grad:
-                xg += g.array
-            else:
-                x.grad = Tensor(xg + g.array)
+                pending[c] = [gx]
+                heappush(heap, (-c.generation, next(order), c))
 
-    def add_node_grad(node, i, g):
-        nonlocal seq
-        slot = pending.get(node)
-        if slot is None:
-            slot = [None] * len(node.outputs)
-            pending[node] = slot
-            heapq.heappush(heap, (-node.generation, seq, node))
-            seq += 1
-        slot[i] = g if slot[i] is None else slot[i] + g
 
-    with set_grad_enabled(create_graph):
-        for r, g in zip(roots, grad_roots):
-            if r.creator is None:
-                if r.requires_grad:
-                    add_leaf(r, g, passthrough=True)
-            else:
-                add_node_grad(r.creator, _output_index(r), g)
+def _send(pending, heap, order, x, g):
+    """Add ``g`` to the gradient of non-leaf ``x``; queue its creator when first reached."""
+    c = x.creator
+    slot = pending.get(c)
+    n_out = len(c.outputs)
+    i = 0 if n_out == 1 else _output_index(x)
+    if slot is None:
+        slot = pending[c] = [None] * n_out
+        heapq.heappush(heap, (-c.generation, next(order), c))
+    slot[i] = g if slot[i] is None else slot[i] + g
 
-        heappop, heappush = heapq.heappop, heapq.heappush
-        state = _state
-        while heap:
-            node = heappop(heap)[2]
-            gys = pending.pop(node)
-            inputs = node.inputs
-            if inputs is None:
-                raise _freed_error(node)
-            outputs = node.outputs
-            if len(outputs) == 1 and capture is None:
-                # The common case, checked cheaply: one output, no hooks on it.
-                y = outputs[0]()
-                if y is not None and (y._hooks or y._retains_grad):
-                    _output_hooks(y, gys, 0)
-            else:
-                for i, ref in enumerate(outputs):
-                    y = ref()
-                    if y is None:
-                        continue
-                    if capture is not None and id(y) in capture and gys[i] is not None:
-                        k = id(y)
-                        capture[k] = gys[i] if capture[k] is None else capture[k] + gys[i]
-                    if y._hooks or y._retains_grad:
-                        _output_hooks(y, gys, i)
-                if len(gys) > 1:
-                    for i, g in enumerate(gys):
-                        if g is None:  # an unused output of a multi-output op: zero gradient
-                            shape, dtype = node.out_meta[i]
-                            gys[i] = Tensor(inputs[0].xp.zeros(shape, dtype))
-            if node.saves_inputs:
-                node._check_versions()
-            state["in_backward"] = True
-            try:
-                gxs = node.backward(*gys)
-            finally:
-                state["in_backward"] = False
-            if gxs.__class__ is not tuple:
-                gxs = (gxs,)
-            if state["anomaly"]:
-                _check_finite(node, "backward", gxs, inputs)
-            needs = node.needs_grad
-            if not retain_graph:
-                if node._plain_release:
-                    node.inputs = None
-                    node.out_data = None
-                else:
-                    node.release()
-            for x, need, gx in zip(inputs, needs, gxs):
-                if not need or gx is None:
-                    continue
-                xd, gd = x.array, gx.array
-                if gd.shape != xd.shape or gd.dtype != xd.dtype:
-                    gx = _fit_grad(gx, x)
-                c = x.creator
-                if c is None:
-                    passthrough = False
-                    for g in gys:
-                        if gx is g:
-                            passthrough = True
-                            break
-                    add_leaf(x, gx, passthrough)
-                    continue
-                # add_node_grad, inlined: this loop runs once per edge of the graph
-                slot = pending.get(c)
-                n_out = len(c.outputs)
-                if slot is None:
-                    if n_out == 1:
-                        pending[c] = [gx]
-                    else:
-                        slot = pending[c] = [None] * n_out
-                        slot[_output_index(x)] = gx
-                    heappush(heap, (-c.generation, seq, c))
-                    seq += 1
-                    continue
-                i = 0 if n_out == 1 else _output_index(x)
-                slot[i] = gx if slot[i] is None else slot[i] + gx
 
-    if capture is None:
+def _any_is(g, gys) -> bool:
+    """True when ``g`` is one of the upstream gradients passed on unchanged (add does that)."""
+    for gy in gys:
+        if g is gy:
+            return True
+    return False
+
+
+def _step(node, gys, retain_graph):
+    """One node's backward (Chainer's ``backprop_step``): check the node is usable, run its
+    rule, check what the rule returned and fit each gradient to its input.
+
+    Returns one gradient per input, None where the input needs none. Raises naming the op,
+    the input and both shapes when the rule returns the wrong number of gradients, or one
+    whose shape is not its input's (or a broadcast of it) or whose dtype is not a float.
+    """
+    inputs = node.inputs
+    if inputs is None:
+        raise _freed_error(node)
+    if node.saves_inputs:
+        node._check_versions()
+    gxs = _run_rule(node, gys)
+    if len(gxs) != len(inputs):
+        raise _bad_grads(node, f"returned {len(gxs)} gradients for {len(inputs)} inputs")
+    if _state["anomaly"]:
+        _check_finite(node, "backward", gxs, inputs)
+    if retain_graph:
+        pass
+    elif node._plain_release and not node._saved:  # release(), inlined: once per node
+        node.inputs = node.out_data = None
+    else:
+        node.release()
+    if len(gxs) == 1:  # one input, which needs a gradient (or there would be no node)
+        gx = gxs[0]
+        if gx is None or (gx.__class__ is _Tensor and gx.array.shape == inputs[0].array.shape
+                          and gx.array.dtype == inputs[0].array.dtype):
+            return gxs
+        return (_fit_grad(gx, inputs[0], node, 0),)
+    return [_fit_one(node, i, x, need, gx)
+            for i, (x, need, gx) in enumerate(zip(inputs, node.needs_grad, gxs))]
+
+
+def _fit_one(node, i, x, need, gx):
+    if not need or gx is None:
         return None
+    if gx.__class__ is _Tensor and gx.array.shape == x.array.shape and \
+            gx.array.dtype == x.array.dtype:
+        return gx
+    return _fit_grad(gx, x, node, i)
+
+
+_SEQUENCES = (tuple, list)
+
+
+def _run_rule(node, gys) -> tuple:
+    """The node's backward rule on ``gys``, its result as a tuple of Tensors (or None): the
+    array rule for first-order gradients when the op has one (the one place this choice is
+    made), else ``backward``."""
+    _state["in_backward"] = True
+    try:
+        if node.backward_array is None or _state["grad_enabled"]:
+            gxs = node.backward(*gys)
+            return gxs if gxs.__class__ is tuple else (gxs,)
+        gxs = node.backward_array(gys[0].array) if len(gys) == 1 else \
+            node.backward_array(*[g.array for g in gys])
+    finally:
+        _state["in_backward"] = False
+    if gxs.__class__ in _SEQUENCES:
+        return tuple([None if g is None else _make_tensor(g, False) for g in gxs])
+    return (_make_tensor(gxs, False),)
+
+
+def _output_grads(node, gys, capture):
+    """The gradients of ``node``'s outputs, after the outputs' hooks ran on them, captured
+    for ``grad()`` where asked; an output that received none gets zeros."""
+    outputs = node.outputs
+    if len(outputs) == 1 and capture is None:
+        y = outputs[0]()
+        if y is not None and (y._hooks or y._retains_grad):
+            _output_hooks(y, gys, 0)
+        return gys
+    for i, ref in enumerate(outputs):
+        y = ref()
+        if y is None:
+            continue
+        if capture is not None and id(y) in capture and gys[i] is not None:
+            _add_to(capture, id(y), gys[i])
+        if y._hooks or y._retains_grad:
+            _output_hooks(y, gys, i)
+    for i, g in enumerate(gys):
+        if g is None:  # an unused output of a multi-output op: zero gradient
+            shape, dtype = node.out_meta[i]
+            gys[i] = _Tensor(node.inputs[0].xp.zeros(shape, dtype))
+    return gys
+
+
+def _add_to(d, k, g):
+    d[k] = g if d[k] is None else d[k] + g
+
+
+def _captured_leaf(capture):
+    """The leaf sink of ``grad()``: keep the gradients of the requested inputs only."""
+
+    def leaf(x, g, passthrough):
+        if id(x) in capture:
+            _add_to(capture, id(x), g)
+
+    return leaf
+
+
+def _captured(capture, targets, allow_unused):
     out = []
     for t in targets:
         g = capture[id(t)]
@@ -473,6 +590,44 @@ def _run_backward(roots, grad_roots, retain_graph, create_graph, targets=None, a
             )
         out.append(g)
     return out
+
+
+class _Accumulate:
+    """The leaf sink of ``backward()``: run the leaf's hooks, then add into ``.grad``."""
+
+    def __init__(self, create_graph):
+        self.create_graph = create_graph
+        self.owned: set = set()  # ids of arrays handed to a leaf's .grad in this pass
+
+    def __call__(self, x, g, passthrough):
+        for hook in x._hooks:
+            r = hook(g)
+            if r is not None:
+                g = r
+        if x.grad is None:
+            x.grad = self._first(g, passthrough)
+            self.owned.add(id(x.grad.array))
+        elif self.create_graph:
+            x.grad = x.grad + g
+        else:
+            xg = x.grad.array
+            # Not in place into a gradient that carries a graph (from create_graph=True):
+            # the user may hold it, and its graph may have saved that array.
+            if xg.shape == g.array.shape and _writeable(xg) and not x.grad.requires_grad:
+                xg += g.array
+            else:
+                x.grad = _Tensor(xg + g.array)
+
+    def _first(self, g, passthrough):
+        gd = g.array
+        if self.create_graph and g.requires_grad:
+            return g  # part of a graph: never changed in place (see __call__)
+        if passthrough or id(gd) in self.owned or gd.base is not None or not _writeable(gd):
+            # The array may be shared with another gradient (add passes its upstream
+            # gradient to both inputs; reshape returns a view): own a copy, so that
+            # in-place accumulation and clip_grad_norm_ touch this leaf only.
+            return _Tensor(gd.copy())
+        return g
 
 
 def _output_hooks(y, gys, i):
@@ -497,13 +652,26 @@ def _output_index(t):
     raise RuntimeError("internal error: tensor not found among its creator's outputs")
 
 
-def _fit_grad(gx, x):
-    """Undo broadcasting and dtype promotion: the one place where gx is made to fit x."""
+def _fit_grad(gx, x, node=None, i=0):
+    """The one place where a gradient is made to fit its input ``x``: broadcasting undone
+    (summed to x's shape) and dtype promotion undone. A gradient that is not a Tensor,
+    whose shape is not x's or a broadcast of it, or that is not a float for a float input,
+    is the backward rule's error: raised naming ``node``, input ``i`` and both shapes."""
+    if not isinstance(gx, _Tensor):
+        raise _bad_grads(node, f"returned a {type(gx).__name__} for input {i} (of shape "
+                               f"{tuple(x.shape)}); a gradient is a Tensor or None")
     if gx.shape != x.shape:
+        if not _broadcasts_from(x.shape, gx.shape):
+            raise _bad_grads(node, f"returned a gradient of shape {tuple(gx.shape)} for "
+                                   f"input {i} of shape {tuple(x.shape)}")
         from .ops.reduce import sum_to
 
         gx = sum_to(gx, x.shape)
     if gx.dtype != x.dtype:
+        if x.dtype.kind == "f" and gx.dtype.kind != "f":
+            raise _bad_grads(node, f"returned a gradient of dtype {gx.dtype} (shape "
+                                   f"{tuple(gx.shape)}) for input {i} of dtype {x.dtype} "
+                                   f"(shape {tuple(x.shape)})")
         gx = gx.astype(x.dtype)
     return gx
 
@@ -516,6 +684,19 @@ def queue_callback(callback) -> None:
     ``Variable._execution_engine.queue_callback``): a gradient hook queues it, and
     DistributedDataParallel averages the gradients there."""
     _final_callbacks.append(callback)
+def _broadcasts_from(shape, big) -> bool:
+    """True when broadcasting ``shape`` can give ``big``."""
+    if len(big) < len(shape):
+        return False
+    return all(n == m or n == 1 for n, m in zip(shape[::-1], big[::-1]))
+
+
+def _bad_grads(node, what):
+    name = "backward" if node is None else node.name
+    where = getattr(node, "trace", None)
+    at = (f"\nThe op was created at:\n  {where}" if where else
+          "\nRun under cr.autograd.detect_anomaly() to see the line that created it.")
+    return RuntimeError(f"{name}.backward {what}{at}")
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
@@ -580,6 +761,18 @@ def _seed_grads(fname, outputs, grad_outputs):
     return seeds
 
 
+def _grad_tensors(what, ts, one, tail):
+    """``grad``'s ``outputs`` or ``inputs`` as a list of Tensors that require grad."""
+    ts = [ts] if isinstance(ts, _Tensor) else list(ts)
+    for t in ts:
+        if not isinstance(t, _Tensor):
+            raise TypeError(f"grad: {what} must be Tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: an {one} of shape {tuple(t.shape)} does not require "
+                               f"grad{tail}")
+    return ts
+
+
 def grad(
     outputs,
     inputs,
@@ -598,26 +791,9 @@ def grad(
     >>> (g,) = cr.grad(x ** 3, x, create_graph=True)   # 3 x^2 = 27
     >>> cr.grad(g, x)                                   # 6 x = 18
     """
-    from .tensor import Tensor
 
-    single_out = isinstance(outputs, Tensor)
-    outputs = [outputs] if single_out else list(outputs)
-    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    for t in inputs:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__}")
-        if not t.requires_grad:
-            raise RuntimeError(
-                f"grad: an input of shape {tuple(t.shape)} does not require grad"
-            )
-    for y in outputs:
-        if not isinstance(y, Tensor):
-            raise TypeError(f"grad: outputs must be Tensors, got {type(y).__name__}")
-        if not y.requires_grad:
-            raise RuntimeError(
-                f"grad: an output of shape {tuple(y.shape)} does not require grad and has no "
-                f"graph"
-            )
+    inputs = _grad_tensors("inputs", inputs, "input", "")
+    outputs = _grad_tensors("outputs", outputs, "output", " and has no graph")
     seeds = _seed_grads("grad", outputs, grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph

@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 
 from .cli_checks import check_config, read_inputs
+from .optim.presets import OPTIMIZERS, default_lr, make_optimizer
 
 __all__ = ["main"]
 
 DATASETS = ("digits", "mnist", "fashion-mnist", "mnist1d", "csv:PATH")
-OPTIMIZERS = {"sgd": 0.05, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}  # default lr
 #: Epochs when --epochs is not given, by dataset then model.
 DEFAULT_EPOCHS = {
     "digits": {"mlp": 30, "cnn": 15, "gru": 30},
@@ -160,13 +160,7 @@ def _metrics(config: dict) -> list[str]:
 
 
 def _optimizer(config: dict, model):
-    from . import optim
-
-    name, lr = config["optimizer"], config["lr"]
-    params = model.parameters()
-    if name == "sgd":
-        return optim.SGD(params, lr=lr, momentum=0.9)
-    return {"adam": optim.Adam, "adamw": optim.AdamW, "rmsprop": optim.RMSprop}[name](params, lr=lr)
+    return make_optimizer(config["optimizer"], model.parameters(), config["lr"])
 
 
 def _load_model(path: str):
@@ -274,7 +268,7 @@ def _train_config(args) -> dict:
         raise CLIError(f"--epochs must be >= 1, got {epochs}")
     if args.batch_size < 1:
         raise CLIError(f"--batch-size must be >= 1, got {args.batch_size}")
-    lr = args.lr if args.lr is not None else OPTIMIZERS[args.optimizer]
+    lr = args.lr if args.lr is not None else default_lr(args.optimizer)
     if not lr > 0 or not math.isfinite(lr):
         raise CLIError(f"--lr must be a positive number, got {lr}")
     config.update(epochs=epochs, batch_size=args.batch_size, optimizer=args.optimizer, lr=lr)

@@ -1050,6 +1050,7 @@ class Tensor:
 
 
 autograd._make_tensor = Tensor._make
+autograd._Tensor = Tensor
 
 
 def _is_dtype_name(a) -> bool:

@@ -5,7 +5,13 @@ optionally the same function in PyTorch. ``check_case`` runs:
 
 - gradcheck: float64 central differences against backpropagation;
 - gradgradcheck: the same for second derivatives (unless ``second_order=False``);
-- with PyTorch installed and ``torch_fn`` given: values and gradients against PyTorch.
+- non-contiguous inputs (every other element of a larger array) give the same values and
+  gradients as contiguous ones, and the op changes none of its inputs (Chainer's two
+  extra checks);
+
+``check_float32`` checks that float32 inputs give float32 outputs and gradients, and
+``check_against_torch`` (with PyTorch installed and ``torch_fn`` given) compares values and
+gradients with PyTorch's.
 
 To add an op, add one ``Case`` to the CASES list of the test file for its package
 (tests/ops/test_grad_table.py for engine ops, tests/nn/test_grad_*.py for nn functional
@@ -85,6 +91,59 @@ def check_case(case: Case, seed: int = 0) -> None:
     cr.gradcheck(lambda *xs: case.fn(*xs), inputs, atol=case.atol, rtol=case.rtol)
     if case.second_order:
         cr.gradgradcheck(lambda *xs: case.fn(*xs), inputs, atol=case.atol, rtol=case.rtol)
+    check_layouts_and_inputs(case, seed)
+
+
+def _strided(a):
+    """``a``'s values in a non-contiguous array: every other element of a larger one."""
+    if a.ndim == 0:
+        return a
+    big = np.zeros(a.shape[:-1] + (2 * a.shape[-1],), a.dtype)
+    big[..., ::2] = a
+    return big[..., ::2]
+
+
+def _forward_backward(case, arrays, which, seed):
+    xs = [cr.Tensor(a, requires_grad=i in which) for i, a in enumerate(arrays)]
+    out = case.fn(*xs)
+    ys = list(out) if isinstance(out, (tuple, list)) else [out]
+    rng = np.random.default_rng(seed + 2)
+    seeds = [cr.tensor(rng.standard_normal(y.shape)) for y in ys]
+    grads = cr.grad(ys, [xs[i] for i in sorted(which)], seeds, allow_unused=True)
+    return [y.numpy() for y in ys], [None if g is None else g.numpy() for g in grads]
+
+
+def check_layouts_and_inputs(case: Case, seed: int = 0) -> None:
+    """Non-contiguous inputs give the values and gradients of contiguous ones, and neither
+    run modifies its inputs."""
+    arrays, which = make_inputs(case, seed)
+    strided = [_strided(a) for a in arrays]
+    kept = [a.copy() for a in arrays]
+    ys, gs = _forward_backward(case, arrays, which, seed)
+    ys2, gs2 = _forward_backward(case, strided, which, seed)
+    for a, b in zip(ys + gs, ys2 + gs2):
+        if a is None or b is None:
+            assert a is None and b is None, f"{case}: a gradient is None in one layout only"
+            continue
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12,
+                                   err_msg=f"{case}: non-contiguous inputs differ")
+    for i, (a, b, k) in enumerate(zip(arrays, strided, kept)):
+        assert np.array_equal(a, k) and np.array_equal(b, k), f"{case}: input {i} was modified"
+
+
+def check_float32(case: Case, seed: int = 0) -> None:
+    """float32 inputs give float32 outputs and gradients (no silent promotion)."""
+    arrays, which = make_inputs(case, seed)
+    xs = [cr.tensor(a.astype(np.float32), requires_grad=i in which)
+          for i, a in enumerate(arrays)]
+    out = case.fn(*xs)
+    outs = list(out) if isinstance(out, (list, tuple)) else [out]
+    for y in outs:
+        assert y.dtype == np.float32, f"{case}: float32 inputs gave {y.dtype}"
+    cr.backward(outs, [cr.ones(y.shape) for y in outs])
+    for x in xs:
+        if x.grad is not None:
+            assert x.grad.dtype == np.float32 and x.grad.shape == x.shape
 
 
 def check_against_torch(case: Case, seed: int = 0) -> None:

@@ -18,12 +18,12 @@ import sys
 
 import numpy as np
 
+from ..optim.presets import OPTIMIZERS, default_lr, make_optimizer
+
 __all__ = ["MODELS", "add_arguments", "build", "deep_mlp", "main", "run"]
 
 DATASETS = ("digits", "mnist1d")
 MODELS = ("mlp", "deep-sigmoid", "deep-relu", "deep-tanh")
-#: Default learning rate per optimizer.
-OPTIMIZERS = {"sgd": 0.1, "adam": 1e-3, "adamw": 1e-3, "rmsprop": 1e-3}
 
 
 class DoctorError(Exception):
@@ -92,16 +92,6 @@ def _load(name: str):
     raise DoctorError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
 
 
-def _optimizer(name: str, params, lr: float):
-    from .. import optim
-
-    classes = {"sgd": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW,
-               "rmsprop": optim.RMSprop}
-    if name not in classes:
-        raise DoctorError(f"unknown optimizer {name!r}; choose from {', '.join(classes)}")
-    return classes[name](params, lr=lr)
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add the ``doctor`` options to ``parser`` (a subcommand's parser); returns it."""
     parser.add_argument("--dataset", default="digits", choices=DATASETS,
@@ -120,7 +110,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--optimizer", default="sgd", choices=list(OPTIMIZERS),
                         help="optimizer (default: sgd)")
     parser.add_argument("--lr", type=float,
-                        help="learning rate (default: 0.1 for sgd, else 1e-3)")
+                        help="learning rate (default: 0.05 for sgd, with momentum 0.9; else "
+                             "1e-3)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument("--out", help="folder for gradient_flow.png and gradient_norms.png")
     return parser
@@ -155,8 +146,8 @@ def _diagnose(args) -> int:
     X = np.asarray(X, np.float32).reshape(len(X), -1)
     cr.manual_seed(args.seed)
     model = build(args.model, X.shape[1], int(y.max()) + 1, args.depth, args.width)
-    lr = OPTIMIZERS[args.optimizer] if args.lr is None else args.lr
-    opt = _optimizer(args.optimizer, model.parameters(), lr)
+    lr = default_lr(args.optimizer) if args.lr is None else args.lr
+    opt = make_optimizer(args.optimizer, model.parameters(), lr)
     print(f"chainrule doctor: {args.model} on {args.dataset} ({len(X)} samples), "
           f"{args.steps} steps of {args.optimizer} lr={lr:g}, batch {args.batch_size}, "
           f"seed {args.seed}\n")

@@ -152,9 +152,22 @@ def _pct(xs):
     return None if not xs else 100.0 * float(np.mean(xs))
 
 
-_SATURATING = {"Sigmoid": (0.0, 1.0), "Tanh": (-1.0, 1.0), "Hardtanh": (-1.0, 1.0)}
-_MAX_SLOPE = {"Sigmoid": 0.25, "Tanh": 1, "Hardtanh": 1}
-_RECTIFIERS = ("ReLU", "ReLU6")
+def _watched_op(module):
+    """The op of an activation layer the probe watches (``function``, a class attribute of
+    the layer): one that saturates or rectifies, as its class says; else None."""
+    op = getattr(type(module), "function", None)
+    if op is not None and (op.saturates is not None or op.rectifier):
+        return op
+    return None
+
+
+def _saturating_kinds() -> dict:
+    """Layer class name -> the op of every saturating activation layer in ``nn``."""
+    from .. import nn
+
+    return {name: cls.function for name, cls in vars(nn).items()
+            if isinstance(cls, type) and getattr(cls, "function", None) is not None
+            and cls.function.saturates is not None}
 
 
 def _batch(fname, name, x):
@@ -224,6 +237,7 @@ class Probe:
         self.layers = {}  # name -> LayerStats, in module order
         self.owners = []  # (name, module) owning parameters directly
         self._out = {}
+        self._ops = {}  # layer kind -> the op class that computes it
         self._before = {}
         self._handles = []
         for name, m in model.named_modules():
@@ -232,7 +246,8 @@ class Probe:
             if any(True for _ in m.parameters(recurse=False)):
                 self.owners.append((name, m))
                 self.layers[name] = LayerStats(name, kind)
-            elif kind in _SATURATING or kind in _RECTIFIERS:
+            elif _watched_op(m) is not None:
+                self._ops[kind] = _watched_op(m)
                 self.layers[name] = LayerStats(name, kind)
                 self._handles.append(m.register_forward_hook(self._hook(name, kind)))
 
@@ -259,10 +274,11 @@ class Probe:
             s = self.layers[name]
             y = np.asarray(y)
             units = y.reshape(y.shape[0], -1) if y.ndim > 1 else y.reshape(1, -1)
-            if kind in _RECTIFIERS:
+            op = self._ops[kind]
+            if op.rectifier:
                 s.dead_fraction.append(float((units <= 0).all(axis=0).mean()))
             else:
-                lo, hi = _SATURATING[kind]
+                lo, hi = op.saturates
                 margin = 0.01 * (hi - lo)
                 s.saturated_fraction.append(
                     float(((units <= lo + margin) | (units >= hi - margin)).mean()))
@@ -425,12 +441,13 @@ def _findings(stats, losses, trained) -> list:
                                                                far_from_zero)]
         if weak:
             worst_m, worst = min(zip(means, params), key=lambda t: t[0])
-            acts = sorted({s.kind for s in stats if s.kind in _SATURATING})
+            kinds = _saturating_kinds()
+            acts = sorted({s.kind for s in stats if s.kind in kinds})
             if dead:
                 cause = (f"dead ReLU units ({', '.join(s.name for s in dead)}) pass no gradient "
                          f"back to the layers before them")
             elif acts:
-                bound = ", ".join(f"{_MAX_SLOPE[a]} for {a}" for a in acts)
+                bound = ", ".join(f"{kinds[a].max_slope:g} for {a}" for a in acts)
                 cause = (f"each {'/'.join(acts)} layer multiplies the gradient by its derivative "
                          f"(at most {bound}) and small weights shrink it further, so it decays "
                          f"geometrically towards the input")

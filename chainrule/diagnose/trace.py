@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..autograd import _fit_grad, no_grad
+from ..autograd import _walk, no_grad
 from ..tensor import Tensor
 
 
@@ -54,15 +53,6 @@ class Namer:
         return self.by_id[k]
 
 
-# Ops whose output has the input's (broadcast) shape, so a local derivative is an array.
-ELEMENTWISE = {
-    "Add", "Sub", "Mul", "Div", "Neg", "Abs", "Exp", "Log", "Log1p", "Sqrt", "Sin", "Cos",
-    "Tanh", "Sigmoid", "ReLU", "AddScalar", "MulScalar", "DivScalar", "RSubScalar",
-    "RDivScalar", "PowScalar", "Pow", "Maximum", "Minimum", "Clip", "LeakyReLU", "ELU",
-    "GELU", "SiLU", "Softplus", "Cast", "Clone",
-}  # fmt: skip
-
-
 def check_output(fname: str, output) -> None:
     if not isinstance(output, Tensor):
         raise TypeError(f"{fname}: expected a Tensor, got {type(output).__name__}")
@@ -91,61 +81,37 @@ def backward_steps(output: Tensor, names: dict | None = None, local: bool = True
         )
     namer = Namer(names, fname)
     namer.by_id.setdefault(id(output), "L")
-    pending = {output.creator: [None] * len(output.creator.outputs)}
-    pending[output.creator][_index(output)] = Tensor(output.xp.ones(output.shape, output.dtype))
-    heap = [(-output.creator.generation, 0, output.creator)]
-    seq = 1
     steps, leaf_grads = [], {}
+
+    def leaf(x, g, passthrough):
+        k = id(x)
+        leaf_grads[k] = g.numpy() if k not in leaf_grads else leaf_grads[k] + g.numpy()
+
+    def observe(node, inputs, gys, gxs):
+        locs = [None] * len(inputs)
+        if local and node.elementwise:
+            ones = node.backward(*[Tensor(output.xp.ones_like(g.array)) for g in gys])
+            ones = ones if isinstance(ones, tuple) else (ones,)
+            # Before undoing broadcasting: the derivative of each output element.
+            locs = [None if o is None else np.broadcast_to(o.numpy(), gys[0].shape)
+                    for o in ones]
+        steps.append(Step(
+            index=len(steps) + 1,
+            node=node,
+            inputs=list(inputs),
+            input_names=[namer(x, x.creator is None) for x in inputs],
+            output_names=[namer(o, False) if o is not None else "?"
+                          for o in (r() for r in node.outputs)],
+            upstream=[g.numpy() for g in gys],
+            downstream=[None if g is None else g.numpy() for g in gxs],
+            local=locs,
+        ))
+
+    seed = Tensor(output.xp.ones(output.shape, output.dtype))
     with no_grad():
-        while heap:
-            node = heapq.heappop(heap)[2]
-            gys = pending.pop(node)
-            if node.inputs is None:
-                raise RuntimeError("backward_steps: part of the graph was freed by backward()")
-            outs = [r() for r in node.outputs]
-            for i, g in enumerate(gys):
-                if g is None:
-                    shape, dtype = node.out_meta[i]
-                    gys[i] = Tensor(output.xp.zeros(shape, dtype))
-            gxs = node.backward(*gys)
-            gxs = gxs if isinstance(gxs, tuple) else (gxs,)
-            locs = [None] * len(node.inputs)
-            if local and node.name in ELEMENTWISE:
-                ones = node.backward(*[Tensor(output.xp.ones_like(g.array)) for g in gys])
-                ones = ones if isinstance(ones, tuple) else (ones,)
-                # Before undoing broadcasting: the derivative of each output element.
-                locs = [None if o is None else np.broadcast_to(o.numpy(), gys[0].shape)
-                        for o in ones]
-            down = []
-            for x, need, gx in zip(node.inputs, node.needs_grad, gxs):
-                if not need or gx is None:
-                    down.append(None)
-                    continue
-                gx = _fit_grad(gx, x)
-                down.append(gx.numpy())
-                c = x.creator
-                if c is None:
-                    k = id(x)
-                    leaf_grads[k] = gx.numpy() if k not in leaf_grads else leaf_grads[k] + \
-                        gx.numpy()
-                    continue
-                slot = pending.get(c)
-                if slot is None:
-                    slot = pending[c] = [None] * len(c.outputs)
-                    heapq.heappush(heap, (-c.generation, seq, c))
-                    seq += 1
-                i = _index(x)
-                slot[i] = gx if slot[i] is None else slot[i] + gx
-            steps.append(Step(
-                index=len(steps) + 1,
-                node=node,
-                inputs=list(node.inputs),
-                input_names=[namer(x, x.creator is None) for x in node.inputs],
-                output_names=[namer(o, False) if o is not None else "?" for o in outs],
-                upstream=[g.numpy() for g in gys],
-                downstream=down,
-                local=locs,
-            ))
+        # The engine's own walk, run with the graph kept: the steps are the ones backward()
+        # takes, in its order.
+        _walk([output], [seed], leaf, retain_graph=True, observe=observe)
     return steps, leaf_grads, namer
 
 

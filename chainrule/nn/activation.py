@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import warnings
 
 from .. import ops
@@ -21,44 +20,10 @@ def _dim(owner: str, dim):
 # -- functional forms (PyTorch's signatures; ``inplace`` is accepted and computes out of place)
 
 
-def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(x, 0)."""
-    return ops.relu(input)
-
-
-def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """x for x > 0, negative_slope * x otherwise."""
-    return _nl.leaky_relu(input, negative_slope)
-
-
-def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """x for x > 0, alpha (exp(x) - 1) otherwise."""
-    return _nl.elu(input, alpha)
-
-
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x Phi(x) with Phi the standard normal CDF (``approximate='tanh'``: its tanh form)."""
-    return _nl.gelu(input, approximate)
-
-
-def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * sigmoid(x)."""
-    return _nl.silu(input)
-
-
-def sigmoid(input: Tensor) -> Tensor:
-    """1 / (1 + exp(-x))."""
-    return ops.sigmoid(input)
-
-
-def tanh(input: Tensor) -> Tensor:
-    """Hyperbolic tangent."""
-    return ops.tanh(input)
-
-
-def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    """log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
-    return _nl.softplus(input, beta, threshold)
+# relu, leaky_relu, elu, gelu, silu, sigmoid, tanh, softplus: the ops themselves (chainrule.ops),
+# whose signatures are PyTorch's.
+relu, sigmoid, tanh = ops.relu, ops.sigmoid, ops.tanh
+leaky_relu, elu, gelu, silu, softplus = _nl.leaky_relu, _nl.elu, _nl.gelu, _nl.silu, _nl.softplus
 
 
 def _softmax_dim(name: str, input: Tensor, dim) -> int:
@@ -100,16 +65,18 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
 # -- modules -------------------------------------------------------------------------------
 
 
-def _array_op(module, cls, function):
-    """``module._array_forward`` for an activation computed by ``function``'s forward (which
-    reads no state), unless a subclass of ``cls`` overrides ``forward``."""
+def _array_op(module, cls):
+    """``module._array_forward`` for an activation computed by the stateless forward of its
+    op (``cls.function``), unless a subclass of ``cls`` overrides ``forward``."""
     if type(module).forward is not cls.forward:
         return None
-    return functools.partial(function.forward, None)
+    return cls.function.forward
 
 
 class ReLU(Module):
     """max(x, 0) elementwise."""
+
+    function = _ew.ReLU  # the op it computes (its properties drive the diagnostics)
 
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
@@ -119,7 +86,7 @@ class ReLU(Module):
         return ops.relu(input)
 
     def _array_forward(self):
-        return _array_op(self, ReLU, _ew.ReLU)
+        return _array_op(self, ReLU)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -127,6 +94,8 @@ class ReLU(Module):
 
 class LeakyReLU(Module):
     """x for x > 0, negative_slope * x otherwise."""
+
+    function = _nl.LeakyReLU
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
@@ -142,6 +111,8 @@ class LeakyReLU(Module):
 
 class ELU(Module):
     """x for x > 0, alpha (exp(x) - 1) otherwise."""
+
+    function = _nl.ELU
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
@@ -173,6 +144,8 @@ class GELU(Module):
 class SiLU(Module):
     """x * sigmoid(x)."""
 
+    function = _nl.SiLU
+
     def __init__(self, inplace: bool = False) -> None:
         super().__init__()
         self.inplace = inplace
@@ -187,25 +160,31 @@ class SiLU(Module):
 class Sigmoid(Module):
     """1 / (1 + exp(-x))."""
 
+    function = _ew.Sigmoid
+
     def forward(self, input: Tensor) -> Tensor:
         return ops.sigmoid(input)
 
     def _array_forward(self):
-        return _array_op(self, Sigmoid, _ew.Sigmoid)
+        return _array_op(self, Sigmoid)
 
 
 class Tanh(Module):
     """Hyperbolic tangent."""
 
+    function = _ew.Tanh
+
     def forward(self, input: Tensor) -> Tensor:
         return ops.tanh(input)
 
     def _array_forward(self):
-        return _array_op(self, Tanh, _ew.Tanh)
+        return _array_op(self, Tanh)
 
 
 class Softplus(Module):
     """log(1 + exp(beta x)) / beta, and x where beta x > threshold."""
+
+    function = _nl.Softplus
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
@@ -219,29 +198,27 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Softmax(Module):
+class _DimModule(Module):
+    """A layer applying ``_fn(input, dim)`` (Softmax, LogSoftmax)."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        self.dim = _dim(type(self).__name__, dim)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self)._fn(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_DimModule):
     """exp(x_i) / sum_j exp(x_j) along ``dim``."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = _dim("Softmax", dim)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    _fn = staticmethod(softmax)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_DimModule):
     """x_i - logsumexp(x) along ``dim``."""
 
-    def __init__(self, dim: int | None = None) -> None:
-        super().__init__()
-        self.dim = _dim("LogSoftmax", dim)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return log_softmax(input, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+    _fn = staticmethod(log_softmax)

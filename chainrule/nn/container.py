@@ -49,14 +49,15 @@ class Sequential(Module):
         return x
 
     def _array_chain(self):
-        """The children's array functions in order, or None if one has none (or hooks);
-        kept until a module anywhere gains or loses a child or a hook."""
+        """The children's array functions in order, or None if one has none (or hooks, or
+        an instance-level forward); kept until a module anywhere gains or loses a child, a
+        hook or an instance-level forward."""
         cached = self.__dict__.get("_chain")
         if cached is not None and cached[0] == _module._structure[0]:
             return cached[1]
         fs = []
         for m in self._modules.values():
-            f = None if m._forward_pre_hooks or m._forward_hooks else m._array_forward()
+            f = m._array_function()
             if f is None:
                 fs = None
                 break

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 from ..creation import empty
 from ..ops.conv import convolution, ntuple, transposed_convolution
 from ..tensor import Tensor
@@ -65,11 +63,7 @@ class _ConvNd(Module):
     def reset_parameters(self, generator=None) -> None:
         """PyTorch's default init: kaiming_uniform_(a=sqrt(5)) for the weight, and the bias
         from U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        init.reset_affine_(self.weight, self.bias, generator)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
@@ -87,10 +81,8 @@ class _ConvNd(Module):
         return s
 
 
-class Conv1d(_ConvNd):
-    """1-d convolution over (N, C_in, L) input: weight (out, in/groups, k), bias (out,)."""
-
-    _nd = 1
+class _Conv(_ConvNd):
+    """A convolution layer (Conv1d, Conv2d): PyTorch's constructor, one forward."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
@@ -99,11 +91,34 @@ class Conv1d(_ConvNd):
                          groups, bias, padding_mode, 0, device, dtype, generator)
 
     def forward(self, input: Tensor) -> Tensor:
-        return convolution("Conv1d", input, self.weight, self.bias, self.stride, self.padding,
-                           self.dilation, self.groups, 1)
+        return convolution(f"Conv{self._nd}d", input, self.weight, self.bias, self.stride,
+                           self.padding, self.dilation, self.groups, self._nd)
 
 
-class Conv2d(_ConvNd):
+class _ConvTranspose(_ConvNd):
+    """A transposed convolution layer (ConvTranspose1d, ConvTranspose2d)."""
+
+    _transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+                 padding_mode: str = "zeros", device=None, dtype=None, generator=None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding, device, dtype, generator)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return transposed_convolution(f"ConvTranspose{self._nd}d", input, self.weight,
+                                      self.bias, self.stride, self.padding,
+                                      self.output_padding, self.groups, self.dilation, self._nd)
+
+
+class Conv1d(_Conv):
+    """1-d convolution over (N, C_in, L) input: weight (out, in/groups, k), bias (out,)."""
+
+    _nd = 1
+
+
+class Conv2d(_Conv):
     """2-d convolution over (N, C_in, H, W) input: weight (out, in/groups, kh, kw), bias (out,).
 
     >>> conv = nn.Conv2d(1, 32, 3)
@@ -111,50 +126,19 @@ class Conv2d(_ConvNd):
     (8, 32, 26, 26)
     """
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
-                 device=None, dtype=None, generator=None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype, generator)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return convolution("Conv2d", input, self.weight, self.bias, self.stride, self.padding,
-                           self.dilation, self.groups, 2)
+    _nd = 2
 
 
-class ConvTranspose1d(_ConvNd):
+class ConvTranspose1d(_ConvTranspose):
     """1-d transposed convolution: weight (in, out/groups, k), bias (out,)."""
 
     _nd = 1
-    _transposed = True
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
-                 padding_mode: str = "zeros", device=None, dtype=None, generator=None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype, generator)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return transposed_convolution("ConvTranspose1d", input, self.weight, self.bias,
-                                      self.stride, self.padding, self.output_padding,
-                                      self.groups, self.dilation, 1)
 
 
-class ConvTranspose2d(_ConvNd):
+class ConvTranspose2d(_ConvTranspose):
     """2-d transposed convolution: weight (in, out/groups, kh, kw), bias (out,).
 
     Output size: (H - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1.
     """
 
-    _transposed = True
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
-                 padding_mode: str = "zeros", device=None, dtype=None, generator=None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype, generator)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return transposed_convolution("ConvTranspose2d", input, self.weight, self.bias,
-                                      self.stride, self.padding, self.output_padding,
-                                      self.groups, self.dilation, 2)
+    _nd = 2

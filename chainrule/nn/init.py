@@ -200,3 +200,14 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator=None) -> Tensor:
     if rows < cols:
         q = q.T
     return _fill(tensor, (gain * q).reshape(tensor.shape))
+
+
+def reset_affine_(weight: Tensor, bias: Tensor | None, generator=None) -> None:
+    """PyTorch's default initialisation of Linear and Conv layers: kaiming_uniform_ with
+    a = sqrt(5) for the weight (U(-1/sqrt(fan_in), 1/sqrt(fan_in))), and the bias from
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    kaiming_uniform_(weight, a=math.sqrt(5), generator=generator)
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound, generator=generator)

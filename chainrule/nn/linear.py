@@ -1,88 +1,18 @@
-"""Affine layers: ``Linear`` (y = x W^T + b), ``Identity``, ``Bilinear``; and ``linear``."""
+"""Affine layers: ``Linear`` (y = x W^T + b), ``Identity``, ``Bilinear``; ``linear`` and its op
+``LinearFunction`` live in ``chainrule.ops.linear``."""
 
 from __future__ import annotations
 
 import math
 
 from .. import ops
-from ..autograd import Function, arrays_only, is_grad_enabled
-from ..backend import get_array_module
 from ..creation import empty
 from ..ops._convert import check_tensor
+from ..ops.linear import LinearFunction, linear  # noqa: F401 - nn's names for them
 from ..tensor import Tensor
 from . import _args, init
 from .module import Module
 from .parameter import Parameter
-
-
-class LinearFunction(Function):
-    """y = x W^T + b with one GEMM; gx = gy W, gW = gy^T x, gb = sum of gy over samples.
-
-    ``x`` may have any number of leading axes: they are flattened into one for the GEMMs.
-    """
-
-    def forward(self, x, W, b=None):
-        # np.dot, not matmul: for 2-d operands it reaches BLAS with less overhead.
-        dot = get_array_module(x).dot
-        if x.ndim == 2 and x.shape[0] == 1:  # one sample: W x, a GEMV over W's rows
-            y = dot(W, x[0])
-            if b is not None:
-                y += b  # on the 1-d result, before the reshape: cheaper than a broadcast add
-            return y.reshape(1, -1)
-        if x.ndim == 2:
-            y = dot(x, W.T)
-        else:
-            y = dot(x.reshape(-1, x.shape[-1]), W.T).reshape(x.shape[:-1] + (W.shape[0],))
-        if b is not None:
-            y += b
-        return y
-
-    def backward(self, gy):
-        x, W = self.inputs[0], self.inputs[1]
-        need = self.needs_grad
-        if not is_grad_enabled():
-            return self._backward_arrays(gy.array, x.array, W.array, need)
-        gx = ops.matmul(gy, W) if need[0] else None
-        gW = gb = None
-        if x.ndim != 2:
-            gy = ops.reshape(gy, (-1, gy.shape[-1]))
-            if need[1]:
-                x = ops.reshape(x, (-1, x.shape[-1]))
-        if need[1]:
-            gW = ops.matmul(gy.T, x)
-        if len(need) > 2 and need[2]:
-            gb = ops.sum(gy, axis=0)
-        return gx, gW, gb
-
-    @staticmethod
-    def _backward_arrays(gy, x, W, need):
-        """The same gradients on arrays, when no graph of the gradients is wanted (np.dot
-        calls BLAS with less overhead than matmul for the transposed operand)."""
-        xp = get_array_module(gy)
-        make = Tensor._make
-        x_shape = x.shape
-        if gy.ndim != 2:
-            gy = gy.reshape(-1, gy.shape[-1])
-            x = x.reshape(-1, x.shape[-1])
-        gx = make(xp.dot(gy, W).reshape(x_shape), False) if need[0] else None
-        gW = make(xp.dot(gy.T, x), False) if need[1] else None
-        gb = make(ops.linalg.sum_rows(gy), False) if len(need) > 2 and need[2] else None
-        return gx, gW, gb
-
-
-def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """Affine map y = input @ weight^T + bias; input (*, in), weight (out, in), bias (out,)."""
-    check_tensor("linear", input)
-    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
-        raise ValueError(
-            f"linear: expected input with {weight.shape[-1]} features (last axis), got shape "
-            f"{tuple(input.shape)} (weight {tuple(weight.shape)})"
-        )
-    if input.dtype != weight.dtype:
-        input = input.astype(weight.dtype)
-    if bias is None:
-        return LinearFunction()(input, weight)
-    return LinearFunction()(input, weight, bias)
 
 
 class Identity(Module):
@@ -130,18 +60,12 @@ class Linear(Module):
 
     def reset_parameters(self, generator=None) -> None:
         """Draw the weight and bias again from PyTorch's default distributions."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound, generator=generator)
+        init.reset_affine_(self.weight, self.bias, generator)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.__class__ is not Tensor and not isinstance(input, Tensor):
             raise TypeError(f"Linear: input must be a Tensor, got {type(input).__name__}")
         x = input.array
-        if arrays_only():  # inference: no graph, so no Function either
-            return Tensor._make(self._forward_array(x), False)
         self._check_features(x)
         params = self._parameters  # not self.weight: Module.__getattr__ is slow per call
         W, b = params["weight"], params["bias"]
@@ -160,7 +84,7 @@ class Linear(Module):
         W, b = params["weight"].array, params["bias"]
         if x.dtype != W.dtype:
             x = x.astype(W.dtype)
-        return LinearFunction.forward(None, x, W, None if b is None else b.array)
+        return LinearFunction.forward(x, W, None if b is None else b.array)
 
     def _check_features(self, x):
         if x.ndim == 0 or x.shape[-1] != self.in_features:

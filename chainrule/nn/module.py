@@ -18,8 +18,9 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list
 
 
-# Bumped whenever a module gains or loses a child or a hook anywhere: Sequential keeps the
-# chain of its children's array functions (see Module._array_forward) until it changes.
+# Bumped whenever a module gains or loses a child, a hook or an instance-level forward
+# anywhere: Sequential keeps the chain of its children's array functions (see
+# Module._array_function) until it changes.
 _structure = [0]
 
 
@@ -99,6 +100,8 @@ class Module:
             _changed()
             self._modules[name] = None
         else:
+            if name == "forward":  # an instance-level override: array chains must see it
+                _changed()
             object.__setattr__(self, name, value)
 
     def _discard(self, name):
@@ -191,9 +194,18 @@ class Module:
         ``Sequential`` chains these under ``no_grad`` (no graph, no anomaly checks) to skip
         wrapping every intermediate result in a Tensor: for small inputs (batch-1
         inference) that wrapping is a large share of the time. A layer returns one only
-        when its ``forward`` is the one the function mirrors (not a subclass's override).
+        when its ``forward`` is the one the function mirrors (not a subclass's override);
+        callers go through ``_array_function``, which checks the rest.
         """
         return None
+
+    def _array_function(self) -> Callable | None:
+        """``_array_forward()``, unless calling the module would run something else: an
+        instance-level ``forward`` or a forward (pre-)hook. The one gate of the no-graph
+        array path: what it returns must give exactly what ``self(x)`` gives."""
+        if "forward" in self.__dict__ or self._forward_pre_hooks or self._forward_hooks:
+            return None
+        return self._array_forward()
 
     def register_forward_hook(self, hook: Callable) -> _Handle:
         """Call ``hook(module, inputs, output)`` after every forward; a returned value

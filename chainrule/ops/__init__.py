@@ -1,8 +1,10 @@
 """The primitive ops, each a ``Function`` with its gradient, and the functions that call them.
 
-Grouped by kind: ``elementwise`` (arithmetic, math, activations, comparisons), ``reduce``,
-``shape`` (reshape, transpose, concatenate, indexing), ``linalg`` (matmul, einsum) and
-``softmax``.
+Grouped by kind: ``elementwise`` (arithmetic, math, activations, comparisons),
+``nonlinear`` (erf, softplus, elu, leaky_relu, gelu, silu), ``reduce``, ``shape`` (reshape,
+transpose, concatenate, indexing), ``linalg`` (matmul, einsum), ``softmax``; and the
+network ops that ``nn`` layers call: ``linear``, ``conv``, ``pool``, ``norm``, ``rnn``,
+``embedding``, ``dropout``, ``loss``.
 """
 
 from .elementwise import (
@@ -42,6 +44,7 @@ from .elementwise import (
     where,
 )
 from .linalg import dot, einsum, matmul, outer
+from .nonlinear import elu, erf, gelu, leaky_relu, silu, softplus
 from .reduce import (
     amax,
     amin,
@@ -124,6 +127,7 @@ __all__ = [
     "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "tanh",
     "transpose", "unsqueeze", "var", "where", "amax", "amin", "chunk", "tensor_split",
     "narrow", "t", "take_along_dim", "floor", "ceil", "round", "trunc", "floor_divide",
-    "remainder", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
+    "remainder", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "elu",
+    "erf", "gelu", "leaky_relu", "silu", "softplus",
     *_torch_names,
 ]  # fmt: skip

@@ -99,6 +99,13 @@ def check_tensor(fname: str, x, argname: str = "input") -> Tensor:
     return x
 
 
+def float_input(fname: str, x) -> Tensor:
+    """``x`` checked to be a Tensor, as float32 if it is not a float already (integer input
+    to a float-valued function, as PyTorch)."""
+    x = check_tensor(fname, x)
+    return x if x.dtype.kind == "f" else x.astype(np.float32)
+
+
 def normalize_axis(fname: str, axis, ndim: int):
     """An axis (int, tuple or None) with negatives resolved, as a tuple (None stays None)."""
     if axis is None:

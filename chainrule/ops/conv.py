@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from ._convert import check_tensor
@@ -185,7 +185,8 @@ class Conv(Function):
         self.col = None
 
     def forward(self, x, W, b=None):
-        y, self.col = conv_forward(x, W, b, self.g)
+        y, col = conv_forward(x, W, b, self.g)
+        self.save(col=col)
         return y
 
     def backward(self, gy):
@@ -193,17 +194,18 @@ class Conv(Function):
         need = self.needs_grad
         gx = ConvGradInput(self.g, x.shape)(W, gy) if need[0] else None
         gW = ConvGradWeight(self.g, W.shape[2:], self.col)(x, gy) if need[1] else None
-        gb = None
-        if len(need) > 2 and need[2]:
-            if is_grad_enabled():
-                gb = gy.sum(axis=(0, 2, 3))
-            else:  # rows of the (N*Ho*Wo, out) matrix: one contiguous reduction
-                gb = Tensor._make(sum_rows(_rows(gy.array)), False)
-        return gx, gW, gb
+        gb = gy.sum(axis=(0, 2, 3)) if len(need) > 2 and need[2] else None
+        return (gx, gW, gb)[: len(need)]  # one gradient per input: none for a missing bias
 
-    def release(self):
-        super().release()
-        self.col = None
+    def backward_array(self, gy):
+        x, W = self.inputs[0].array, self.inputs[1].array
+        need = self.needs_grad
+        gx = conv_grad_input(W, gy, x.shape, self.g) if need[0] else None
+        gW = conv_grad_weight(x, gy, *W.shape[2:], self.g, self.col) if need[1] else None
+        # rows of the (N*Ho*Wo, out) matrix: one contiguous reduction
+        gb = sum_rows(_rows(gy)) if len(need) > 2 and need[2] else None
+        return (gx, gW, gb)[: len(need)]
+
 
 
 class ConvGradInput(Function):

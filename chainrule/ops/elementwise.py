@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, arrays_only, is_grad_enabled
+from ..autograd import Function
 from ..backend import DEFAULT_FLOAT, get_array_module, to_device
 from ..tensor import Tensor
-from ._convert import as_tensor, check_tensor, float_pair, pair
+from ._convert import as_tensor, check_tensor, float_input, float_pair, pair
 
 # -- binary arithmetic ---------------------------------------------------------------------
 
@@ -23,6 +23,7 @@ def _broadcast_error(name, a, b):
 
 
 class Add(Function):
+    elementwise = True
     saves_inputs = False
 
     def forward(self, a, b):
@@ -33,6 +34,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    elementwise = True
     saves_inputs = False
 
     def forward(self, a, b):
@@ -43,6 +45,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    elementwise = True
+
     def forward(self, a, b):
         return a * b
 
@@ -52,6 +56,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    elementwise = True
+
     def forward(self, a, b):
         return a / b
 
@@ -65,6 +71,7 @@ class Div(Function):
 class Pow(Function):
     """a ** b for two tensors: d/da = b a^(b-1), d/db = a^b log a."""
 
+    elementwise = True
     saves_output = True
 
     def forward(self, a, b):
@@ -72,20 +79,28 @@ class Pow(Function):
 
     def backward(self, gy):
         a, b = self.inputs
-        ga = gy * b * a ** (b - 1) if self.needs_grad[0] else None
-        gb = None
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = gy * b * a ** (b - 1)
+            b0 = b.array == 0
+            if b0.any():
+                # d/da of a^0 is 0, also at a = 0 where b a^(b-1) is 0 * inf (PyTorch selects).
+                ga = where(Tensor._make(b0, False), 0.0, ga)
         if self.needs_grad[1]:
-            zero = a.array == 0
-            if zero.any():
-                # At a = 0 the output is 0 and PyTorch's d/db is 0, not 0 * log 0 = NaN: take
-                # the log of 1 there, so no NaN reaches second derivatives either.
-                a = where(Tensor._make(zero, False), 1.0, a)
-            gb = gy * self.output() * log(a)
+            zero = (a.array == 0) & (b.array >= 0)
+            if not zero.any():
+                return ga, gy * self.output() * log(a)
+            # At a = 0, b >= 0 PyTorch's d/db is 0, not 0 * log 0 = NaN: select 0 there, and
+            # take the log of 1 in the unselected branch so no NaN reaches second derivatives.
+            zero = Tensor._make(zero, False)
+            gb = where(zero, 0.0, gy * self.output() * log(where(zero, 1.0, a)))
         return ga, gb
 
 
 class PowScalar(Function):
     """x ** c for a constant exponent c: d/dx = c x^(c-1)."""
+
+    elementwise = True
 
     def __init__(self, c):
         self.c = c
@@ -96,8 +111,8 @@ class PowScalar(Function):
     def backward(self, gy):
         (x,) = self.inputs
         c = self.c
-        if c == 0:
-            return gy * 0.0
+        if c == 0:  # a constant: zero gradient, also where gy is inf (0 * inf would be NaN)
+            return Tensor._make(gy.xp.zeros(x.shape, gy.dtype), False)
         if c == 2:
             return gy * x * 2.0
         return gy * (x ** (c - 1)) * c
@@ -122,6 +137,7 @@ def _binary(cls, name, a, b, pairing=pair):
 class AddScalar(Function):
     """x + c for a Python number c (no constant tensor, no broadcasting to undo)."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, c):
@@ -137,6 +153,7 @@ class AddScalar(Function):
 class MulScalar(Function):
     """x * c for a Python number c."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, c):
@@ -146,14 +163,16 @@ class MulScalar(Function):
         return x * self.c
 
     def backward(self, gy):
-        if is_grad_enabled():
-            return MulScalar(self.c)(gy)
-        return Tensor._make(gy.array * self.c, False)
+        return MulScalar(self.c)(gy)
+
+    def backward_array(self, gy):
+        return gy * self.c
 
 
 class DivScalar(Function):
     """x / c for a Python number c."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, c):
@@ -163,14 +182,16 @@ class DivScalar(Function):
         return x / self.c
 
     def backward(self, gy):
-        if is_grad_enabled():
-            return DivScalar(self.c)(gy)
-        return Tensor._make(gy.array / self.c, False)
+        return DivScalar(self.c)(gy)
+
+    def backward_array(self, gy):
+        return gy / self.c
 
 
 class RSubScalar(Function):
     """c - x for a Python number c."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, c):
@@ -186,6 +207,7 @@ class RSubScalar(Function):
 class RDivScalar(Function):
     """c / x for a Python number c: d/dx = -c / x^2 = -y / x."""
 
+    elementwise = True
     saves_output = True
 
     def __init__(self, c):
@@ -302,6 +324,7 @@ def pow(a, b) -> Tensor:  # noqa: A001 - the public name is PyTorch's
 
 
 class Neg(Function):
+    elementwise = True
     saves_inputs = False
 
     def forward(self, x):
@@ -312,6 +335,8 @@ class Neg(Function):
 
 
 class Abs(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).abs(x)  # xp.abs: the name abs here is the op itself
 
@@ -321,6 +346,7 @@ class Abs(Function):
 
 
 class Exp(Function):
+    elementwise = True
     saves_inputs = False
     saves_output = True
 
@@ -332,6 +358,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).log(x)
 
@@ -340,6 +368,8 @@ class Log(Function):
 
 
 class Log1p(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).log1p(x)
 
@@ -348,6 +378,7 @@ class Log1p(Function):
 
 
 class Sqrt(Function):
+    elementwise = True
     saves_inputs = False
     saves_output = True
 
@@ -359,6 +390,8 @@ class Sqrt(Function):
 
 
 class Sin(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).sin(x)
 
@@ -367,6 +400,8 @@ class Sin(Function):
 
 
 class Cos(Function):
+    elementwise = True
+
     def forward(self, x):
         return get_array_module(x).cos(x)
 
@@ -375,17 +410,20 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    elementwise = True
+    saturates, max_slope = (-1.0, 1.0), 1.0
     saves_inputs = False
     saves_output = True
 
-    def forward(self, x):
+    @staticmethod
+    def forward(x):  # stateless: also the layer's no-graph array function
         return get_array_module(x).tanh(x)
 
     def backward(self, gy):
-        y = self.output()
-        if is_grad_enabled():
-            return TanhGrad()(y, gy)
-        return Tensor._make(_tanh_grad(y.array, gy.array), False)
+        return TanhGrad()(self.output(), gy)
+
+    def backward_array(self, gy):
+        return _tanh_grad(self.output().array, gy)
 
 
 def _tanh_grad(y, gy):
@@ -409,10 +447,13 @@ class TanhGrad(Function):
 
 
 class Sigmoid(Function):
+    elementwise = True
+    saturates, max_slope = (0.0, 1.0), 0.25
     saves_inputs = False
     saves_output = True
 
-    def forward(self, x):
+    @staticmethod
+    def forward(x):  # stateless: also the layer's no-graph array function
         # sigmoid(x) = (1 + tanh(x/2)) / 2: one transcendental call, no overflow in exp.
         xp = get_array_module(x)
         # float16 rounds tanh(-5) to -1, flushing sigmoid(-10) to 0: float32 inside.
@@ -423,10 +464,10 @@ class Sigmoid(Function):
         return y.astype(x.dtype, copy=False)
 
     def backward(self, gy):
-        y = self.output()
-        if is_grad_enabled():
-            return SigmoidGrad()(y, gy)
-        return Tensor._make(_sigmoid_grad(y.array, gy.array), False)
+        return SigmoidGrad()(self.output(), gy)
+
+    def backward_array(self, gy):
+        return _sigmoid_grad(self.output().array, gy)
 
 
 def _sigmoid_grad(y, gy):
@@ -451,17 +492,37 @@ class SigmoidGrad(Function):
 
 
 class ReLU(Function):
+    elementwise = True
+    rectifier = True
     saves_inputs = False
     saves_output = True
 
-    def forward(self, x):
+    @staticmethod
+    def forward(x):  # stateless: also the layer's no-graph array function
         return get_array_module(x).maximum(x, 0)
 
     def backward(self, gy):
-        y = self.output()
-        if is_grad_enabled():
-            return ReLUGrad()(y, gy)
-        return Tensor._make(gy.array * (y.array > 0), False)
+        return ReLUGrad()(self.output(), gy)
+
+    def backward_array(self, gy):
+        return _relu_grad(self.output().array, gy)
+
+
+def _relu_grad(y, gy):
+    """gy where y > 0, else 0."""
+    return masked_array(gy, y > 0)
+
+
+def masked_array(g, mask):
+    """``g`` where ``mask``, 0 elsewhere (arrays), as a select: an infinite or NaN ``g``
+    where the mask is off gives 0 (as PyTorch), not 0 * inf = NaN. Multiplying by the 0/1
+    mask is equal wherever ``g`` is finite and some 20-50x faster than np.where here (0.3
+    vs 17 ms on a 64x32x26x26 float32 conv activation), so the select runs only for a
+    ``g`` that holds inf or NaN; checking that costs one pass (0.1 ms there)."""
+    xp = get_array_module(g)
+    if bool(xp.isfinite(g).all()):
+        return g * mask
+    return xp.where(mask, g, xp.zeros((), g.dtype))
 
 
 class ReLUGrad(Function):
@@ -472,7 +533,7 @@ class ReLUGrad(Function):
     saves_inputs = True
 
     def forward(self, y, gy):
-        return gy * (y > 0)
+        return _relu_grad(y, gy)
 
     def backward(self, ggx):
         y = self.inputs[0]
@@ -480,6 +541,8 @@ class ReLUGrad(Function):
 
 
 class Maximum(Function):
+    elementwise = True
+
     def forward(self, a, b):
         return get_array_module(a).maximum(a, b)
 
@@ -488,6 +551,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    elementwise = True
+
     def forward(self, a, b):
         return get_array_module(a).minimum(a, b)
 
@@ -496,29 +561,40 @@ class Minimum(Function):
 
 
 def _select_grads(node, gy, is_max):
-    """Gradient of max/min of two tensors: to the winner; split in half on ties (PyTorch)."""
+    """Gradient of max/min of two tensors: to the winner; split in half on ties (PyTorch).
+    Selected with where, so the loser gets 0 even from an infinite gy (not 0 * inf)."""
     a, b = node.inputs[0].array, node.inputs[1].array
     wins = (a > b) if is_max else (a < b)
     tie = a == b
-    dtype = gy.dtype
-    wa = Tensor._make((wins + 0.5 * tie).astype(dtype), False)
-    wb = Tensor._make(((~wins & ~tie) + 0.5 * tie).astype(dtype), False)
-    return gy * wa, gy * wb
+    loses = ~(wins | tie)
+    half = where(Tensor._make(tie, False), gy * 0.5, 0.0) if tie.any() else 0.0
+    ga = where(Tensor._make(wins, False), gy, half) if node.needs_grad[0] else None
+    gb = where(Tensor._make(loses, False), gy, half) if node.needs_grad[1] else None
+    return ga, gb
 
 
 class Clip(Function):
+    elementwise = True
+
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
 
     def forward(self, x):
         return get_array_module(x).clip(x, self.lo, self.hi)
 
-    def backward(self, gy):
+    def _keep(self):
+        """Where the gradient flows: lo <= x <= hi."""
         x = self.inputs[0].array
         keep = get_array_module(x).ones(x.shape, bool) if self.lo is None else x >= self.lo
         if self.hi is not None:
             keep = keep & (x <= self.hi)
-        return gy * Tensor._make(keep.astype(gy.dtype), False)
+        return keep
+
+    def backward(self, gy):
+        return where(Tensor._make(self._keep(), False), gy, 0.0)  # selected: 0 where gy is inf
+
+    def backward_array(self, gy):
+        return masked_array(gy, self._keep())
 
 
 class Where(Function):
@@ -542,6 +618,7 @@ class Where(Function):
 
 
 class Cast(Function):
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, dtype):
@@ -558,6 +635,7 @@ class Cast(Function):
 
 
 class Clone(Function):
+    elementwise = True
     saves_inputs = False
 
     def forward(self, x):
@@ -582,10 +660,7 @@ class ToDevice(Function):
 
 
 def _unary(cls, fname, x):
-    x = check_tensor(fname, x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
-    return cls()(x)
+    return cls()(float_input(fname, x))
 
 
 def neg(x) -> Tensor:
@@ -634,11 +709,9 @@ def sigmoid(x) -> Tensor:
     return _unary(Sigmoid, "sigmoid", x)
 
 
-def relu(x) -> Tensor:
-    """max(x, 0); the gradient at 0 is 0."""
-    if x.__class__ is Tensor and arrays_only():  # inference: no graph, so no Function
-        d = x.array
-        return Tensor._make(get_array_module(d).maximum(d, 0), False)
+def relu(x, inplace: bool = False) -> Tensor:
+    """max(x, 0); the gradient at 0 is 0 (``inplace``, as in ``F.relu``, computes out of
+    place)."""
     return ReLU()(check_tensor("relu", x))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from . import reduce as _reduce
@@ -64,7 +64,7 @@ class CrossEntropy(Function):
     """
 
     def __init__(self, target, weight, ignore_index, reduction, label_smoothing):
-        self.target, self.weight = target, weight
+        self.save(target=target, weight=weight)
         self.ignore_index, self.reduction, self.eps = ignore_index, reduction, label_smoothing
 
     def forward(self, x):
@@ -82,10 +82,9 @@ class CrossEntropy(Function):
             wt = w[t]
             if not all_valid:
                 wt *= valid
-        self.t, self.wt, self.valid = t, wt, valid
         logp = x - x.max(axis=1, keepdims=True)
         logp -= xp.log(xp.exp(logp).sum(axis=1, keepdims=True))
-        self.logp = logp
+        self.save(t=t, wt=wt, valid=valid, logp=logp)
         loss = _pick(xp, logp, t)
         loss *= wt
         loss *= -(1.0 - self.eps)
@@ -102,17 +101,17 @@ class CrossEntropy(Function):
         total = loss.sum()
         if self.reduction == "sum":
             return total
-        self.denom = wt.sum()
+        self.save(denom=wt.sum())
         return total / self.denom
 
-    def _row_grad_scale(self, gy):
-        """The incoming gradient per sample, shape (N, 1, d...)."""
-        if self.reduction == "none":
-            g = gy
-        else:
-            g = gy / self.denom if self.reduction == "mean" else gy
-            g = _shape.broadcast_to(g, self.wt.shape)
-        return _shape.expand_dims(g, 1)
+    def _row_grad_scale(self, gy, xp=None):
+        """The incoming gradient per sample, shape (N, 1, d...) (on arrays when ``xp``
+        is given, else as a Tensor)."""
+        if self.reduction != "none":
+            gy = gy / self.denom if self.reduction == "mean" else gy
+            gy = (xp.broadcast_to(gy, self.wt.shape) if xp is not None
+                  else _shape.broadcast_to(gy, self.wt.shape))
+        return gy[:, None] if xp is not None else _shape.expand_dims(gy, 1)
 
     def _targets(self, xp, shape, dtype):
         """q (dense, (N, C, d...)) and its row sums r (N, 1, d...)."""
@@ -127,13 +126,14 @@ class CrossEntropy(Function):
 
     def backward(self, gy):
         x = self.inputs[0]
+        q, r = self._targets(x.xp, x.shape, x.dtype)
+        p = softmax(x, axis=1)
+        return (p * Tensor._make(r, False) - Tensor._make(q, False)) * self._row_grad_scale(gy)
+
+    def backward_array(self, gy):
+        x = self.inputs[0]
         xp = x.xp
-        g = self._row_grad_scale(gy)
-        if is_grad_enabled():  # create_graph: express the gradient with differentiable ops
-            q, r = self._targets(xp, x.shape, x.dtype)
-            p = softmax(x, axis=1)
-            return (p * Tensor._make(r, False) - Tensor._make(q, False)) * g
-        gd = g.array
+        gd = self._row_grad_scale(gy, xp)
         gx = xp.exp(self.logp)
         if self.eps:
             q, r = self._targets(xp, x.shape, x.dtype)
@@ -149,11 +149,7 @@ class CrossEntropy(Function):
                 xp.put_along_axis(gx, idx, xp.take_along_axis(gx, idx, axis=1) -
                                   self.wt[:, None], axis=1)
         gx *= gd
-        return Tensor._make(gx, False)
-
-    def release(self):
-        super().release()
-        self.logp = None
+        return gx
 
 
 def _pick(xp, a, t):

@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from ._convert import check_tensor
+from ._convert import float_input
 from .elementwise import exp, sigmoid, tanh, where
 
 # Cephes (S. L. Moshier) rational approximations of erf and erfc, accurate to about 1e-16
@@ -62,6 +62,8 @@ def erf_array(x):
 class Erf(Function):
     """erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt; d/dx = 2/sqrt(pi) exp(-x^2)."""
 
+    elementwise = True
+
     def forward(self, x):
         return erf_array(x)
 
@@ -73,6 +75,8 @@ class Erf(Function):
 class Softplus(Function):
     """y = log(1 + exp(beta x)) / beta, and y = x where beta x > threshold;
     d/dx = sigmoid(beta x) (1 above the threshold)."""
+
+    elementwise = True
 
     def __init__(self, beta, threshold):
         self.beta, self.threshold = beta, threshold
@@ -95,6 +99,8 @@ class Softplus(Function):
 class ELU(Function):
     """y = x for x > 0, alpha (exp(x) - 1) otherwise; d/dx = 1 or alpha exp(x)."""
 
+    elementwise = True
+
     def __init__(self, alpha):
         self.alpha = alpha
 
@@ -113,6 +119,7 @@ class ELU(Function):
 class LeakyReLU(Function):
     """y = x for x > 0, slope x otherwise; d/dx is the constant 1 or slope."""
 
+    elementwise = True
     saves_inputs = False
 
     def __init__(self, slope):
@@ -120,7 +127,7 @@ class LeakyReLU(Function):
 
     def forward(self, x):
         xp = get_array_module(x)
-        self.mask = x > 0
+        self.save(mask=x > 0)
         return xp.where(self.mask, x, x * self.slope)
 
     def backward(self, gy):
@@ -133,28 +140,38 @@ class GELU(Function):
     """Exact: y = x Phi(x), Phi(x) = (1 + erf(x / sqrt 2)) / 2; d/dx = Phi(x) + x phi(x),
     phi(x) = exp(-x^2 / 2) / sqrt(2 pi)."""
 
+    elementwise = True
+
     def forward(self, x):
         # float16: x Phi(x) in float32 (1 + erf rounds away the tail below -4), cast back.
         x32 = x.astype(np.float32) if x.dtype == np.float16 else x
         cdf = erf_array(x32 * _SQRT_HALF)
         cdf += 1.0
         cdf *= 0.5
-        self.cdf = cdf.astype(x.dtype, copy=False)
+        self.save(cdf=cdf.astype(x.dtype, copy=False))
         return (x32 * cdf).astype(x.dtype, copy=False)
 
     def backward(self, gy):
         x = self.inputs[0]
-        if is_grad_enabled():  # create_graph: the cdf must be part of the graph
-            cdf = (erf(x * _SQRT_HALF) + 1.0) * 0.5
-        else:
-            cdf = Tensor._make(self.cdf, False)
+        cdf = (erf(x * _SQRT_HALF) + 1.0) * 0.5  # recomputed: part of the graph
         pdf = exp(x * x * -0.5) * _INV_SQRT_2PI
         return gy * (cdf + x * pdf)
+
+    def backward_array(self, gy):
+        x = self.inputs[0].array
+        g = get_array_module(x).exp(x * x * -0.5)
+        g *= _INV_SQRT_2PI
+        g *= x
+        g += self.cdf
+        g *= gy
+        return g
 
 
 class GELUTanh(Function):
     """y = x (1 + tanh(u)) / 2 with u = sqrt(2/pi) (x + 0.044715 x^3);
     d/dx = (1 + t) / 2 + x (1 - t^2) / 2 * sqrt(2/pi) (1 + 3 * 0.044715 x^2), t = tanh(u)."""
+
+    elementwise = True
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -174,6 +191,8 @@ class GELUTanh(Function):
 class SiLU(Function):
     """y = x sigmoid(x); d/dx = s (1 + x (1 - s)), s = sigmoid(x)."""
 
+    elementwise = True
+
     def forward(self, x):
         xp = get_array_module(x)
         # float16 rounds tanh(-5) to -1, flushing silu(-10) to 0: float32 inside.
@@ -188,39 +207,33 @@ class SiLU(Function):
         return gy * s * (x * (1.0 - s) + 1.0)
 
 
-def _float_input(fname, x) -> Tensor:
-    x = check_tensor(fname, x)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
-    return x
-
-
 def erf(x) -> Tensor:
     """The error function erf(x) = 2/sqrt(pi) int_0^x exp(-t^2) dt."""
-    return Erf()(_float_input("erf", x))
+    return Erf()(float_input("erf", x))
 
 
 def softplus(x, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear where beta x > threshold (as PyTorch)."""
     if beta <= 0:
         raise ValueError(f"softplus: beta must be positive, got {beta}")
-    return Softplus(beta, threshold)(_float_input("softplus", x))
+    return Softplus(beta, threshold)(float_input("softplus", x))
 
 
-def elu(x, alpha: float = 1.0) -> Tensor:
-    """x for x > 0, alpha (exp(x) - 1) otherwise."""
-    return ELU(alpha)(_float_input("elu", x))
+def elu(x, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x for x > 0, alpha (exp(x) - 1) otherwise (``inplace`` is accepted, as PyTorch's,
+    and computes out of place)."""
+    return ELU(alpha)(float_input("elu", x))
 
 
-def leaky_relu(x, negative_slope: float = 0.01) -> Tensor:
-    """x for x > 0, negative_slope * x otherwise."""
-    return LeakyReLU(negative_slope)(_float_input("leaky_relu", x))
+def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise (``inplace`` computes out of place)."""
+    return LeakyReLU(negative_slope)(float_input("leaky_relu", x))
 
 
 def gelu(x, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit x Phi(x); ``approximate='tanh'`` uses
     x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2."""
-    x = _float_input("gelu", x)
+    x = float_input("gelu", x)
     if approximate == "none":
         return GELU()(x)
     if approximate == "tanh":
@@ -228,6 +241,6 @@ def gelu(x, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(x) -> Tensor:
-    """x * sigmoid(x) (also called swish)."""
-    return SiLU()(_float_input("silu", x))
+def silu(x, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish; ``inplace`` computes out of place)."""
+    return SiLU()(float_input("silu", x))

@@ -16,19 +16,11 @@ import math
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from ._convert import check_tensor
-
-
-def _sum_to(a, shape):
-    """Sum array ``a`` over the axes along which an array of ``shape`` broadcasts to it."""
-    lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
-    )
-    return a.sum(axis=axes).reshape(shape) if axes else a
+from .reduce import sum_to_array
 
 
 class Normalize(Function):
@@ -49,7 +41,7 @@ class Normalize(Function):
         var = xp.mean(xc * xc, axis=axes, keepdims=True)
         invstd = 1.0 / xp.sqrt(var + x.dtype.type(self.eps))
         xc *= invstd
-        self.mean, self.var, self.invstd, self.xhat = mean, var, invstd, xc
+        self.save(mean=mean, var=var, invstd=invstd, xhat=xc)
         if w is None:
             return xc.copy() if b is None else xc + b
         y = xc * w
@@ -57,11 +49,8 @@ class Normalize(Function):
             y += b
         return y
 
-    def backward(self, gy):
-        if is_grad_enabled():
-            return self._backward_graph(gy)
+    def backward_array(self, gy):
         w = self.inputs[1].array if len(self.inputs) > 1 else None
-        gy = gy.array
         axes, xhat = self.axes, self.xhat
         need = self.needs_grad
         gx = gw = gb = None
@@ -70,14 +59,13 @@ class Normalize(Function):
             gx = g - g.mean(axis=axes, keepdims=True)
             gx -= xhat * (g * xhat).mean(axis=axes, keepdims=True)
             gx *= self.invstd
-            gx = Tensor._make(gx, False)
         if len(need) > 1 and need[1]:
-            gw = Tensor._make(_sum_to(gy * xhat, w.shape), False)
+            gw = sum_to_array(gy * xhat, w.shape)
         if len(need) > 2 and need[2]:
-            gb = Tensor._make(_sum_to(gy, self.inputs[2].shape), False)
+            gb = sum_to_array(gy, self.inputs[2].shape)
         return (gx, gw, gb)[: len(need)]
 
-    def _backward_graph(self, gy):
+    def backward(self, gy):
         """The same gradient from chainrule ops, recomputed from x so it has a graph."""
         x = self.inputs[0]
         w = self.inputs[1] if len(self.inputs) > 1 else None
@@ -91,9 +79,6 @@ class Normalize(Function):
         gw = gy * xhat if w is not None else None  # the engine sums these to w's and b's shape
         return (gx, gw, gy)[: len(self.inputs)]
 
-    def release(self):
-        super().release()
-        self.xhat = self.invstd = None
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

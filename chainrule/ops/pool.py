@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from .conv import batched, ntuple, pad_nchw
@@ -84,10 +84,11 @@ class MaxPool(Function):
     (the first one on ties, as PyTorch)."""
 
     saves_inputs = False
+    wants_recording = True  # forward finds the winning offsets only for a recorded call
 
     def __init__(self, geometry: PoolGeometry):
         self.g = geometry
-        self.idx = self._x = None
+        self.idx = self._x = None  # saved by forward (or index())
 
     def forward(self, x):
         g = self.g
@@ -110,13 +111,8 @@ class MaxPool(Function):
             gt = (v > y).view(np.uint8)
             xp.maximum(idx, gt * idx.dtype.type(k), out=idx)
             xp.maximum(y, v, out=y)
-        self.idx = idx
+        self.save(idx=idx)
         return y
-
-    def __call__(self, x):
-        # Whether this call is recorded for backward (and so needs the winning offsets).
-        self._recorded = x.requires_grad and is_grad_enabled()
-        return super().__call__(x)
 
     def _forward_2x2(self, x):
         """2x2 windows with stride 2, in the input's memory layout, in output-sized calls.
@@ -128,11 +124,11 @@ class MaxPool(Function):
         x = x[:, :, : 2 * Ho, : 2 * Wo]
         x00, x01 = x[:, :, 0::2, 0::2], x[:, :, 0::2, 1::2]
         x10, x11 = x[:, :, 1::2, 0::2], x[:, :, 1::2, 1::2]
-        if not getattr(self, "_recorded", True):
+        if not self.recording:
             y = xp.maximum(x00, x01)
             xp.maximum(y, x10, out=y)
             xp.maximum(y, x11, out=y)
-            self._x = x
+            self.save(_x=x)
             return y
         m0 = xp.maximum(x00, x01)
         m1 = xp.empty_like(m0)
@@ -144,7 +140,7 @@ class MaxPool(Function):
         xp.maximum(x10, x11, out=m1)
         _first_max_2x2(x00, x01, x10, x11, m1 > m0, idx)
         xp.maximum(m0, m1, out=m0)
-        self.idx = idx
+        self.save(idx=idx)
         return m0
 
     def index(self):
@@ -158,15 +154,12 @@ class MaxPool(Function):
             row = xp.maximum(x10, x11) > xp.maximum(x00, x01)
             idx = xp.empty(row.shape, np.uint8)
             _first_max_2x2(x00, x01, x10, x11, row, idx)
-            self.idx, self._x = idx, None
+            self.save(idx=idx, _x=None)
         return self.idx
 
     def backward(self, gy):
         return _MaxPoolScatter(self.g, self.index())(gy)
 
-    def release(self):
-        super().release()
-        self.idx = self._x = None
 
 
 def _first_max_2x2(x00, x01, x10, x11, row, out):
@@ -194,26 +187,42 @@ class _MaxPoolScatter(Function):
 
     def forward(self, gy):
         g = self.g
+        xp = get_array_module(gy)
+        select = not bool(xp.isfinite(gy).all())
         blocks = g.stride == g.kernel and g.dilation == (1, 1)
         if blocks and g.tiles():
-            return _scatter_blocks(gy, self.idx, g.kernel)
+            return _scatter_blocks(gy, self.idx, g.kernel, select)
         gx = g.grad_buffer(gy, like=self.idx if blocks else None)
         if blocks:  # adjacent windows, with padding or a remainder no window reaches
             (kh, kw), (Ho, Wo) = g.kernel, g.out_size
-            gx[:, :, : Ho * kh, : Wo * kw] = _scatter_blocks(gy, self.idx, g.kernel)
+            gx[:, :, : Ho * kh, : Wo * kw] = _scatter_blocks(gy, self.idx, g.kernel, select)
         elif g.overlapping():
             for k, sl in g.offsets():
-                gx[sl] += gy * (self.idx == k)
+                gx[sl] += _masked(xp, gy, self.idx == k, select)
         else:  # each input position is in one window: write, don't add
             for k, sl in g.offsets():
-                get_array_module(gy).multiply(gy, self.idx == k, out=gx[sl])
+                _masked(xp, gy, self.idx == k, select, out=gx[sl])
         return g.crop(gx)
 
     def backward(self, ggx):
         return _MaxPoolGather(self.g, self.idx)(ggx)
 
 
-def _scatter_blocks(gy, idx, kernel):
+def _masked(xp, a, mask, select, out=None):
+    """``a`` where ``mask``, 0 elsewhere (into ``out`` if given). Multiplying by the 0/1 mask
+    is several times faster than a select into a strided slice and equal wherever ``a`` is
+    finite, so the caller selects only when ``a`` holds inf or NaN: 0 * inf would put NaN
+    where PyTorch's scatter leaves 0."""
+    if not select:
+        return xp.multiply(a, mask, out=out)
+    if out is None:
+        return xp.where(mask, a, xp.zeros((), a.dtype))
+    out[...] = 0
+    xp.copyto(out, a, where=mask)
+    return out
+
+
+def _scatter_blocks(gy, idx, kernel, select=False):
     """_MaxPoolScatter's product for windows that are adjacent blocks (stride = kernel, no
     dilation): the gradient of the (N, C, Ho*kh, Wo*kw) region the windows cover, written
     one kernel offset at a time into its strided slice of the region, each a multiply in
@@ -229,13 +238,13 @@ def _scatter_blocks(gy, idx, kernel):
         gx = xp.empty((N, Ho, kh, Wo, kw, C), gy.dtype)
         for i in range(kh):
             for j in range(kw):
-                xp.multiply(gym, im == i * kw + j, out=gx[:, :, i, :, j, :])
+                _masked(xp, gym, im == i * kw + j, select, out=gx[:, :, i, :, j, :])
         return gx.reshape(N, Ho * kh, Wo * kw, C).transpose(0, 3, 1, 2)
     gy, idx = xp.ascontiguousarray(gy), xp.ascontiguousarray(idx)
     gx = xp.empty((N, C, Ho, kh, Wo, kw), gy.dtype)
     for i in range(kh):
         for j in range(kw):
-            xp.multiply(gy, idx == i * kw + j, out=gx[:, :, :, i, :, j])
+            _masked(xp, gy, idx == i * kw + j, select, out=gx[:, :, :, i, :, j])
     return gx.reshape(N, C, Ho * kh, Wo * kw)
 
 
@@ -250,9 +259,10 @@ class _MaxPoolGather(Function):
     def forward(self, x):
         xp = get_array_module(x)
         x = pad_nchw(x, self.g.pads)
+        select = not bool(xp.isfinite(x).all())
         y = xp.zeros(self.idx.shape, x.dtype)
         for k, sl in self.g.offsets():
-            y += x[sl] * (self.idx == k)
+            y += _masked(xp, x[sl], self.idx == k, select)
         return y
 
     def backward(self, gy):

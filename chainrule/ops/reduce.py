@@ -13,11 +13,11 @@ import warnings
 
 import numpy as np
 
-from ..autograd import Function, is_grad_enabled
+from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from . import shape as _shape
-from ._convert import check_tensor, normalize_axis, pick_axis, pick_keep
+from ._convert import check_tensor, float_input, normalize_axis, pick_axis, pick_keep
 
 
 def _axes(fname, x, axis, dim):
@@ -45,13 +45,14 @@ class Sum(Function):
         return x.sum(axis=self.axes, keepdims=self.keepdims)
 
     def backward(self, gy):
-        kept = self.keepdims or self.axes == ()
-        if not is_grad_enabled():  # the same on arrays: no graph of the gradient is wanted
-            g = gy.array if kept else gy.array.reshape(_kept_shape(self.in_shape, self.axes))
-            return Tensor._make(get_array_module(g).broadcast_to(g, self.in_shape), False)
-        if not kept:
+        if not (self.keepdims or self.axes == ()):
             gy = _shape.reshape(gy, _kept_shape(self.in_shape, self.axes))
         return _shape.broadcast_to(gy, self.in_shape)
+
+    def backward_array(self, gy):
+        if not (self.keepdims or self.axes == ()):
+            gy = gy.reshape(_kept_shape(self.in_shape, self.axes))
+        return get_array_module(gy).broadcast_to(gy, self.in_shape)
 
 
 class SumTo(Function):
@@ -64,15 +65,20 @@ class SumTo(Function):
 
     def forward(self, x):
         self.in_shape = x.shape
-        lead = x.ndim - len(self.shape)
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(self.shape) if n == 1 and x.shape[lead + i] != 1
-        )
-        y = x.sum(axis=axes, keepdims=True) if axes else x
-        return y.reshape(self.shape) if lead or y.shape != self.shape else y
+        return sum_to_array(x, self.shape)
 
     def backward(self, gy):
         return _shape.broadcast_to(gy, self.in_shape)
+
+
+def sum_to_array(a, shape):
+    """Sum array ``a`` over the axes along which an array of ``shape`` broadcasts to it (the
+    array form of ``sum_to``)."""
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1
+    )
+    return a.sum(axis=axes).reshape(shape) if axes else a
 
 
 def sum_to(x: Tensor, shape) -> Tensor:
@@ -114,8 +120,7 @@ def mean(x, axis=None, keepdims: bool = False, dim=None, *, keepdim: bool | None
     keepdims = pick_keep(keepdims, keepdim)
     if dtype is not None:
         x = x.astype(dtype)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
+    x = float_input("mean", x)
     if x.dtype == np.float16:  # accumulate in float32, as PyTorch does: the sum passes 65504
         return mean(x.astype(np.float32), axis, keepdims, dim).astype(np.float16)
     axes = _axes("mean", x, axis, dim)
@@ -227,7 +232,13 @@ class _Extreme(Function):
         mask = x == y.reshape(kept)
         w = mask / mask.sum(axis=self.axes, keepdims=True)
         gy = _shape.reshape(gy, kept) if not self.keepdims else gy
-        return gy * Tensor._make(w.astype(gy.dtype), False)
+        g = gy * Tensor._make(w.astype(gy.dtype), False)
+        if mask.all():
+            return g
+        from .elementwise import where
+
+        # Selected, so the elements that are not extreme get 0 even from an infinite gy.
+        return where(Tensor._make(mask, False), g, 0.0)
 
 
 def _extreme(fn, x, axis, keepdims, dim):
@@ -375,10 +386,8 @@ def _reduced_shape(shape, axes):
 def logsumexp(x, axis=None, keepdims: bool = False, dim=None, *,
               keepdim: bool | None = None) -> Tensor:
     """log(sum(exp(x), axis)), numerically stable."""
-    x = check_tensor("logsumexp", x)
+    x = float_input("logsumexp", x)
     keepdims = pick_keep(keepdims, keepdim)
-    if x.dtype.kind != "f":
-        x = x.astype(np.float32)
     return LogSumExp(_axes("logsumexp", x, axis, dim), keepdims)(x)
 
 
@@ -397,14 +406,18 @@ class Prod(Function):
         x = self.inputs[0]
         kept = _kept_shape(x.shape, self.axes)
         gy = _shape.reshape(gy, kept)
-        xp = x.xp
         if not bool((x.array == 0).any()):
             return gy * _shape.reshape(self.output(), kept) / x
-        # With zeros, y / x is undefined: form the product of the other elements directly,
-        # with cumulative products when no graph is wanted, else with differentiable ops.
-        if not is_grad_enabled():
-            return gy * Tensor._make(_prod_of_others(xp, x.array, self.axes), False)
+        # With zeros, y / x is undefined: form the product of the other elements directly
+        # (with differentiable ops; backward_array uses cumulative products).
         return gy * _prod_of_others_graph(x, self.axes)
+
+    def backward_array(self, gy):
+        x = self.inputs[0].array
+        gy = gy.reshape(_kept_shape(x.shape, self.axes))
+        if not bool((x == 0).any()):
+            return gy * self.output().array.reshape(gy.shape) / x
+        return gy * _prod_of_others(get_array_module(x), x, self.axes)
 
 
 def _prod_of_others_graph(x, axes):

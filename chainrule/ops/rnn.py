@@ -132,15 +132,14 @@ class _Recurrence(Function):
         return h0 if p < 0 or p >= len(Y) else Y[p]
 
     def backward(self, *gys):
-        if is_grad_enabled():  # create_graph: go through a differentiable node
-            n_out = 3 if self.has_cell else 2
-            gs = _RecurrenceGrad(self)(*self.inputs, *gys[:n_out])
-            gs = iter((gs,) if isinstance(gs, Tensor) else gs)
-            return tuple(next(gs) if need else None for need in self.needs_grad)
-        return tuple(
-            None if g is None else Tensor._make(g, False)
-            for g in self._grads([g.array for g in gys])
-        )
+        # create_graph: go through a differentiable node
+        n_out = 3 if self.has_cell else 2
+        gs = _RecurrenceGrad(self)(*self.inputs, *gys[:n_out])
+        gs = iter((gs,) if isinstance(gs, Tensor) else gs)
+        return tuple(next(gs) if need else None for need in self.needs_grad)
+
+    def backward_array(self, *gys):
+        return self._grads(list(gys))
 
     def _grads(self, gys):
         """The gradient of every input (arrays), from the output gradients (arrays)."""
@@ -176,12 +175,10 @@ class _Recurrence(Function):
             out += [gb_ih, gb_hh]
         return out
 
-    def release(self):
-        super().release()
-        G = self.__dict__.get("G")
-        if G is not None:
-            _give(G.reshape(-1, G.shape[-1]))
-        self.__dict__.update(Y=None, G=None, HN=None)
+    def recycle(self, name, a):
+        """Back to the pool after backward: G, the gates, taken as (T*N, gates) rows."""
+        if name == "G":
+            _give(a.reshape(-1, a.shape[-1]))
 
     # -- per mode --------------------------------------------------------------------
 
@@ -217,7 +214,7 @@ class _RNNRecurrence(_Recurrence):
             else:
                 np.tanh(a, out=a)
             h = a
-        self.Y = Y
+        self.save(Y=Y)
         return Y, h.copy()
 
     def _scan_back(self, gy, ghn, h0, W_hh):
@@ -272,7 +269,8 @@ class _LSTMRecurrence(_Recurrence):
 
     def _prepare(self, W_ih, W_hh, b_ih, b_hh):
         H = W_hh.shape[1]
-        self.perm = p = self._perm(H)
+        p = self._perm(H)
+        self.save(perm=p)
         # Pre-scale the sigmoid gates by 1/2: then one tanh call gives all four gates.
         s = np.full((4 * H, 1), 0.5, W_hh.dtype)
         s[3 * H :] = 1
@@ -296,12 +294,13 @@ class _LSTMRecurrence(_Recurrence):
         W = self._prepare(W_ih, W_hh, b_ih, b_hh)
         self.order = range(T - 1, -1, -1) if self.reverse else range(T)
         # Steps are numbered in the order they run: step s handles time order[s].
-        self.HX = HX = _take((H + I + 1, T + 1, N), dt)
+        HX = _take((H + I + 1, T + 1, N), dt)
         np.copyto(HX[H : H + I, :T], (x[::-1] if self.reverse else x).transpose(2, 0, 1))
         HX[-1] = 1
         HX[:H, 0] = h0.T
-        self.G = G = _take((T, 4 * H, N), dt)  # the activated gates o, i, f, g, per step
-        self.CT = CT = _take((2, T, H, N), dt)  # c and tanh(c), (H, N) per step
+        G = _take((T, 4 * H, N), dt)  # the activated gates o, i, f, g, per step
+        CT = _take((2, T, H, N), dt)  # c and tanh(c), (H, N) per step
+        self.save(HX=HX, G=G, CT=CT)
         C, TC = CT
         if self.batch_major:  # stored (N, T, H): swapping the first two axes is free
             y = np.empty((N, T, H), dt).transpose(1, 0, 2)
@@ -418,11 +417,10 @@ class _LSTMRecurrence(_Recurrence):
             out += [gb_ih, gb_hh]
         return out
 
-    def release(self):
-        Function.release(self)
-        if self.__dict__.get("G") is not None:
-            _give(self.G, self.CT, self.HX)
-        self.__dict__.update(G=None, CT=None, HX=None)
+    def recycle(self, name, a):
+        """Back to the pool after backward: the step inputs, gates and cell states."""
+        if name in ("G", "CT", "HX"):
+            _give(a)
 
 
 class _GRURecurrence(_Recurrence):
@@ -461,7 +459,7 @@ class _GRURecurrence(_Recurrence):
             y *= a[:, H : 2 * H]
             y += n
             h = y
-        self.G, self.HN, self.Y = G, HN, Y
+        self.save(G=G, HN=HN, Y=Y)
         return Y, h.copy()
 
     def _scan_back(self, gy, ghn, h0, W_hh):

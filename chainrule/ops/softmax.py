@@ -8,17 +8,21 @@ from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
 from . import reduce as _reduce
-from ._convert import as_tensor, check_tensor, normalize_axis, pick_axis
+from ._convert import as_tensor, float_input, normalize_axis, pick_axis
 
 
-class Softmax(Function):
-    """y = exp(x - max) / sum(exp(x - max)); d/dx applied to gy is y * (gy - sum(gy * y))."""
+class _AlongAxis(Function):
+    """An op along one axis whose backward reads its output only (softmax, log-softmax)."""
 
     saves_inputs = False
     saves_output = True
 
     def __init__(self, axis):
         self.axis = axis
+
+
+class Softmax(_AlongAxis):
+    """y = exp(x - max) / sum(exp(x - max)); d/dx applied to gy is y * (gy - sum(gy * y))."""
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -33,14 +37,8 @@ class Softmax(Function):
         return gyy - y * _reduce.sum(gyy, axis=self.axis, keepdims=True)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(_AlongAxis):
     """y = x - logsumexp(x); d/dx applied to gy is gy - softmax(x) * sum(gy)."""
-
-    saves_inputs = False
-    saves_output = True
-
-    def __init__(self, axis):
-        self.axis = axis
 
     def forward(self, x):
         xp = get_array_module(x)
@@ -63,21 +61,16 @@ def _one_axis(fname, x, axis):
     return (None if x.ndim == 0 else axis,)  # a 0-d tensor: the one element's softmax
 
 
-def _float(fname, x):
-    x = check_tensor(fname, x)
-    return x if x.dtype.kind == "f" else x.astype(np.float32)
-
-
 def softmax(x, axis: int = -1, dim=None) -> Tensor:
     """Normalised exponentials along ``axis``: exp(x_i) / sum_j exp(x_j), computed stably."""
-    x = _float("softmax", x)
+    x = float_input("softmax", x)
     (axis,) = _one_axis("softmax", x, pick_axis(axis, dim))
     return Softmax(axis)(x)
 
 
 def log_softmax(x, axis: int = -1, dim=None) -> Tensor:
     """log(softmax(x)) along ``axis``, computed as x - logsumexp(x) (no log of 0)."""
-    x = _float("log_softmax", x)
+    x = float_input("log_softmax", x)
     (axis,) = _one_axis("log_softmax", x, pick_axis(axis, dim))
     return LogSoftmax(axis)(x)
 

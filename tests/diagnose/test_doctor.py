@@ -19,7 +19,7 @@ def test_deep_sigmoid_is_diagnosed_as_vanishing_and_plots_are_written(capsys, tm
                            "--out", str(tmp_path / "plots"))
     assert status == 0 and err == ""
     assert out.startswith("chainrule doctor: deep-sigmoid on digits (1797 samples), 3 steps "
-                          "of sgd lr=0.1")
+                          "of sgd lr=0.05")
     assert "[vanishing] 0 (Linear)" in out
     for name in ("gradient_flow.png", "gradient_norms.png"):
         path = tmp_path / "plots" / name

@@ -172,3 +172,26 @@ def test_report_layer_lookup_names_the_layers():
     r = GradientReport([], [], [])
     with pytest.raises(KeyError, match="no layer named 'fc'"):
         r.layer("fc")
+
+
+def test_probe_watches_layers_by_their_op_class_attributes():
+    """Which layers are watched comes from the op classes (saturates, rectifier), not from
+    a list of names: a user layer computing tanh is watched like nn.Tanh."""
+    from chainrule.diagnose.report import Probe
+    from chainrule.ops.elementwise import Tanh
+
+    class MyTanh(cr.nn.Module):
+        function = Tanh
+
+        def forward(self, x):
+            return cr.tanh(x)
+
+    model = cr.nn.Sequential(cr.nn.Linear(3, 4), MyTanh(), cr.nn.Sigmoid(), cr.nn.ReLU(),
+                             cr.nn.GELU())
+    probe = Probe(model)
+    assert set(probe.layers) == {"0", "1", "2", "3"}  # GELU neither saturates nor rectifies
+    model(cr.randn(5, 3))
+    probe.activations()
+    assert probe.layers["1"].saturated_fraction and probe.layers["2"].saturated_fraction
+    assert probe.layers["3"].dead_fraction and not probe.layers["3"].saturated_fraction
+    probe.close()

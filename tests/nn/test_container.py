@@ -103,3 +103,52 @@ def test_bad_input_names_the_layer_on_the_array_path():
     model = _mlp().eval()
     with cr.no_grad(), pytest.raises(ValueError, match=r"Linear: expected input with 6 features"):
         model(_x(2, 28, 28))
+
+
+# -- the no-graph path gives what calling the modules gives --------------------------------
+
+
+def _both_modes(m, x):
+    with_grad = m(x).numpy()
+    with cr.no_grad():
+        without = m(x).numpy()
+    return with_grad, without
+
+
+def test_sequential_respects_an_instance_forward_override_under_no_grad():
+    m = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    m[0].forward = lambda x: x * 0 + 42
+    x = cr.tensor([[1.0, 2.0]])
+    with_grad, without = _both_modes(m, x)
+    np.testing.assert_array_equal(with_grad, [[42.0, 42.0]])
+    np.testing.assert_array_equal(without, [[42.0, 42.0]])
+    del m[0].forward  # the class's forward again, and the array chain with it
+    with_grad, without = _both_modes(m, x)
+    np.testing.assert_array_equal(without, with_grad)
+    assert not np.array_equal(without, [[42.0, 42.0]])
+
+
+def test_sequential_override_after_a_cached_chain_and_in_a_nested_child():
+    inner = nn.Sequential(nn.Linear(2, 2), nn.Tanh())
+    m = nn.Sequential(inner, nn.Sigmoid())
+    x = cr.tensor([[1.0, -2.0]])
+    with cr.no_grad():
+        m(x)  # builds and caches the array chain
+    inner[1].forward = lambda x: x * 0
+    with_grad, without = _both_modes(m, x)
+    np.testing.assert_array_equal(with_grad, [[0.5, 0.5]])
+    np.testing.assert_array_equal(without, [[0.5, 0.5]])
+
+
+def test_sequential_runs_forward_hooks_under_no_grad():
+    m = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
+    x = cr.tensor([[1.0, 2.0]])
+    with cr.no_grad():
+        m(x)
+    seen = []
+    m[1].register_forward_hook(lambda mod, args, out: seen.append(out.shape) or out * 0 - 1)
+    m[0].register_forward_pre_hook(lambda mod, args: (args[0] * 2,))
+    with_grad, without = _both_modes(m, x)
+    np.testing.assert_array_equal(without, [[-1.0, -1.0]])
+    np.testing.assert_array_equal(with_grad, without)
+    assert seen == [(1, 2), (1, 2)]

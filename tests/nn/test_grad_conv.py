@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import chainrule.nn.functional as F
-from tests.gradtable import Case, check_against_torch, check_case, distinct
+from tests.gradtable import Case, check_against_torch, check_case, check_float32, distinct
 
 
 def _tf(name, **fixed):
@@ -128,3 +128,8 @@ def test_conv_second_derivative_against_torch():
     (tgx * tgx).sum().backward()
     np.testing.assert_allclose(cw.grad.numpy(), tw.grad.numpy(), rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(cx.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_float32_stays_float32(case):
+    check_float32(case)

@@ -6,7 +6,14 @@ import pytest
 
 import chainrule as cr
 import chainrule.nn.functional as F
-from tests.gradtable import Case, away_from_zero, check_against_torch, check_case, positive
+from tests.gradtable import (
+    Case,
+    away_from_zero,
+    check_against_torch,
+    check_case,
+    check_float32,
+    positive,
+)
 
 rng = np.random.default_rng(42)
 T_IDX = np.array([0, 2, 1, 3, 2])  # targets for 5 samples, 4 classes
@@ -184,6 +191,15 @@ CASES += [
          torch_fn=lambda x, y: _tf("kl_div")(x, y)),
 ]
 
+# Attention: the same machinery (q (2, 3, 4), k and v (2, 5, 4); causal with L = S).
+CASES += [
+    Case("sdpa", F.scaled_dot_product_attention, [(2, 3, 4), (2, 5, 4), (2, 5, 4)],
+         torch_fn=_tf("scaled_dot_product_attention")),
+    Case("sdpa_causal", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True),
+         [(2, 4, 4), (2, 4, 4), (2, 4, 3)],
+         torch_fn=lambda q, k, v: _tf("scaled_dot_product_attention")(q, k, v, is_causal=True)),
+]
+
 
 # The padding row is read by the forward pass but gets no gradient by definition, so finite
 # differences disagree there on purpose: PyTorch is the only oracle for this row.
@@ -210,3 +226,8 @@ def test_every_functional_op_has_a_row():
     for fn in ("erf", "softplus", "elu", "leaky", "gelu", "silu", "linear", "embedding", "pad",
                "dropout", "mse", "l1", "smooth", "huber", "cross", "nll", "bce", "kl"):
         assert fn in names, fn
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_float32_stays_float32(case):
+    check_float32(case)

@@ -9,7 +9,7 @@ import chainrule.nn.functional as F
 from chainrule.nn.attention import MultiheadAttention
 from chainrule.nn.rnn import GRU, LSTM, RNN, LSTMCell
 from chainrule.ops.rnn import GATES, recurrence
-from tests.gradtable import Case, check_against_torch, check_case
+from tests.gradtable import Case, check_against_torch, check_case, check_float32
 
 T, N, I, H = 3, 2, 3, 2
 
@@ -256,3 +256,8 @@ def test_multihead_attention_gradcheck():
 
     cr.gradcheck(f, [q, k, v, *m.parameters()])
     cr.gradgradcheck(f, [q, k, v])
+
+
+@pytest.mark.parametrize("case", RNN_CASES, ids=str)
+def test_float32_stays_float32(case):
+    check_float32(case)

@@ -36,8 +36,8 @@ from tests.gradtable import (
     away_from_zero,
     check_against_torch,
     check_case,
+    check_float32,
     distinct,
-    make_inputs,
     normal,
     positive,
 )
@@ -150,6 +150,15 @@ CASES = [
     *variants("tanh", cr.tanh, UNARY, normal, _t("tanh")),
     *variants("sigmoid", cr.sigmoid, UNARY, normal, _t("sigmoid")),
     *variants("relu", cr.relu, UNARY, away_from_zero, _t("relu")),
+    *variants("erf", cr.erf, UNARY, normal, _t("erf")),
+    *variants("softplus", cr.softplus, UNARY, normal, _t("nn.functional.softplus")),
+    *variants("elu", cr.elu, UNARY, away_from_zero, _t("nn.functional.elu")),
+    *variants("leaky_relu", cr.leaky_relu, UNARY, away_from_zero,
+              _t("nn.functional.leaky_relu")),
+    *variants("gelu", cr.gelu, UNARY, normal, _t("nn.functional.gelu")),
+    *variants("gelu_tanh", lambda x: cr.gelu(x, approximate="tanh"), UNARY, normal,
+              lambda x: _t("nn.functional.gelu")(x, approximate="tanh")),
+    *variants("silu", cr.silu, UNARY, normal, _t("nn.functional.silu")),
     *variants("clip", lambda x: x.clip(-0.5, 0.5), UNARY, distinct,
            lambda x: x.clamp(-0.5, 0.5)),
     *variants("clip_min", lambda x: cr.clip(x, min=0.2), UNARY, distinct,
@@ -441,16 +450,7 @@ def test_matches_torch(case):
 
 @pytest.mark.parametrize("case", PARAMS)
 def test_float32_stays_float32(case):
-    arrays, _ = make_inputs(case)
-    xs = [cr.tensor(a.astype(np.float32), requires_grad=True) for a in arrays]
-    out = case.fn(*xs)
-    outs = list(out) if isinstance(out, (list, tuple)) else [out]
-    for y in outs:
-        assert y.dtype == np.float32, f"{case}: float32 inputs gave {y.dtype}"
-    cr.backward(outs, [cr.ones(y.shape) for y in outs])
-    for x in xs:
-        if x.grad is not None:
-            assert x.grad.dtype == np.float32 and x.grad.shape == x.shape
+    check_float32(case)
 
 
 # Ops of chainrule.ops that have no gradient, and other names for ops in the table.
