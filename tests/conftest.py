@@ -27,7 +27,8 @@ _GPU_WORDS = ("cupy", "cuda", "gpu")
 # What CI installs (pyproject's `all` extra and the PyTorch oracle); checked once up front.
 CI_PACKAGES = (
     "torch", "sklearn", "matplotlib", "tqdm", "mnist1d", "safetensors", "hypothesis",
-    "gymnasium", "cma", "mpi4py", "onnx", "onnxruntime", "tensorboard", "selenium",
+    "gymnasium", "cma", "mpi4py", "onnx", "onnxruntime", "tensorboard", "selenium", "pandas",
+    "threadpoolctl",
 )
 
 
