@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from ..train.callbacks import Callback
-from .report import GradientReport, Probe
+from .report import _SERIES, GradientReport, Probe
 
 
 class GradientMonitor(Callback):
@@ -40,6 +40,7 @@ class GradientMonitor(Callback):
         self._step = 0
         self._measuring = False
         self._seen_kinds: set = set()
+        self._resumed: dict | None = None
 
     def on_train_begin(self, logs=None) -> None:
         if self.probe is not None:
@@ -48,6 +49,40 @@ class GradientMonitor(Callback):
         self.losses, self.steps, self.findings, self.findings_by_epoch = [], [], [], []
         self._step = 0
         self._seen_kinds = set()
+        if self._resumed is not None:  # a resumed fit continues the record it saved
+            self._restore(self._resumed)
+            self._resumed = None
+
+    def state_dict(self) -> dict:
+        """The record so far (step count, losses, per-layer series, findings), so that a
+        resumed ``fit`` continues it exactly."""
+        layers = {} if self.probe is None else {
+            name: {k: [float(v) for v in getattr(s, k)] for k in _SERIES}
+            for name, s in self.probe.layers.items()}
+        return {"step": self._step, "losses": list(self.losses), "steps": list(self.steps),
+                "findings_by_epoch": [list(k) for k in self.findings_by_epoch],
+                "seen_kinds": sorted(self._seen_kinds), "layers": layers}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Keep ``state`` for the coming ``fit`` (applied when it begins)."""
+        missing = {"step", "losses", "steps", "findings_by_epoch", "seen_kinds",
+                   "layers"} - set(state)
+        if missing:
+            raise ValueError(f"GradientMonitor.load_state_dict: missing {sorted(missing)}")
+        self._resumed = state
+
+    def _restore(self, state: dict) -> None:
+        self._step = int(state["step"])
+        self.losses = [float(v) for v in state["losses"]]
+        self.steps = [int(v) for v in state["steps"]]
+        self.findings_by_epoch = [list(k) for k in state["findings_by_epoch"]]
+        self._seen_kinds = set(state["seen_kinds"])
+        for name, series in state["layers"].items():
+            if name in self.probe.layers:
+                for k in _SERIES:
+                    getattr(self.probe.layers[name], k)[:] = list(series.get(k, []))
+        if self.losses:
+            self.findings = self.report().findings
 
     def on_train_batch_begin(self, batch, logs=None) -> None:
         self._measuring = self._step % self.every == 0
