@@ -97,7 +97,6 @@ from .shape import (
 )
 from .softmax import log_softmax, one_hot, softmax
 from .torch_names import *  # noqa: F403, E402 - PyTorch's names for composed ops
-from .torch_names import __all__ as _torch_names
 
 clamp = clip
 
@@ -117,17 +116,10 @@ TENSOR_METHODS = [
     "diagonal", "diag", "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode",
 ]  # fmt: skip
 
-__all__ = [
-    "abs", "add", "all", "any", "argmax", "argmin", "broadcast_to", "cat", "clamp", "clip",
-    "concatenate", "cos", "div", "dot", "einsum", "equal", "exp", "expand_dims", "flatten",
-    "getitem", "greater", "greater_equal", "isfinite", "isnan", "less", "less_equal", "log",
-    "log1p", "log_softmax", "logical_and", "logical_not", "logical_or", "logsumexp", "matmul",
-    "max", "maximum", "mean", "min", "minimum", "mul", "neg", "not_equal", "one_hot", "outer",
-    "pad", "permute", "pow", "prod", "relu", "reshape", "sigmoid", "sign", "sin", "softmax",
-    "split", "sqrt", "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "tanh",
-    "transpose", "unsqueeze", "var", "where", "amax", "amin", "chunk", "tensor_split",
-    "narrow", "t", "take_along_dim", "floor", "ceil", "round", "trunc", "floor_divide",
-    "remainder", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "elu",
-    "erf", "gelu", "leaky_relu", "silu", "softplus",
-    *_torch_names,
-]  # fmt: skip
+# Every op function imported above (and PyTorch's names from torch_names), read from the
+# namespace rather than listed a second time: importing an op is what exports it.
+__all__ = sorted(
+    name for name, value in dict(globals()).items()
+    if not name.startswith("_") and callable(value)
+    and getattr(value, "__module__", "").startswith(__name__ + ".")
+)
