@@ -97,7 +97,7 @@ def load_csv(
     if classes is not None:
         classes = _unique_strings(classes, "load_csv: classes")
     elif _is_text(labels, lines, target, where):
-        classes = sorted(set(labels))
+        classes = sorted(set(labels) - {""})  # an empty label is reported with its line
     if classes is not None:
         y = encode_columns([[v] for v in labels], lines, [target], {target: classes}, where,
                            index=True)[:, 0].astype(target_dtype or np.int64)
