@@ -215,7 +215,7 @@ def read_inputs(path: str, config: dict) -> np.ndarray:
         names = [str(i) for i in range(widths[0])]
     # The training encoding: each text column one-hot over the categories it had then.
     used = vocab if names == columns else {}
-    X = encode_columns(cells, lines, names, used, path)
+    X = encode_columns(list(zip(*cells)), lines, names, used, path)
     check_finite(X, "predict", path, feature_names(names, used), first_row=1)
     return X
 

@@ -10,7 +10,6 @@ numeric column must not silently turn it into categories). ``categories=`` (or
 from __future__ import annotations
 
 import csv
-import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -84,26 +83,32 @@ def load_csv(
     columns = [h for i, h in enumerate(header) if i != t]
     where = f"load_csv: {path}"
     given = _check_vocabulary(categories, columns, target, path)
-    cells = [[r[i] for i in range(len(header)) if i != t] for r in rows]
-    vocab = {}
-    for j, col in enumerate(columns):
-        values = [r[j] for r in cells]
+    by_column = list(zip(*rows))
+    labels = by_column.pop(t)
+    vocab, parsed = {}, {}  # text columns' categories; numeric columns' numbers
+    for j, (col, values) in enumerate(zip(columns, by_column)):
+        numbers = None if col in given else _numbers(values)  # float() skips blanks
+        if numbers is not None:
+            parsed[col] = numbers
+            continue
+        # cells keep their blanks until here: stripping every number costs a third more
+        by_column[j] = values = [v.strip() for v in values]
         if col in given:
             vocab[col] = given[col]
         elif _is_text(values, lines, col, where):
             vocab[col] = _vocabulary(values, col, where, max_categories)
-    X = encode_columns(cells, lines, columns, vocab, where, allow_nonfinite)
-    labels = [r[t] for r in rows]
+    X = encode_columns(by_column, lines, columns, vocab, where, allow_nonfinite, parsed=parsed)
+    if classes is not None or _numbers(labels) is None:
+        labels = [v.strip() for v in labels]
     if classes is not None:
         classes = _unique_strings(classes, "load_csv: classes")
-    elif _is_text(labels, lines, target, where):
+    elif _numbers(labels) is None and _is_text(labels, lines, target, where):
         classes = sorted(set(labels) - {""})  # an empty label is reported with its line
     if classes is not None:
-        y = encode_columns([[v] for v in labels], lines, [target], {target: classes}, where,
+        y = encode_columns([labels], lines, [target], {target: classes}, where,
                            index=True)[:, 0].astype(target_dtype or np.int64)
     else:
-        y = encode_columns([[v] for v in labels], lines, [target], {}, where,
-                           allow_nonfinite)[:, 0]
+        y = encode_columns([labels], lines, [target], {}, where, allow_nonfinite)[:, 0]
         if target_dtype is None:
             # whole numbers are class labels, as long as int64 holds them exactly
             whole = np.all(np.isfinite(y)) and np.all(y == np.round(y)) and \
@@ -140,68 +145,75 @@ def feature_names(columns: Sequence[str], categories: Mapping[str, Sequence[str]
 
 
 def encode_columns(
-    cells: Sequence[Sequence[str]],
+    values: Sequence[Sequence[str]],
     lines: Sequence[int],
     columns: Sequence[str],
     categories: Mapping[str, Sequence[str]],
     where: str,
     allow_nonfinite: bool = True,
     index: bool = False,
+    parsed: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Rows of text cells (one list per row, in ``columns`` order) as a float64 array: a
-    numeric column as its numbers, a column in ``categories`` one-hot over its values
-    (``index=True``: the value's index instead, for class labels).
+    """Text cells, one sequence per column (in ``columns`` order), as a float64 array of
+    rows: a numeric column as its numbers, a column in ``categories`` one-hot over its
+    values (``index=True``: the value's index instead, for class labels).
 
     ``lines`` are the rows' line numbers and ``where`` starts every message (e.g.
     ``load_csv: data.csv``): a value that is not a number, an empty cell, a value outside
     its column's categories and (unless ``allow_nonfinite``) a NaN or infinity are errors
-    naming the line, column and value.
+    naming the line, column and value. ``parsed`` holds numeric columns' numbers where
+    they are already known (telling text from numbers parses them).
     """
+    n = len(lines)
     blocks = []
-    for j, col in enumerate(columns):
-        values = [r[j] for r in cells]
+    for col, cells in zip(columns, values):
         if col in categories:
             position = {v: k for k, v in enumerate(categories[col])}
-            ids = np.empty(len(values), dtype=np.int64)
-            for i, v in enumerate(values):
-                k = position.get(v)
-                if k is None:
-                    _check_present(v, lines[i], col, where)
-                    raise ValueError(
-                        f"{where} line {lines[i]}, column {col!r}: {v!r} is not one of the "
-                        f"column's {len(position)} categories seen in training "
-                        f"({_preview(categories[col])})"
-                    )
-                ids[i] = k
+            ids = np.fromiter((position.get(v, -1) for v in cells), np.int64, n)
+            if (ids < 0).any():
+                i = int(np.argmax(ids < 0))
+                _check_present(cells[i], lines[i], col, where)
+                raise ValueError(
+                    f"{where} line {lines[i]}, column {col!r}: {cells[i]!r} is not one of the "
+                    f"column's {len(position)} categories seen in training "
+                    f"({_preview(categories[col])})"
+                )
             if index:
                 blocks.append(ids[:, None].astype(np.float64))
             else:
-                block = np.zeros((len(values), len(position)))
-                block[np.arange(len(values)), ids] = 1.0
+                block = np.zeros((n, len(position)))
+                block[np.arange(n), ids] = 1.0
                 blocks.append(block)
             continue
-        numbers = np.empty(len(values))
-        for i, v in enumerate(values):
-            _check_present(v, lines[i], col, where)
-            try:
-                x = float(v)
-            except ValueError:
-                raise ValueError(f"{where} line {lines[i]}, column {col!r}: {v!r} is not a "
-                                 f"number") from None
-            if not allow_nonfinite and not math.isfinite(x):
-                raise ValueError(
-                    f"{where} line {lines[i]}, column {col!r}: {v!r} is not a finite number "
-                    f"(fix or drop the row, or pass allow_nonfinite=True)"
-                )
-            numbers[i] = x
+        numbers = parsed[col] if parsed and col in parsed else _numbers(cells)
+        if numbers is None:  # find the culprit, for the message
+            for i, v in enumerate(cells):
+                _check_present(v, lines[i], col, where)
+                if not _is_number(v):
+                    raise ValueError(f"{where} line {lines[i]}, column {col!r}: "
+                                     f"{v.strip()!r} is not a number")
+        if not allow_nonfinite and not np.isfinite(numbers).all():
+            i = int(np.argmin(np.isfinite(numbers)))
+            raise ValueError(
+                f"{where} line {lines[i]}, column {col!r}: {cells[i].strip()!r} is not a "
+                f"finite number (fix or drop the row, or pass allow_nonfinite=True)"
+            )
         blocks.append(numbers[:, None])
     if not blocks:
-        return np.zeros((len(cells), 0))
+        return np.zeros((n, 0))
     return np.concatenate(blocks, axis=1)
 
 
+def _numbers(cells: Sequence[str]) -> np.ndarray | None:
+    """The cells as float64, or None when one is not a number (one pass, no per-cell try)."""
+    try:
+        return np.fromiter(map(float, cells), np.float64, len(cells))
+    except ValueError:
+        return None
+
+
 def _check_present(v: str, line: int, col: str, where: str) -> None:
-    if v == "":
+    if not v.strip():
         raise ValueError(f"{where} line {line}, column {col!r}: '' is not a number or a "
                          f"category (an empty cell); fill it or drop the row")
 
@@ -220,8 +232,8 @@ def _is_number(text: str) -> bool:
 
 
 def _is_text(values: Sequence[str], lines: Sequence[int], col: str, where: str) -> bool:
-    """Whether a column holds text (no value is a number); a mix is an error at the first
-    value of the minority kind's first line that is not a number."""
+    """Whether a column holds text (no value is a number); a mix of numbers and text is an
+    error naming the first value that is not a number."""
     kinds = [_is_number(v) for v in values if v != ""]
     if not kinds or all(kinds):
         return False
@@ -291,7 +303,8 @@ def short_lines(f, path, delimiter: str, width: int, fname: str | None = "load_c
 
 
 def _read_rows(f, path, delimiter: str, target: str):
-    """``(header, line numbers, rows)``: the non-blank rows as lists of stripped cells."""
+    """``(header, line numbers, rows)``: the non-blank rows as lists of cells (with their
+    surrounding blanks)."""
     reader = csv.reader(f, delimiter=delimiter)
     header = next(reader, None)
     if header is None:
@@ -308,7 +321,7 @@ def _read_rows(f, path, delimiter: str, target: str):
             raise ValueError(f"load_csv: {path} line {line} has {len(row)} fields, the header "
                              f"has {len(header)}")
         lines.append(line)
-        rows.append([v.strip() for v in row])
+        rows.append(row)
     if not rows:
         raise ValueError(f"load_csv: {path} has a header but no data rows")
     return header, lines, rows
