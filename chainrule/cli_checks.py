@@ -183,7 +183,7 @@ def read_inputs(path: str, config: dict) -> np.ndarray:
     first = [c.strip() for c in rows[0][1]]
     columns = config.get("columns")
     vocab = config.get("categories") or {}
-    header = None if _is_sample(first, columns, vocab) else first
+    header = None if _is_sample(first, columns, config.get("target"), vocab) else first
     order = None
     if header is not None:
         rows = rows[1:]
@@ -220,13 +220,13 @@ def read_inputs(path: str, config: dict) -> np.ndarray:
     return X
 
 
-def _is_sample(row: list[str], columns, vocab: dict) -> bool:
+def _is_sample(row: list[str], columns, target, vocab: dict) -> bool:
     """Whether a CSV file's first row is a sample rather than a header: all numbers, or,
-    for a model with text columns, a value of the right kind in each training column."""
+    for a model with text columns, a row as wide as the training columns that names none
+    of them (so that an unseen category in it is reported as such)."""
     if not vocab or columns is None or len(row) != len(columns):
         return all(_is_number(c) for c in row)
-    return all(c in vocab[col] if col in vocab else _is_number(c)
-               for c, col in zip(row, columns))
+    return not any(c in columns or c == target for c in row)
 
 
 def _match_columns(path: str, header: list[str], columns: list[str], target) -> list[int]:

@@ -110,6 +110,10 @@ def test_predict_names_an_unseen_category(iris_run, tmp_path, capsys):
                   "sepal,petal,soil")
     err = _error(["predict", str(iris_run), str(path)], capsys)
     assert str(path) in err and "line 3, column 'soil': 'rock' is not one of" in err, err
+    path = tmp_path / "n.csv"
+    path.write_text("1.0,2.0,rock\n1.0,2.0,clay\n")  # no header
+    err = _error(["predict", str(iris_run), str(path)], capsys)
+    assert "line 1, column 'soil': 'rock' is not one of" in err, err
     path = _write(tmp_path / "y.csv", [("1.0", "two", "clay")], "sepal,petal,soil")
     err = _error(["predict", str(iris_run), str(path)], capsys)
     assert "line 2, column 'petal': 'two' is not a number" in err, err
@@ -176,3 +180,16 @@ BASE = {"model": "mlp", "input_shape": [5], "num_classes": 3, "task": "classific
 def test_check_config_checks_the_csv_fields(change, message):
     with pytest.raises(ConfigError, match="^ckpt: config " + re.escape(message)):
         check_config({**BASE, **change}, None, "ckpt")
+
+
+def test_resume_keeps_the_encoding(iris_run, tmp_path, capsys):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(iris_run.parent, run)
+    assert main(["train", "--resume", str(run / "checkpoint.safetensors"), "--epochs", "22",
+                 "--quiet"]) == 0
+    assert "test accuracy" in capsys.readouterr().out
+    config = read_config(run / "model.safetensors")
+    assert config["classes"] == SPECIES and config["categories"] == {"soil": SOILS}
+    assert config["epochs"] == 22
