@@ -1,4 +1,4 @@
-"""Small real datasets that need no download (CSV files: :mod:`.tabular`)."""
+"""Small real datasets that need no download (CSV files: ``tabular``)."""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ def load_csv(
       training file) to use that list instead; a label outside it is an error.
     - A text feature column is one-hot encoded in place: its values, sorted, are its
       *categories*, and it becomes one 0/1 column per category, in that order (see
-      :func:`feature_names`). Pass ``categories={column: [values]}`` to apply a training
+      ``feature_names``). Pass ``categories={column: [values]}`` to apply a training
       file's encoding; a value outside it is an error naming the file, line, column and
       value (as scikit-learn's ``OneHotEncoder`` does by default: an all-zero row would
       feed the model an input it never saw, silently). A column with more than
@@ -105,8 +105,8 @@ def load_csv(
     elif _numbers(labels) is None and _is_text(labels, lines, target, where):
         classes = sorted(set(labels) - {""})  # an empty label is reported with its line
     if classes is not None:
-        y = encode_columns([labels], lines, [target], {target: classes}, where,
-                           index=True)[:, 0].astype(target_dtype or np.int64)
+        y = encode_columns([labels], lines, [target], {target: classes}, where, index=True)
+        y = y[:, 0].astype(np.int64 if target_dtype is None else target_dtype)
     else:
         y = encode_columns([labels], lines, [target], {}, where, allow_nonfinite)[:, 0]
         if target_dtype is None:

@@ -27,6 +27,8 @@ def test_a_text_target_is_class_ids_into_sorted_names(tmp_path):
     assert classes == ["setosa", "versicolor", "virginica"]
     assert y.dtype == np.int64 and y.tolist() == [2, 0, 1, 0]
     assert [classes[i] for i in y] == ["virginica", "setosa", "versicolor", "setosa"]
+    _, y = load_csv(p, target="species", target_dtype=np.dtype(np.float64))
+    assert y.dtype == np.float64 and y.tolist() == [2, 0, 1, 0]
     # the default return shape is unchanged
     X2, y2 = load_csv(p, target="species")
     np.testing.assert_array_equal(X, X2)
