@@ -193,3 +193,20 @@ def test_resume_keeps_the_encoding(iris_run, tmp_path, capsys):
     config = read_config(run / "model.safetensors")
     assert config["classes"] == SPECIES and config["categories"] == {"soil": SOILS}
     assert config["epochs"] == 22
+
+
+def test_a_crafted_checkpoint_with_bad_csv_fields_is_refused(iris_run, tmp_path, capsys):
+    from chainrule.cli import _load_model
+    from chainrule.train import save_checkpoint
+
+    model, config = _load_model(str(iris_run))
+    rows = tmp_path / "x.csv"
+    _write(rows, [("1.0", "2.0", "clay")], "sepal,petal,soil")
+    for change, message in [({"classes": SPECIES[:2]}, "'classes' names 2 classes"),
+                            ({"categories": {"soil": [*SOILS, *map(str, range(10**5))]}},
+                             "'categories'['soil'] must be a list of 1 to 5 strings")]:
+        path = tmp_path / "model.safetensors"
+        save_checkpoint(path, model, config={**config, **change}, weights_only=True)
+        for argv in (["predict", str(path), str(rows)], ["evaluate", str(path)]):
+            err = _error(argv, capsys)
+            assert str(path) in err and message in err, err
