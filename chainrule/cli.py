@@ -513,7 +513,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "checkpoint.safetensors, history.csv and loss.png.")
     t.add_argument("--dataset", default="digits",
                    help=f"one of {', '.join(DATASETS)} (default: digits)")
-    t.add_argument("--target", help="the label column of a csv:PATH dataset")
+    t.add_argument("--target", help="the label column of a csv:PATH dataset (numbers or names)")
     t.add_argument("--model", default="mlp", choices=["mlp", "cnn", "gru"],
                    help="model architecture (default: mlp)")
     t.add_argument("--epochs", type=int, help="epochs (default: depends on dataset and model)")
