@@ -12,6 +12,8 @@ traceback).
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import math
 import os
@@ -91,7 +93,7 @@ def _load_raw(config: dict, data_dir: str | None, download: bool = False) -> tup
         path = config["csv"]
         if not config.get("target"):
             raise CLIError("--dataset csv:PATH needs --target COLUMN")
-        X, y, config["columns"] = data.load_csv(path, config["target"], return_columns=True)
+        X, y = _load_table(config)
         if y.dtype.kind == "i":
             check_labels(y, "train", f"{path} column {config['target']!r}", first_row=1)
         if len(X) < 5:
@@ -105,6 +107,29 @@ def _load_raw(config: dict, data_dir: str | None, download: bool = False) -> tup
             config.update(task="regression", num_classes=1)
         return X_train, y_train, X_test, y_test
     raise CLIError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
+
+
+def _load_table(config: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A csv dataset's X and y; records its columns, and the class names and one-hot
+    categories of its text columns, in the config (a saved run's are applied instead)."""
+    from .data import load_csv
+
+    path, target = config["csv"], config["target"]
+    X, y, config["columns"], classes, categories = load_csv(
+        path, target, return_columns=True, return_classes=True, return_categories=True,
+        classes=config.get("classes"), categories=config.get("categories"))
+    if classes is not None:
+        config["classes"] = classes
+        if config.setdefault("num_classes", len(classes)) != len(classes):
+            raise CLIError(f"{path} column {target!r} holds text labels but the model was "
+                           f"trained on {config['num_classes']} numbered classes")
+    if categories:
+        config["categories"] = categories
+    width = config.get("input_shape", [X.shape[1]])
+    if [X.shape[1]] != width:
+        raise CLIError(f"{path} now encodes {X.shape[1]} inputs (a text column was added?) "
+                       f"but the model takes {width[0]}")
+    return X, y
 
 
 def _prepare(config: dict, X: np.ndarray) -> np.ndarray:
@@ -405,14 +430,19 @@ def _cmd_predict(args) -> int:
     else:
         z = out - out.max(axis=1, keepdims=True)
         p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-        cols = ["prediction"] + ([f"p{c}" for c in range(p.shape[1])] if args.probabilities
-                                 else [])
-        lines.append(",".join(cols))
+        # a run trained on text labels prints their names; csv quotes a name with a comma
+        names = config.get("classes") or [str(c) for c in range(p.shape[1])]
+        cols = ["prediction"] + ([f"p_{c}" if config.get("classes") else f"p{c}"
+                                  for c in names] if args.probabilities else [])
+        lines.append(cols)
         for row in p:
-            cells = [str(int(row.argmax()))]
+            cells = [names[int(row.argmax())]]
             if args.probabilities:
                 cells += [f"{v:.4f}" for v in row]
-            lines.append(",".join(cells))
+            lines.append(cells)
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(lines)
+        lines = buffer.getvalue().splitlines()
     text = "\n".join(lines) + "\n"
     if args.output:
         Path(args.output).write_text(text)
@@ -483,7 +513,7 @@ def _parser() -> argparse.ArgumentParser:
                                    "checkpoint.safetensors, history.csv and loss.png.")
     t.add_argument("--dataset", default="digits",
                    help=f"one of {', '.join(DATASETS)} (default: digits)")
-    t.add_argument("--target", help="the label column of a csv:PATH dataset")
+    t.add_argument("--target", help="the label column of a csv:PATH dataset (numbers or names)")
     t.add_argument("--model", default="mlp", choices=["mlp", "cnn", "gru"],
                    help="model architecture (default: mlp)")
     t.add_argument("--epochs", type=int, help="epochs (default: depends on dataset and model)")

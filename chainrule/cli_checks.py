@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.datasets import _short_lines
+from .data.tabular import encode_columns, feature_names, short_lines
 from .data.validate import check_finite
 
 __all__ = ["check_config", "read_inputs"]
@@ -53,6 +53,7 @@ def check_config(config, state: dict | None, where: str) -> dict:
     if config.get("task", "classification") not in ("classification", "regression"):
         raise ConfigError(f"{where}: config 'task' must be 'classification' or 'regression', "
                           f"got {config.get('task')!r}")
+    _check_csv_fields(config, where)
     if state is None:
         return config
     if not isinstance(state, dict) or not state:
@@ -83,6 +84,55 @@ def check_config(config, state: dict | None, where: str) -> dict:
                           f"'num_classes': {classes}}} describes {wanted} parameters but the "
                           f"weights hold {total}")
     return config
+
+
+#: Longest column, class or category name a config may hold (a crafted checkpoint must
+#: not carry megabyte-long names into every line that prints them).
+MAX_NAME = 1000
+
+
+def _names(v, what: str, where: str, limit: int) -> list[str]:
+    """``v`` checked as a non-empty list of at most ``limit`` distinct short strings."""
+    if not isinstance(v, list) or not 1 <= len(v) <= limit or \
+            not all(isinstance(s, str) and len(s) <= MAX_NAME for s in v):
+        raise ConfigError(f"{where}: config {what} must be a list of 1 to {limit} strings of "
+                          f"at most {MAX_NAME} characters, got {str(v)[:80]}")
+    if len(set(v)) != len(v):
+        raise ConfigError(f"{where}: config {what} repeats a name: {str(v)[:80]}")
+    return v
+
+
+def _check_csv_fields(config: dict, where: str) -> None:
+    """The CSV fields: ``columns`` (the file's feature columns), ``classes`` (the names of
+    a text target's classes) and ``categories`` (each text column's one-hot values). Their
+    sizes are tied to ``input_shape`` and ``num_classes``, which the weights bound."""
+    width = math.prod(config["input_shape"])
+    columns = config.get("columns")
+    if columns is not None:
+        _names(columns, "'columns'", where, width)
+    classes = config.get("classes")
+    if classes is not None:
+        _names(classes, "'classes'", where, config["num_classes"])
+        if len(classes) != config["num_classes"] or \
+                config.get("task", "classification") != "classification":
+            raise ConfigError(f"{where}: config 'classes' names {len(classes)} classes but "
+                              f"the model is a {config.get('task', 'classification')} model "
+                              f"with num_classes {config['num_classes']}")
+    categories = config.get("categories")
+    if categories is None:
+        return
+    if not isinstance(categories, dict) or columns is None:
+        raise ConfigError(f"{where}: config 'categories' must be a dict of column -> values, "
+                          f"beside 'columns'; got {str(categories)[:80]}")
+    for col, values in categories.items():
+        if col not in columns:
+            raise ConfigError(f"{where}: config 'categories' names {col!r}, which is not one "
+                              f"of the config's columns")
+        _names(values, f"'categories'[{col!r}]", where, width)
+    encoded = sum(len(categories[c]) if c in categories else 1 for c in columns)
+    if encoded != width:
+        raise ConfigError(f"{where}: config 'columns' and 'categories' encode {encoded} "
+                          f"inputs but 'input_shape' {config['input_shape']} has {width}")
 
 
 def _head_bias(sizes: dict) -> str | None:
@@ -122,7 +172,7 @@ def read_inputs(path: str, config: dict) -> np.ndarray:
         with open(p, newline="", encoding="utf-8") as f:
             width = f.readline().count(",") + 1
             f.seek(0)
-            lines = _short_lines(f, path, ",", width, fname=None, first=1)
+            lines = short_lines(f, path, ",", width, fname=None, first=1)
             rows = [(i, r) for i, r in enumerate(csv.reader(lines), start=1)
                     if r and any(c.strip() for c in r)]
     except UnicodeDecodeError as e:
@@ -131,8 +181,9 @@ def read_inputs(path: str, config: dict) -> np.ndarray:
     if not rows:
         raise ValueError(f"{path} holds no samples")
     first = [c.strip() for c in rows[0][1]]
-    header = None if all(_is_number(c) for c in first) else first
     columns = config.get("columns")
+    vocab = config.get("categories") or {}
+    header = None if _is_sample(first, columns, config.get("target"), vocab) else first
     order = None
     if header is not None:
         rows = rows[1:]
@@ -142,25 +193,40 @@ def read_inputs(path: str, config: dict) -> np.ndarray:
             order = [i for i, h in enumerate(header) if h != config["target"]]
     if not rows:
         raise ValueError(f"{path} has a header but no samples")
-    values = []
+    cells, lines = [], []
     for line, row in rows:
         if header is not None and len(row) != len(header):
             raise ValueError(f"{path} line {line} has {len(row)} fields, the header has "
                              f"{len(header)}")
         if order is not None:
             row = [row[i] for i in order]
-        try:
-            values.append([float(c) for c in row])
-        except ValueError:
-            bad = next(c for c in row if not _is_number(c.strip()))
-            raise ValueError(f"{path} line {line}: {bad.strip()!r} is not a number") from None
-    if len({len(r) for r in values}) > 1:
-        raise ValueError(f"{path}: rows have different numbers of values "
-                         f"{sorted({len(r) for r in values})}")
-    X = np.asarray(values, dtype=np.float64)
-    names = [header[i] for i in order] if header is not None and order is not None else header
-    check_finite(X, "predict", path, names, first_row=1)
+        cells.append([c.strip() for c in row])
+        lines.append(line)
+    widths = sorted({len(r) for r in cells})
+    if len(widths) > 1:
+        raise ValueError(f"{path}: rows have different numbers of values {widths}")
+    if order is not None:
+        names = [header[i] for i in order]
+    elif header is not None:
+        names = header
+    elif columns is not None and len(columns) == widths[0]:
+        names = columns  # no header: the training columns, in their order
+    else:
+        names = [str(i) for i in range(widths[0])]
+    # The training encoding: each text column one-hot over the categories it had then.
+    used = vocab if names == columns else {}
+    X = encode_columns(list(zip(*cells)), lines, names, used, path)
+    check_finite(X, "predict", path, feature_names(names, used), first_row=1)
     return X
+
+
+def _is_sample(row: list[str], columns, target, vocab: dict) -> bool:
+    """Whether a CSV file's first row is a sample rather than a header: all numbers, or,
+    for a model with text columns, a row as wide as the training columns that names none
+    of them (so that an unseen category in it is reported as such)."""
+    if not vocab or columns is None or len(row) != len(columns):
+        return all(_is_number(c) for c in row)
+    return not any(c in columns or c == target for c in row)
 
 
 def _match_columns(path: str, header: list[str], columns: list[str], target) -> list[int]:

@@ -1,15 +1,14 @@
-"""Small real datasets that need no download, and numeric CSV files."""
+"""Small real datasets that need no download (CSV files: ``tabular``)."""
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
-import os
 import random as _pyrandom
-from pathlib import Path
 
 import numpy as np
+
+from .tabular import load_csv  # re-exported: chainrule.data.datasets.load_csv stays valid
 
 __all__ = ["load_csv", "load_digits", "load_mnist1d"]
 
@@ -74,104 +73,3 @@ def load_mnist1d(
     X, y = _mnist1d(total, int(seed))
     return (X[:n_train].copy(), y[:n_train].copy(),
             X[n_train : n_train + n_test].copy(), y[n_train : n_train + n_test].copy())
-
-
-def load_csv(
-    path: str | os.PathLike,
-    target: str,
-    delimiter: str = ",",
-    target_dtype=None,
-    return_columns: bool = False,
-    allow_nonfinite: bool = False,
-) -> tuple:
-    """A numeric CSV file with a header row: features X float32 (N, F) and the ``target`` column.
-
-    The target is int64 when every value is a whole number (class labels), else float32;
-    ``target_dtype`` overrides this. Blank lines are skipped; anything non-numeric is an
-    error naming the line and column, and so is a NaN or infinite value unless
-    ``allow_nonfinite``. ``return_columns=True`` adds the feature names: ``(X, y, columns)``.
-
-    >>> X, y = load_csv("iris.csv", target="species")
-    """
-    path = Path(path)
-    try:
-        f = open(path, newline="", encoding="utf-8")
-    except OSError as e:
-        raise FileNotFoundError(f"load_csv: cannot open {path}: {e.strerror}") from None
-    try:
-        with f:
-            return _read_csv(f, path, target, delimiter, target_dtype, return_columns,
-                             allow_nonfinite)
-    except UnicodeDecodeError as e:
-        raise ValueError(f"load_csv: {path} is not a UTF-8 text file (byte {e.start}: "
-                         f"{e.reason}); is it a binary file?") from None
-
-
-def _short_lines(f, path, delimiter: str, width: int, fname: str | None = "load_csv",
-                 first: int = 2):
-    """The file's lines, refusing one with more delimiters than a row of ``width`` fields
-    can hold before the csv module splits it (a line of a million commas would take a
-    second and a list of a million strings). A delimiter inside quotes cannot be part of
-    a number, so such a line is an error either way."""
-    for line, text in enumerate(f, start=first):
-        if text.count(delimiter) >= width:
-            prefix = f"{fname}: " if fname else ""
-            raise ValueError(f"{prefix}{path} line {line} has more than {width} fields, the "
-                             f"first line has {width}")
-        yield text
-
-
-def _read_csv(f, path, target, delimiter, target_dtype, return_columns, allow_nonfinite):
-    reader = csv.reader(f, delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        raise ValueError(f"load_csv: {path} is empty")
-    header = [h.strip() for h in header]
-    if target not in header:
-        raise ValueError(
-            f"load_csv: {path} has no column {target!r}; its columns are {header}"
-        )
-    t = header.index(target)
-    rows = []
-    reader = csv.reader(_short_lines(f, path, delimiter, len(header)), delimiter=delimiter)
-    for line, row in enumerate(reader, start=2):
-        if not row or all(not v.strip() for v in row):
-            continue
-        if len(row) != len(header):
-            raise ValueError(
-                f"load_csv: {path} line {line} has {len(row)} fields, the header has "
-                f"{len(header)}"
-            )
-        values = []
-        for col, v in zip(header, row):
-            try:
-                x = float(v)
-            except ValueError:
-                raise ValueError(
-                    f"load_csv: {path} line {line}, column {col!r}: {v.strip()!r} is "
-                    f"not a number"
-                ) from None
-            if not allow_nonfinite and not math.isfinite(x):
-                raise ValueError(
-                    f"load_csv: {path} line {line}, column {col!r}: {v.strip()!r} is not "
-                    f"a finite number (fix or drop the row, or pass allow_nonfinite=True)"
-                )
-            values.append(x)
-        rows.append(values)
-    if not rows:
-        raise ValueError(f"load_csv: {path} has a header but no data rows")
-    data = np.asarray(rows, dtype=np.float64)
-    y = data[:, t]
-    with np.errstate(over="ignore"):  # an overflow to inf is reported just below
-        X = np.delete(data, t, axis=1).astype(np.float32)
-    if not allow_nonfinite:  # a finite float64 can still overflow float32
-        from .validate import check_finite
-
-        check_finite(X, "load_csv", str(path), [h for i, h in enumerate(header) if i != t],
-                     first_row=1)
-    if target_dtype is None:
-        # whole numbers are class labels, as long as int64 holds them exactly
-        target_dtype = np.int64 if np.all(np.isfinite(y)) and np.all(y == np.round(y)) \
-            and np.all(np.abs(y) < 2**53) else np.float32
-    y = y.astype(target_dtype)
-    return (X, y, [h for i, h in enumerate(header) if i != t]) if return_columns else (X, y)

@@ -125,7 +125,9 @@ CSV = {
     "header only": b"a,b,y\n",
     "no target column": b"a,b\n1,2\n",
     "ragged row": b"a,b,y\n1,2,0\n1,2\n",
-    "text value": b"a,b,y\n1,two,0\n",
+    # a text column is categorical; text among numbers is the error
+    "text value": b"a,b,y\n1,2,0\n1,two,0\n",
+    "empty cell in a text column": b"a,b,y\n1,red,0\n1,,0\n",
     "NaN value": b"a,b,y\n1,nan,0\n",
     "infinite value": b"a,b,y\n1,inf,0\n",
     "float32 overflow": b"a,b,y\n1,1e39,0\n",
