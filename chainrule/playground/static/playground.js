@@ -75,6 +75,7 @@ function configToControls(c) {
     lc.appendChild(d);
   });
   $("es-panel").hidden = c.es === "off";
+  document.querySelector("main").classList.toggle("compare", c.es !== "off");
   $("pop").disabled = $("sigma").disabled = c.es === "off";
   $("classes").disabled = !(c.dataset in pg.options.datasets && pg.options.datasets[c.dataset].classes);
 }
