@@ -2,7 +2,9 @@
 
 A ``Session`` is driven by the server's event stream: ``train_step`` runs one mini-batch,
 ``snapshot`` measures what the page shows (losses, heatmap, neuron outputs, weights,
-gradients, the gradient report's findings). Every method that touches the model is called
+gradients, the gradient report's findings); with ``es`` set in the config, ``session.es``
+(``evolution.EvolutionRun``) trains a copy of the network by an evolution strategy, one
+generation per ``train_step``. Every method that touches the model is called
 with ``session.lock`` held.
 """
 
@@ -193,8 +195,6 @@ class Session:
         # losses and gradients show on the page and in the findings.
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self._step(idx)
-            if self.es is not None:  # one generation per batch: the runs advance together
-                self.es.step()
         self.step_count += 1
         end = self.cursor >= n
         if end:
@@ -206,6 +206,8 @@ class Session:
                 self.finished = True
                 self.playing = False
         self.train_time += time.perf_counter() - t0
+        if self.es is not None:  # one generation per batch: the two runs advance together
+            self.es.step()  # (timed on its own: train_seconds stays backprop's)
         self.changed = True
         return end
 
