@@ -4,10 +4,12 @@ Starts a playground server on a free port, opens each preset in headless chromiu
 chromium + chromium-driver, through selenium), trains it until it finishes or for at most
 SECONDS, and writes docs/img/playground-<n>.png (scaled down, 256 colours).
 
-    python examples/playground_screenshots.py [OUT_DIR]
+    python examples/playground_screenshots.py [OUT_DIR] [--only N [N ...]]
+
+``--only 9`` renews only the ninth preset's image (the numbers are the file names').
 """
 
-import sys
+import argparse
 import threading
 import time
 from pathlib import Path
@@ -23,7 +25,7 @@ SECONDS = 12  # training time per preset at most
 WIDTH = 1000  # pixels of the saved image
 
 
-def main(out: Path) -> None:
+def main(out: Path, only: list[int] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     server = make_server("127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
@@ -35,6 +37,8 @@ def main(out: Path) -> None:
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     try:
         for i, (label, query) in enumerate(PRESETS):
+            if only and i + 1 not in only:
+                continue
             driver.get(server.url + "?" + quote(query, safe="=&,:"))
             _wait(driver, "playground.state && playground.data")
             driver.find_element("id", "play").click()
@@ -68,4 +72,12 @@ def _wait(driver, script, timeout=30):
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parents[1] / "docs" / "img")
+    parser = argparse.ArgumentParser(description="Screenshots of the playground's presets.")
+    parser.add_argument("out", nargs="?", type=Path,
+                        default=Path(__file__).parents[1] / "docs" / "img")
+    parser.add_argument("--only", type=int, nargs="+", metavar="N",
+                        help=f"only these presets (1..{len(PRESETS)})")
+    args = parser.parse_args()
+    if args.only and not all(1 <= n <= len(PRESETS) for n in args.only):
+        parser.error(f"--only: preset numbers are 1..{len(PRESETS)}, got {args.only}")
+    main(args.out, args.only)

@@ -26,11 +26,16 @@ SCHEDULES = {
 }
 MAX_LAYERS = 10
 MAX_UNITS = 16
+#: The evolution strategies the page can train a second copy of the network with.
+EVOLUTION = {"off": "no comparison", "openai": "OpenAI-ES (Salimans et al. 2017)",
+             "snes": "SNES (Schaul et al. 2011)"}
+MAX_POPULATION = 1000
 
 DEFAULTS = {
     "dataset": "circle", "classes": 3, "noise": 0, "ratio": 50, "batch": 10, "seed": 0,
     "features": ["x", "y"], "layers": [{"units": 4}, {"units": 2}], "act": "tanh",
     "opt": "SGD", "lr": 0.03, "l1": 0.0, "l2": 0.0, "sched": "none", "epochs": 0,
+    "es": "off", "pop": 50, "sigma": 0.1,
 }  # fmt: skip
 
 #: Presets: a label and the query that sets them up.
@@ -48,6 +53,8 @@ PRESETS = [
      "&opt=Adam&lr=0.01&epochs=200"),
     ("regression: Gaussian bumps", "dataset=reg-gauss&layers=8,8&act=tanh&opt=Adam&lr=0.01"
      "&epochs=200"),
+    ("backprop vs. OpenAI-ES: XOR, 4-2 tanh", "dataset=xor&layers=4,2&act=tanh&lr=0.03"
+     "&epochs=100&es=openai&pop=50&sigma=0.1"),
 ]
 
 
@@ -182,6 +189,16 @@ def parse(query: str | dict, csv_store: dict | None = None) -> dict:
         c["sched"] = _choice("sched", raw["sched"], SCHEDULES)
     if "epochs" in raw:
         c["epochs"] = _number("epochs", raw["epochs"], 0, 100000, integer=True)
+    if "es" in raw:
+        c["es"] = _choice("es", raw["es"], EVOLUTION)
+    if "pop" in raw:
+        c["pop"] = _number("pop", raw["pop"], 2, MAX_POPULATION, integer=True)
+    if "sigma" in raw:
+        c["sigma"] = _number("sigma", raw["sigma"], 0, 10, lo_open=True)
+    if c["es"] == "openai" and c["pop"] % 2:
+        # OpenAI-ES samples mirrored pairs (theta + sigma eps, theta - sigma eps)
+        raise ConfigError(f"parameter 'pop' must be even with es=openai (mirrored pairs of "
+                          f"candidates), got {c['pop']}")
     return c
 
 

@@ -11,7 +11,9 @@ and reset are small POSTs that wake that thread. Every message is JSON.
     POST /api/sessions                     body: a setup query string -> {"id", "config"}
     GET  /api/sessions/ID                  the session's config and current state
     GET  /api/sessions/ID/events           event stream: config, dataset, update..., done
-                                           (superseded: another page took the session)
+                                           (superseded: another page took the session);
+                                           with es= set, each update is followed by an
+                                           es_update (the evolution strategy's run)
     POST /api/sessions/ID/control          {"action": "play" | "pause" | "step" | "reset"}
     GET  /api/sessions/ID/explain?example=K  one example's backward pass, step by step
     GET  /api/sessions/ID/model.safetensors  the trained weights
@@ -202,8 +204,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def _state(self, s: Session, query):
         with s.lock:
-            self._json({"config": s.config, "query": s.query, "dataset": s.dataset(),
-                        "state": s.snapshot(full_history=True)})
+            body = {"config": s.config, "query": s.query, "dataset": s.dataset(),
+                    "state": s.snapshot(full_history=True)}
+            if s.es is not None:
+                body["es_state"] = s.es.snapshot(full_history=True)
+            self._json(body)
 
     def _control(self, s: Session, query):
         try:
@@ -266,6 +271,8 @@ class Handler(BaseHTTPRequestHandler):
             s.wake.notify_all()
             first = [("config", {"config": s.config, "query": s.query}),
                      ("dataset", s.dataset()), ("update", s.snapshot(full_history=True))]
+            if s.es is not None:
+                first.append(("es_update", s.es.snapshot(full_history=True)))
             s.changed = False
         try:
             for event, payload in first:
@@ -320,14 +327,22 @@ def _drive(s: Session, token: int, send, keepalive) -> None:
             now = time.monotonic()
             due = now - last >= UPDATE_INTERVAL or not s.playing or s.finished
             snap = s.snapshot() if due else None
+            es_snap = s.es.snapshot() if due and s.es is not None else None
             if due:
                 s.changed = False
                 last = now  # the interval counts measuring and sending too
         if snap is not None:
             send("update", snap)
+            if es_snap is not None:
+                send("es_update", es_snap)
             if snap["finished"] and not was_finished:
-                send("done", {"epoch": snap["epoch"], "test_loss": snap["test_loss"],
-                              "test_accuracy": snap["test_accuracy"]})
+                done = {"epoch": snap["epoch"], "test_loss": snap["test_loss"],
+                        "test_accuracy": snap["test_accuracy"]}
+                if es_snap is not None:
+                    done["es"] = {k: es_snap[k] for k in ("method", "generation",
+                                                          "forward_passes", "test_loss",
+                                                          "test_accuracy")}
+                send("done", done)
 
 
 def _superseded(send) -> None:
@@ -343,7 +358,7 @@ def _options() -> dict:
         "features": {k: v[1] for k, v in data.FEATURES.items()},
         "activations": list(cfg.ACTIVATIONS),
         "optimizers": list(cfg.optimizers()),
-        "schedules": cfg.SCHEDULES,
+        "schedules": cfg.SCHEDULES, "evolution": cfg.EVOLUTION,
         "presets": [{"label": label, "query": q} for label, q in cfg.PRESETS],
         "defaults": cfg.DEFAULTS, "max_layers": cfg.MAX_LAYERS, "max_units": cfg.MAX_UNITS,
         "max_classes": data.MAX_CLASSES,

@@ -2,7 +2,9 @@
 
 A ``Session`` is driven by the server's event stream: ``train_step`` runs one mini-batch,
 ``snapshot`` measures what the page shows (losses, heatmap, neuron outputs, weights,
-gradients, the gradient report's findings). Every method that touches the model is called
+gradients, the gradient report's findings); with ``es`` set in the config, ``session.es``
+(``evolution.EvolutionRun``) trains a copy of the network by an evolution strategy, one
+generation per ``train_step``. Every method that touches the model is called
 with ``session.lock`` held.
 """
 
@@ -40,6 +42,18 @@ def _round(a: np.ndarray, digits: int = 4) -> list:
 def _num(v):
     """A float for JSON: None for NaN and infinities."""
     return None if v is None or not math.isfinite(v) else float(v)
+
+
+def _record(history: list, epoch: int, train_loss: float, test_loss: float) -> list:
+    """``history`` with the point [epoch, train loss, test loss] added, or replacing the last
+    one of the same epoch; beyond HISTORY points the older half is thinned out."""
+    if history and history[-1][0] == epoch:
+        history[-1] = [epoch, train_loss, test_loss]
+        return history
+    history.append([epoch, train_loss, test_loss])
+    if len(history) > HISTORY:  # keep every other old point
+        history = history[:HISTORY // 2:2] + history[HISTORY // 2:]
+    return history
 
 
 class Session:
@@ -130,6 +144,12 @@ class Session:
         self.playing = False
         self.pending_epochs = 0
         self.train_time = 0.0
+        if self.config["es"] != "off":
+            from .evolution import EvolutionRun
+
+            self.es = EvolutionRun(self)  # the same initial weights, trained by an ES
+        else:
+            self.es = None
         self.changed = True
 
     # -- training --------------------------------------------------------------------
@@ -137,9 +157,16 @@ class Session:
     def _targets(self, y):
         from ..creation import tensor
 
+        return tensor(self._target_values(y))
+
+    def _target_values(self, y) -> np.ndarray:
+        """Labels as the loss takes them: class indices, or a column of float32 values."""
         if self.task == "classification":
-            return tensor(y, dtype="int64")
-        return tensor(np.asarray(y, np.float32).reshape(-1, 1))
+            return np.asarray(y, np.int64)
+        return np.asarray(y, np.float32).reshape(-1, 1)
+
+    def _target_array(self, split: str) -> np.ndarray:
+        return self._target_values(self.labels[split])
 
     def _penalty(self, loss):
         """L1 and L2 regularisation of the weights (not the biases), as TF Playground:
@@ -179,6 +206,8 @@ class Session:
                 self.finished = True
                 self.playing = False
         self.train_time += time.perf_counter() - t0
+        if self.es is not None:  # one generation per batch: the two runs advance together
+            self.es.step()  # (timed on its own: train_seconds stays backprop's)
         self.changed = True
         return end
 
@@ -226,21 +255,24 @@ class Session:
 
     # -- what the page draws ---------------------------------------------------------
 
-    def _forward_layers(self, x: np.ndarray) -> list[np.ndarray]:
-        """The output of each hidden layer (after its activation) and of the network."""
+    def _forward_layers(self, x: np.ndarray, model=None) -> list[np.ndarray]:
+        """The output of each hidden layer (after its activation) and of the network
+        (``model``: backprop's by default), in eval mode."""
         from ..autograd import no_grad
         from ..creation import tensor
 
+        model = self.model if model is None else model
         outs = []
-        self.model.eval()
+        was_training = model.training
+        model.eval()
         with no_grad():
             h = tensor(x)
-            for m in self.model:
+            for m in model:
                 h = m(h)
                 if type(m).__name__ not in ("Linear", "Dropout"):  # after an activation
                     outs.append(h.numpy())
             outs.append(h.numpy())
-        self.model.train()
+        model.train(was_training)
         return outs
 
     def _output_map(self, out: np.ndarray) -> dict:
@@ -255,8 +287,8 @@ class Session:
             return {"value": p[:, 1] - p[:, 0]}
         return {"value": p.max(axis=1), "class": p.argmax(axis=1)}
 
-    def _metrics(self, split: str) -> tuple[float, float | None]:
-        out = self._forward_layers(self.inputs[split])[-1]
+    def _metrics(self, split: str, model=None) -> tuple[float, float | None]:
+        out = self._forward_layers(self.inputs[split], model)[-1]
         y = self.labels[split]
         if self.task == "regression":
             return float(np.mean((out[:, 0] - y) ** 2)), None
@@ -274,12 +306,7 @@ class Session:
     def _snapshot(self, full_history: bool) -> dict:
         train_loss, train_acc = self._metrics("train")
         test_loss, test_acc = self._metrics("test")
-        if not self.history or self.history[-1][0] != self.epoch:
-            self.history.append([self.epoch, train_loss, test_loss])
-            if len(self.history) > HISTORY:  # thin out: keep every other old point
-                self.history = self.history[:HISTORY // 2:2] + self.history[HISTORY // 2:]
-        else:
-            self.history[-1] = [self.epoch, train_loss, test_loss]
+        self.history = _record(self.history, self.epoch, train_loss, test_loss)
         self._update_findings()
         heat = self._forward_layers(self.grid)[-1]
         thumbs = self._forward_layers(self.thumb_grid)
@@ -296,6 +323,8 @@ class Session:
         return {
             "epoch": self.epoch, "step": self.step_count, "finished": self.finished,
             "playing": self.playing, "lr": lr,
+            # backprop's cost: one forward and one backward pass per mini-batch
+            "forward_passes": self.step_count, "backward_passes": self.step_count,
             "train_loss": _num(train_loss), "test_loss": _num(test_loss),
             "train_accuracy": _num(train_acc), "test_accuracy": _num(test_acc),
             "history": [[e, _num(a), _num(b)] for e, a, b in

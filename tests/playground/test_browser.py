@@ -179,6 +179,47 @@ def test_a_url_reproduces_a_setup_in_a_separate_session(site):
     assert second == first  # the same data, the same initial weights, the same URL
 
 
+def test_an_evolution_strategy_trains_beside_backprop(site):
+    from selenium.webdriver.support.ui import Select
+
+    driver, url = site
+    sid = open_page(driver, url + "?dataset=xor&layers=4,2")
+    assert not driver.find_element("id", "es-panel").is_displayed()
+    Select(driver.find_element("id", "es")).select_by_value("openai")
+    sid = fresh_session(driver, sid, "playground.config.es === 'openai'")
+    set_field(driver, "pop", "20")
+    fresh_session(driver, sid, "playground.config.pop === 20 && playground.esState")
+    assert driver.find_element("id", "es-panel").is_displayed()
+    assert "es=openai&pop=20&sigma=0.1" in driver.execute_script("return location.search")
+    assert "OpenAI-ES" in driver.find_element("id", "es-name").text
+
+    def pictures():
+        return driver.execute_script("return ['es-heatmap', 'es-curves'].map("
+                                     "id => document.getElementById(id).toDataURL())")
+
+    wait(driver, "playground.stats.draws > 0")
+    before = pictures()
+    # the same initial weights draw the same boundary (the canvases differ in size)
+    assert driver.execute_script("return JSON.stringify(playground.esState.heatmap) === "
+                                 "JSON.stringify(playground.state.heatmap)")
+    driver.find_element("id", "play").click()
+    wait(driver, "playground.esState.epoch >= 3 && playground.esHistory.length >= 3")
+    mid = pictures()
+    wait(driver, f"playground.esState.epoch >= 6 && playground.stats.esUpdates > "
+                 f"{driver.execute_script('return playground.stats.esUpdates')}")
+    driver.find_element("id", "play").click()
+    after = pictures()
+    assert before[0] != mid[0] != after[0]  # the ES heatmap follows the training
+    assert before[1] != mid[1] != after[1]  # and its loss curve grows
+    assert driver.execute_script("return JSON.stringify(playground.esState.heatmap) !== "
+                                 "JSON.stringify(playground.state.heatmap)")  # two networks
+    es = driver.execute_script("return playground.esState")
+    shown = int(driver.find_element("id", "es-passes").text.replace(",", ""))
+    backprop = int(driver.find_element("id", "bp-passes").text.replace(",", ""))
+    assert shown == es["forward_passes"] == 20 * es["generation"] and shown == 20 * backprop
+    assert "×" in driver.find_element("id", "es-ratio").text
+
+
 # A performance measurement: in the parallel default suite on the shared 2-core machine it
 # read 15 per second (load average 17), alone 31-36. Run it alone: pytest -m slow -k redraw
 @pytest.mark.slow

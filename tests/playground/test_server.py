@@ -61,6 +61,12 @@ def test_unknown_route_of_a_session_is_404(server):
     ("epochs=-1", ["'epochs'"]),
     ("lr=1&lr=2", ["'lr' is given twice"]),
     ("dataset=csv:feed", ["no uploaded CSV"]),
+    ("es=cmaes", ["'es'", "openai", "snes", "'cmaes'"]),
+    ("es=snes&pop=1", ["'pop'", ">= 2"]),
+    ("es=snes&pop=5000", ["'pop'", "<= 1000"]),
+    ("es=openai&pop=51", ["'pop'", "even", "51"]),
+    ("es=snes&sigma=0", ["'sigma'", "> 0"]),
+    ("es=openai&sigma=nan", ["'sigma'", "'nan'"]),
 ])
 def test_bad_parameters_are_400_with_a_clear_message(server, query, words):
     status, body = request(server, "POST", "/api/sessions", query)
@@ -119,6 +125,72 @@ def test_event_order_grid_shapes_and_done(server):
     assert [len(b) for b in u["biases"]] == [4, 3, 2]
     assert len(u["grad_norms"]) == 3 and all(g["norm"] > 0 for g in u["grad_norms"])
     assert 0 <= u["test_accuracy"] <= 1
+
+
+def test_event_order_with_an_evolution_strategy(server):
+    sid = create(server, "dataset=xor&layers=4,3&epochs=2&ratio=60&es=snes&pop=12")
+    stream = EventStream(server, sid)
+    try:
+        events = [stream.next() for _ in range(4)]
+        assert [e for e, _ in events] == ["config", "dataset", "update", "es_update"]
+        assert events[0][1]["config"]["es"] == "snes" and events[0][1]["config"]["pop"] == 12
+        first = events[3][1]
+        assert first["generation"] == 0 and first["forward_passes"] == 0
+        assert first["method"] == "snes" and first["popsize"] == 12
+        control(server, sid, "play")
+        seen = []
+        item = stream.until(lambda e, p: seen.append((e, p)) or e == "done")
+    finally:
+        stream.close()
+    kinds = [e for e, _ in seen]
+    assert kinds[-3:] == ["update", "es_update", "done"]
+    assert kinds[:-1] == ["update", "es_update"] * (len(kinds) // 2)  # always in pairs
+    for (_, u), (_, es) in zip(seen[:-1:2], seen[1:-1:2]):
+        # one generation of `pop` forward passes per backprop mini-batch
+        assert es["generation"] == u["step"] == u["forward_passes"] == u["backward_passes"]
+        assert es["forward_passes"] == 12 * es["generation"] and es["backward_passes"] == 0
+        assert es["epoch"] == u["epoch"]
+    last = seen[-2][1]
+    assert last["finished"] and last["generation"] == 2 * 30
+    n = session_mod.HEATMAP
+    assert last["heatmap"]["size"] == n and len(last["heatmap"]["value"]) == n * n
+    assert [h[0] for h in last["history"]] == [2] and 0 <= last["test_accuracy"] <= 1
+    done = item[1]
+    assert done["es"]["forward_passes"] == 12 * 60 and done["es"]["method"] == "snes"
+    # the session's state has the whole ES curve, one point per update's epoch
+    state = request(server, "GET", f"/api/sessions/{sid}")[1]
+    assert [h[0] for h in state["es_state"]["history"]] == [0, 1, 2]
+
+
+def test_the_es_run_starts_from_backprops_initial_weights(server):
+    from chainrule.evolve import ParameterVector
+
+    for method, pop in (("openai", 20), ("snes", 7)):
+        query = f"dataset=circle&layers=5,3&seed=3&es={method}&pop={pop}&sigma=0.2"
+        sid = create(server, query)
+        body = request(server, "GET", f"/api/sessions/{sid}")[1]
+        # before training both networks draw the same function: the same weights
+        assert body["es_state"]["heatmap"] == body["state"]["heatmap"]
+        assert body["es_state"]["test_loss"] == body["state"]["test_loss"]
+        s = server.sessions[sid]
+        initial = ParameterVector(s.model).get()
+        assert np.array_equal(ParameterVector(s.es.model).get(), initial)
+        assert s.es.space.names == ParameterVector(s.model).names
+        stream = EventStream(server, sid)  # the stream runs the training
+        try:
+            control(server, sid, "step")
+            stream.until(lambda e, p: e == "es_update" and p["epoch"] == 1)
+        finally:
+            stream.close()
+        with s.lock:
+            moved = ParameterVector(s.es.model).get()
+            trained = ParameterVector(s.model).get()
+        assert not np.array_equal(moved, initial)  # the strategy trained its own copy
+        assert not np.array_equal(moved, trained) and not np.array_equal(trained, initial)
+        control(server, sid, "reset")  # a reset restarts both from the same weights
+        with s.lock:
+            assert np.array_equal(ParameterVector(s.es.model).get(), initial)
+            assert s.es.generation == 0 and s.es.forward_passes == 0
 
 
 def test_multiclass_and_regression_heatmaps(server):

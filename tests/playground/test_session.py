@@ -140,3 +140,42 @@ def test_a_diverging_run_stays_valid_json_and_reports_nan():
     json.dumps(snap, allow_nan=False)  # NaN and Inf become null: the page's JSON.parse
     assert snap["train_loss"] is None
     assert "nan" in [f["kind"] for f in snap["findings"]]
+
+
+def test_the_es_fitness_is_backprops_objective_with_the_weight_penalty():
+    s = Session(parse("dataset=xor&layers=3,2&l1=0.01&l2=0.3&es=snes&pop=4"))
+    X = np.stack([s.es.space.get(), s.es.space.get() * 2])
+    weights = [m.weight.numpy() for m in s.linears]  # the same initial weights
+    expect = [sum(0.01 * np.abs(k * W).sum() + 0.15 * ((k * W) ** 2).sum() for W in weights)
+              for k in (1, 2)]
+    np.testing.assert_allclose(s.es._penalty(X), expect, rtol=1e-6)  # biases excluded
+    xb, yb = s.es.problem.batch(0)
+    assert len(xb) == 10 and yb.dtype == np.int64  # a mini-batch of the page's batch size
+
+
+def test_a_non_finite_es_fitness_counts_as_the_worst_candidate():
+    s = Session(parse("es=snes&pop=6"))
+    evaluate = s.es.problem.evaluate
+    s.es.problem.evaluate = lambda X, g: np.where(np.arange(len(X)) == 0, np.nan,
+                                                  evaluate(X, g))
+    s.train_step()  # the strategy's tell takes finite numbers only
+    assert s.es.generation == 1 and s.es.forward_passes == 6
+    assert np.isfinite(s.es.strategy.best_fitness)
+
+
+@pytest.mark.parametrize("query", [
+    "dataset=reg-gauss&layers=8,8&es=openai&pop=10",
+    "dataset=spirals&classes=3&layers=8:relu:0.1,4&es=snes&pop=9",
+])
+def test_the_es_run_handles_regression_multiclass_and_dropout(query):
+    import json
+
+    s = Session(parse(query))
+    for _ in range(2):
+        s.train_epoch()
+    es = s.es.snapshot(full_history=True)
+    json.dumps(es, allow_nan=False)
+    assert es["generation"] == s.step_count and es["epoch"] == 2
+    assert len(es["heatmap"]["value"]) == 50 * 50
+    assert ("class" in es["heatmap"]) == (s.classes > 2)
+    assert not s.es.model.training  # the population is evaluated without dropout

@@ -11,8 +11,9 @@ const PALETTE = [[245, 147, 34], [8, 119, 189], [46, 160, 67], [214, 39, 40],
 const pg = {
   options: null, config: null, query: "", id: null, source: null,
   data: null, state: null, history: [], dirty: false,
+  esState: null, esHistory: [], // the evolution strategy's run, when the setup has es=
   explain: null, explainPos: 0,
-  stats: { updates: 0, draws: 0, rate: 0, times: [] },
+  stats: { updates: 0, esUpdates: 0, draws: 0, rate: 0, times: [] },
 };
 window.playground = pg; // for the browser tests and the curious
 
@@ -73,11 +74,15 @@ function configToControls(c) {
     d.querySelector(".drop").onchange = (e) => { l.dropout = +e.target.value || undefined; changed(); };
     lc.appendChild(d);
   });
+  $("es-panel").hidden = c.es === "off";
+  document.querySelector("main").classList.toggle("compare", c.es !== "off");
+  $("pop").disabled = $("sigma").disabled = c.es === "off";
   $("classes").disabled = !(c.dataset in pg.options.datasets && pg.options.datasets[c.dataset].classes);
 }
 
 let changeTimer = null;
-const FIELDS = ["noise", "ratio", "batch", "seed", "act", "opt", "lr", "l1", "l2", "sched", "epochs", "classes"];
+const FIELDS = ["noise", "ratio", "batch", "seed", "act", "opt", "lr", "l1", "l2", "sched", "epochs", "classes",
+  "es", "pop", "sigma"];
 function changed() { // any control: a new session for the new setup (debounced)
   for (const k of FIELDS) pg.config[k] = $(k).value; // the fields the user may have edited
   configToControls(pg.config);
@@ -112,6 +117,7 @@ async function start(query, mayResume) {
 function connect(id, query) {
   if (pg.source) pg.source.close();
   pg.id = id; pg.query = query; pg.history = []; pg.state = null; pg.explain = null;
+  pg.esState = null; pg.esHistory = [];
   sessionStorage.setItem("chainrule-playground", JSON.stringify({ id, query }));
   history.replaceState(null, "", "?" + query + location.hash);
   $("export-safetensors").href = `/api/sessions/${id}/model.safetensors`;
@@ -121,22 +127,34 @@ function connect(id, query) {
   src.addEventListener("config", (e) => { pg.config = JSON.parse(e.data).config; configToControls(pg.config); });
   src.addEventListener("dataset", (e) => { pg.data = JSON.parse(e.data); });
   src.addEventListener("update", (e) => onUpdate(JSON.parse(e.data)));
+  src.addEventListener("es_update", (e) => onEsUpdate(JSON.parse(e.data)));
   src.addEventListener("done", () => setPlaying(false));
   src.addEventListener("superseded", (e) => { src.close(); showError(JSON.parse(e.data).message); });
   src.onerror = () => { if (src.readyState === EventSource.CLOSED) showError("lost the playground server"); };
 }
 
+// An update's loss curve is the whole curve (on connecting) or its newest point.
+function mergeHistory(history, incoming) {
+  if (incoming.length > 1 || !history.length) return incoming.slice();
+  const h = incoming[0], last = history[history.length - 1];
+  if (last && last[0] === h[0]) history[history.length - 1] = h; else history.push(h);
+  return history;
+}
+
 function onUpdate(u) {
   pg.stats.updates++;
-  if (u.history.length > 1 || !pg.history.length) pg.history = u.history.slice();
-  else {
-    const h = u.history[0], last = pg.history[pg.history.length - 1];
-    if (last && last[0] === h[0]) pg.history[pg.history.length - 1] = h; else pg.history.push(h);
-  }
+  pg.history = mergeHistory(pg.history, u.history);
   const newFindings = !pg.state || pg.state.findings.length !== u.findings.length;
   pg.state = u;
   setPlaying(u.playing);
   if (newFindings) drawFindings();
+  if (!pg.dirty) { pg.dirty = true; requestAnimationFrame(draw); }
+}
+
+function onEsUpdate(u) {
+  pg.stats.esUpdates++;
+  pg.esHistory = mergeHistory(pg.esHistory, u.history);
+  pg.esState = u;
   if (!pg.dirty) { pg.dirty = true; requestAnimationFrame(draw); }
 }
 
@@ -155,12 +173,14 @@ function draw() {
   $("epoch").textContent = u.epoch;
   $("test-loss").textContent = fmt(u.test_loss);
   $("train-loss").textContent = fmt(u.train_loss);
-  $("test-accuracy").textContent = u.test_accuracy === null ? "-" : (100 * u.test_accuracy).toFixed(1) + "%";
-  $("train-accuracy").textContent = u.train_accuracy === null ? "-" : (100 * u.train_accuracy).toFixed(1) + "%";
-  $("test-accuracy").dataset.value = u.test_accuracy;
+  showLosses(u, "");
   $("lr-now").textContent = fmt(u.lr, 4);
   drawHeatmap(u);
-  drawCurves();
+  // one loss scale for both runs, so their curves compare at a glance
+  const es = pg.config && pg.config.es !== "off" ? pg.esState : null;
+  const maxL = curveTop(es ? pg.history.concat(pg.esHistory) : pg.history);
+  drawCurves($("curves"), pg.history, maxL);
+  if (es) drawEvolution(u, es, maxL);
   drawNetwork(u);
   drawGradBars(u);
   // redraws per second over the last second: what the page actually keeps up with
@@ -171,6 +191,27 @@ function draw() {
   pg.stats.rate = t.length;
   pg.stats.drawMs = performance.now() - t0;
   $("rate").textContent = t.length;
+}
+
+function showLosses(u, prefix) {
+  const pct = (v) => v === null ? "-" : (100 * v).toFixed(1) + "%";
+  $(prefix + "test-loss").textContent = fmt(u.test_loss);
+  $(prefix + "train-loss").textContent = fmt(u.train_loss);
+  $(prefix + "test-accuracy").textContent = pct(u.test_accuracy);
+  $(prefix + "train-accuracy").textContent = pct(u.train_accuracy);
+  $(prefix + "test-accuracy").dataset.value = u.test_accuracy;
+}
+
+// The evolution strategy's panel: its losses, curve and heatmap, and what each run cost.
+function drawEvolution(u, es, maxL) {
+  $("es-name").textContent = es.label;
+  showLosses(es, "es-");
+  drawCurves($("es-curves"), pg.esHistory, maxL);
+  drawHeatmap(es, $("es-heatmap"));
+  $("bp-passes").textContent = u.forward_passes.toLocaleString("en");
+  $("es-passes").textContent = es.forward_passes.toLocaleString("en");
+  $("es-passes-how").textContent = `${es.generation} generations × ${es.popsize}, no backward`;
+  $("es-ratio").textContent = u.forward_passes ? `ES: ${fmt(es.forward_passes / u.forward_passes, 1)}× backprop's forward passes, epoch ${es.epoch}` : "";
 }
 
 function mapColour(value, cls, i) {
@@ -199,8 +240,8 @@ function pointColour(label) {
   return pg.data.classes === 2 ? (label ? BLUE : ORANGE) : PALETTE[label % PALETTE.length];
 }
 
-function drawHeatmap(u) {
-  const cv = $("heatmap"), ctx = cv.getContext("2d"), W = cv.width, D = pg.data.domain;
+function drawHeatmap(u, cv = $("heatmap")) {
+  const ctx = cv.getContext("2d"), W = cv.width, D = pg.data.domain;
   const hm = u.heatmap;
   paintGrid(ctx, hm.size, (i) => mapColour(hm.value, hm.class, i), 0, 0, W, W);
   const sets = [["train", "#fff"]];
@@ -214,7 +255,7 @@ function drawHeatmap(u) {
       ctx.strokeStyle = stroke; ctx.lineWidth = 1; ctx.stroke();
     }
   }
-  if (pg.explain) { // the example whose backward pass is on show
+  if (pg.explain && cv.id === "heatmap") { // the example whose backward pass is on show
     const p = pg.explain.point;
     ctx.beginPath();
     ctx.arc((p[0] + D) / (2 * D) * W, (D - p[1]) / (2 * D) * W, 7, 0, 2 * Math.PI);
@@ -222,12 +263,13 @@ function drawHeatmap(u) {
   }
 }
 
-function drawCurves() {
-  const cv = $("curves"), ctx = cv.getContext("2d"), W = cv.width, H = cv.height, h = pg.history;
+function curveTop(h) { return Math.max(1e-9, ...h.map((r) => Math.max(r[1], r[2])).filter(isFinite)); }
+
+function drawCurves(cv, h, maxL) {
+  const ctx = cv.getContext("2d"), W = cv.width, H = cv.height;
   ctx.clearRect(0, 0, W, H);
   if (!h.length) return;
   const maxE = Math.max(1, h[h.length - 1][0]);
-  const maxL = Math.max(1e-9, ...h.map((r) => Math.max(r[1], r[2])).filter(isFinite));
   for (const [col, colour] of [[1, "#999"], [2, "#000"]]) {
     ctx.beginPath(); ctx.strokeStyle = colour; ctx.lineWidth = 1.5;
     h.forEach((r, i) => {
@@ -328,7 +370,7 @@ function tooltip(e, text) {
 }
 
 function hoverHeatmap(e) {
-  const u = pg.state; if (!u || !pg.data) return;
+  const u = e.target.id === "es-heatmap" ? pg.esState : pg.state; if (!u || !pg.data) return;
   const r = e.target.getBoundingClientRect(), fx = (e.clientX - r.left) / r.width, fy = (e.clientY - r.top) / r.height;
   const n = u.heatmap.size, i = Math.min(n - 1, Math.floor(fy * n)) * n + Math.min(n - 1, Math.floor(fx * n));
   const D = pg.data.domain, x = fx * 2 * D - D, y = D - fy * 2 * D;
@@ -351,7 +393,7 @@ function hoverNetwork(e) {
 }
 
 function hoverCurves(e) {
-  const h = pg.history; if (!h.length) return;
+  const h = e.target.id === "es-curves" ? pg.esHistory : pg.history; if (!h.length) return;
   const r = e.target.getBoundingClientRect(), maxE = Math.max(1, h[h.length - 1][0]);
   const epoch = (e.clientX - r.left) / r.width * maxE;
   const row = h.reduce((a, b) => Math.abs(b[0] - epoch) < Math.abs(a[0] - epoch) ? b : a);
@@ -393,6 +435,7 @@ function showExplain() {
 async function init() {
   pg.options = await api("GET", "/api/options");
   const fill = (id, items) => { $(id).innerHTML = items.map((v) => `<option>${v}</option>`).join(""); };
+  $("es").innerHTML = Object.entries(pg.options.evolution).map(([k, label]) => `<option value="${k}">${k === "off" ? "off" : label}</option>`).join("");
   fill("opt", pg.options.optimizers); fill("act", pg.options.activations); fill("sched", Object.keys(pg.options.schedules));
   $("feature-controls").innerHTML += Object.entries(pg.options.features).map(([k, label]) =>
     `<label><input type="checkbox" value="${k}">${label}</label>`).join("");
@@ -424,10 +467,16 @@ async function init() {
     const v = new URLSearchParams({ test: $("show-test").checked ? "1" : "0", links: $("link-mode").value });
     history.replaceState(null, "", location.search + "#" + v);
   };
-  $("show-test").onchange = () => { saveView(); if (pg.state) drawHeatmap(pg.state); };
+  $("show-test").onchange = () => {
+    saveView();
+    if (pg.state) drawHeatmap(pg.state);
+    if (pg.esState) drawHeatmap(pg.esState, $("es-heatmap"));
+  };
   $("link-mode").onchange = () => { saveView(); if (pg.state) drawNetwork(pg.state); };
-  $("heatmap").onmousemove = hoverHeatmap; $("network").onmousemove = hoverNetwork; $("curves").onmousemove = hoverCurves;
-  for (const id of ["heatmap", "network", "curves"]) $(id).onmouseleave = (e) => tooltip(e, null);
+  $("heatmap").onmousemove = $("es-heatmap").onmousemove = hoverHeatmap;
+  $("curves").onmousemove = $("es-curves").onmousemove = hoverCurves;
+  $("network").onmousemove = hoverNetwork;
+  for (const id of ["heatmap", "network", "curves", "es-heatmap", "es-curves"]) $(id).onmouseleave = (e) => tooltip(e, null);
   $("explain-start").onclick = explainStart;
   $("explain-next").onclick = () => { if (pg.explain && pg.explainPos < pg.explain.steps.length - 1) { pg.explainPos++; showExplain(); } };
   $("explain-prev").onclick = () => { if (pg.explain && pg.explainPos > 0) { pg.explainPos--; showExplain(); } };
