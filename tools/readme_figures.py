@@ -8,18 +8,19 @@ Each row runs its example's ``main`` in this process with the arguments its comm
 records the returned results and the wall-clock in ``docs/figures/examples.json``, and the
 README's table (between the ``examples-table`` markers) is rendered from that file. The
 runs are seeded and bit-reproducible, so a rerun gives the same result column; wall-clock
-depends on the machine and its load (the load average is recorded beside it). Every run
-uses one BLAS thread: the bits of a result depend on how many threads split its matrix
-products, so a fixed count is what makes a rerun on another machine give the same digits.
+depends on the machine and its load (the load average is recorded beside it). Every row
+runs in a fresh process with one BLAS thread: the bits of a result depend on how many
+threads split its matrix products, so a fixed count is what makes a rerun on another
+machine give the same digits.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -83,19 +84,33 @@ def _command(example: str, argv: list[str]) -> str:
     return " ".join(["python", f"examples/{example}.py", *shown])
 
 
+_CHILD = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("example", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+result = module.main(json.loads(sys.argv[2]))
+with open(sys.argv[3], "w") as f:
+    json.dump(result, f)
+"""
+
+
 def run_row(name: str, out_dir: Path) -> dict:
-    """Run one row's example; its results, wall-clock and the load average around it."""
+    """Run one row's example in a fresh process with one BLAS thread (so that no state of
+    an earlier row, and no thread count, can change its result); its results, wall-clock
+    and the load average around it."""
     _, example, argv, _ = ROWS[name]
     argv = [a.replace("DATA", DATA).replace("OUT", str(out_dir)) for a in argv]
-    spec = importlib.util.spec_from_file_location(f"example_{example}",
-                                                  ROOT / "examples" / f"{example}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+               MKL_NUM_THREADS="1", PYTHONPATH=str(ROOT))
+    out = out_dir / f"{name}.json"
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    result = module.main(argv)
+    subprocess.run([sys.executable, "-c", _CHILD, str(ROOT / "examples" / f"{example}.py"),
+                    json.dumps(argv), str(out)], env=env, check=True, cwd=out_dir,
+                   stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - start
-    return {"result": result, "seconds": round(seconds, 1),
+    return {"result": json.loads(out.read_text()), "seconds": round(seconds, 1),
             "load": round(max(load, os.getloadavg()[0]), 2)}
 
 
@@ -128,10 +143,6 @@ def main(argv: list[str] | None = None) -> int:
                         help="rerun these rows and compare their results with the record")
     args = parser.parse_args(argv)
     import tempfile
-
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
 
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     with tempfile.TemporaryDirectory() as tmp:
