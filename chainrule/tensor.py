@@ -44,6 +44,13 @@ class Size(tuple):
         return f"cr.Size({list(self)})"
 
 
+def _ml_number(dtype) -> bool:
+    """True for ml_dtypes' numeric types (bfloat16, float8, int4...: NumPy kind 'V'), which
+    ONNX files and accelerator checkpoints hold; they are real numbers, unlike the other
+    kinds a Tensor refuses (object, complex, strings)."""
+    return dtype.kind == "V" and getattr(dtype.type, "__module__", "").startswith("ml_dtypes")
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it.
 
@@ -83,7 +90,7 @@ class Tensor:
         elif not hasattr(data, "dtype"):
             dtype = infer_dtype(data)
         a = xp.asarray(data, dtype=dtype)
-        if a.dtype.kind not in "biuf":
+        if a.dtype.kind not in "biuf" and not _ml_number(a.dtype):
             raise TypeError(f"Tensor: dtype {a.dtype} is not supported; tensors hold bool, "
                             f"integer or real floating-point numbers")
         self.array = a
