@@ -24,6 +24,7 @@ def _shape_arg(shape):
 
 class Reshape(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -55,6 +56,7 @@ def reshape(x, *shape) -> Tensor:
 
 class Transpose(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, axes):
         self.axes = axes
@@ -173,6 +175,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 class BroadcastTo(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -260,6 +263,7 @@ def stack(tensors, axis: int = 0, dim=None) -> Tensor:
 
 class Split(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, bounds, axis):
         self.bounds, self.axis = bounds, axis
@@ -414,6 +418,7 @@ def _no_repeats(index) -> bool:
 
 class GetItem(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, index):
         self.index = index
@@ -447,6 +452,45 @@ class ScatterAdd(Function):
 
     def backward(self, ggx):
         return GetItem(self.index)(ggx)
+
+
+class SetItem(Function):
+    """``x`` with ``v`` written at ``index``, out of place: what ``x[index] = v`` records in
+    the graph. The gradient of ``x`` is zero at the written positions; that of ``v`` is
+    gathered from them (summed back to ``v``'s shape where it was broadcast)."""
+
+    saves_inputs = False
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x, v):
+        self.v_shape = v.shape
+        y = x.copy()
+        y[self.index] = v
+        return y
+
+    def backward(self, gy):
+        gx = gv = None
+        if self.needs_grad[0]:
+            gx = SetItem(self.index)(gy, Tensor(gy.xp.zeros((), gy.dtype)))
+        if self.needs_grad[1]:
+            gv = GetItem(self.index)(gy)
+            if gv.ndim < len(self.v_shape):  # v had leading 1s that NumPy dropped
+                gv = Reshape((1,) * (len(self.v_shape) - gv.ndim) + gv.shape)(gv)
+        return gx, gv
+
+
+def setitem(x, index, v) -> Tensor:
+    """A copy of ``x`` with ``v`` (a tensor or a number, broadcast) written at ``index``: the
+    out-of-place form of ``x[index] = v``, differentiable with respect to both."""
+    x = check_tensor("setitem", x)
+    index = _normalize_index(index)
+    if not isinstance(v, Tensor):
+        v = Tensor(x.xp.asarray(v, dtype=x.dtype))
+    elif v.dtype != x.dtype:
+        v = v.astype(x.dtype)
+    return SetItem(index)(x, v)
 
 
 def getitem(x, index) -> Tensor:
