@@ -526,7 +526,7 @@ class Tensor:
         c = self.creator
         if c is None:
             return self._vc is not None and getattr(self.array, "base", None) is not None
-        if not c.makes_view or c.rebased_from is not None or not c.inputs:
+        if not c.makes_view or not c.inputs:
             return False
         return any(x is not None and self.xp.may_share_memory(self.array, x.array)
                    for x in c.inputs)
@@ -536,13 +536,22 @@ class Tensor:
         value out of place from a tensor ``old`` standing for the current value and history;
         it is written into this tensor's memory (``write(result)`` when given, else the whole
         array), and this tensor, keeping its identity, becomes the op's output."""
+        base = None
         if self._is_view():
-            raise RuntimeError(
-                f"{name}: this tensor of shape {tuple(self.shape)} is a view of another "
-                f"tensor (a slice, reshape or transpose of it), and an in-place change of a "
-                f"view is not recorded into its base while a graph is being recorded; write "
-                f"into the base instead (base[index] = value), or change a copy (.clone())"
-            )
+            c = self.creator
+            if c is None or getattr(c, "view_again", None) is None:
+                raise RuntimeError(
+                    f"{name}: this tensor of shape {tuple(self.shape)} is a view of another "
+                    f"tensor{'' if c is None else ' made by ' + c.name} whose graph cannot "
+                    f"record an in-place change of the view; write into the base instead "
+                    f"(base[index] = value), or change a copy (.clone())"
+                )
+            base = c.inputs[0]
+            p = base
+            while p is not None:  # a leaf base that requires grad raises before any write
+                p._records(name)
+                pc = p.creator
+                p = pc.inputs[0] if p._is_view() and pc is not None else None
         vc = self._vc
         if vc is None:
             vc = self._vc = [0]
@@ -580,6 +589,11 @@ class Tensor:
         else:
             write(r)
         self._bump(name)
+        if base is not None:
+            # A view: the base is updated through a copy-slices node (the view's new value
+            # written into the base's old one), and the view is taken again from the new base.
+            base._rebase(name, lambda old_base: c.view_into(old_base, r), _no_write)
+            node = c.view_again(base).creator
         node.rebased_from = old
         node.outputs = [weakref.ref(self)]
         node.generation = autograd._rebased_generation(node.generation)
@@ -883,7 +897,9 @@ class Tensor:
             def write(r):
                 self.array = r.array
 
-            return self._rebase(name, lambda old: op(old, *args), write)
+            self._rebase(name, lambda old: op(old, *args), write)
+            self.creator.makes_view = False  # this tensor itself, not a view of another
+            return self
         with autograd.no_grad():
             self.array = op(self, *args).array
         self._bump(name)
@@ -1170,6 +1186,10 @@ class Tensor:
         elif self.requires_grad:
             extra.append("requires_grad=True")
         return "Tensor(" + ", ".join([body, *extra]) + ")"
+
+
+def _no_write(r) -> None:
+    """The memory was already written (through a view of it)."""
 
 
 class _Held:

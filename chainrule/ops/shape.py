@@ -36,6 +36,14 @@ class Reshape(Function):
     def backward(self, gy):
         return reshape(gy, self.in_shape)
 
+    # The view protocol of ``Tensor._rebase`` (ops with ``makes_view``): the view taken
+    # again from its base, and the base with the view's elements replaced by ``v``.
+    def view_again(self, base):
+        return Reshape(self.shape)(base)
+
+    def view_into(self, base, v):
+        return Reshape(self.in_shape)(v)  # the view covers the whole base
+
 
 def reshape(x, *shape) -> Tensor:
     """The same elements in a new shape (one dimension may be -1)."""
@@ -67,6 +75,12 @@ class Transpose(Function):
     def backward(self, gy):
         inv = tuple(np.argsort(self.axes)) if self.axes is not None else None
         return Transpose(inv)(gy)
+
+    def view_again(self, base):
+        return Transpose(self.axes)(base)
+
+    def view_into(self, base, v):
+        return self.backward(v)  # the inverse permutation; the view covers the whole base
 
 
 def permute(x, *dims) -> Tensor:
@@ -429,6 +443,12 @@ class GetItem(Function):
 
     def backward(self, gy):
         return ScatterAdd(self.index, self.in_shape)(gy)
+
+    def view_again(self, base):
+        return GetItem(self.index)(base)
+
+    def view_into(self, base, v):
+        return SetItem(self.index)(base, v)
 
 
 class ScatterAdd(Function):
