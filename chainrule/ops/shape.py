@@ -439,7 +439,13 @@ class GetItem(Function):
 
     def forward(self, x):
         self.in_shape = x.shape
-        return x[self.index]
+        y = x[self.index]
+        if isinstance(y, np.generic):
+            # One element: a 0-d view of x, as PyTorch (NumPy gives a detached scalar),
+            # so an in-place change of x[i] reaches x.
+            index = self.index if isinstance(self.index, tuple) else (self.index,)
+            y = x[(*index, Ellipsis)]
+        return y
 
     def backward(self, gy):
         return ScatterAdd(self.index, self.in_shape)(gy)
