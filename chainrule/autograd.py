@@ -353,7 +353,7 @@ class Function:
 
 def _by(vc) -> str:
     """" by <op>" for a version counter that remembers its last in-place op."""
-    return f" by {vc[1]}" if vc is not None and len(vc) > 1 else ""
+    return f" by {vc[1]}" if vc is not None and len(vc) > 1 and vc[1] else ""
 
 
 # Generations of in-place nodes: each one is placed above every node recorded before it,

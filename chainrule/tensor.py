@@ -150,6 +150,14 @@ class Tensor:
             if vc is None:
                 vc = base._vc = [0]
             self._vc = vc
+            if self.creator is not None and autograd._state["grad_enabled"] and (
+                    base.creator is not None or not base.requires_grad):
+                # A recorded view of a tensor that may change in place while recorded (not
+                # a leaf that requires grad): kept (weakly) with the counter, so that such a
+                # change of the base takes the view again from the new base.
+                if len(vc) < 3:
+                    vc[1:] = [vc[1] if len(vc) > 1 else None, weakref.WeakSet()]
+                vc[2].add(self)
         return self
 
     # -- properties --------------------------------------------------------------------
@@ -499,9 +507,12 @@ class Tensor:
         vc = self._vc
         if vc is None:
             self._vc = [1, name]
-        else:
+        else:  # [version, last in-place op, recorded views] (the last two when known)
             vc[0] += 1
-            vc[1:] = [name]
+            if len(vc) == 1:
+                vc.append(name)
+            else:
+                vc[1] = name
 
     def _records(self, name: str, *values) -> bool:
         """True when the in-place op ``name`` must be recorded in the graph. A leaf that
@@ -601,6 +612,8 @@ class Tensor:
             node.out_vc, node.out_version = vc, vc[0]
         self.creator = node
         self.requires_grad = True
+        if len(vc) > 2:
+            _retake_views(self, vc[2])
         return self
 
     def _inplace_error(self, name: str, v, error: Exception, shape=None) -> Exception:
@@ -1186,6 +1199,37 @@ class Tensor:
         elif self.requires_grad:
             extra.append("requires_grad=True")
         return "Tensor(" + ", ".join([body, *extra]) + ")"
+
+
+def _retake_views(base: Tensor, views) -> None:
+    """After ``base`` was changed in place, each recorded view of it (or of such a view) is
+    taken again from the new base, as PyTorch regenerates a view's ``grad_fn``: ops that used
+    the view before keep its old history (``rebased_from``), later ones see the change."""
+    done = {id(base)}
+    pending = [v for v in views if v is not base]
+    while pending:
+        left = []
+        for v in pending:
+            c = v.creator
+            if c is None or not c.makes_view or not c.inputs or \
+                    getattr(c, "view_again", None) is None:
+                continue
+            src = c.inputs[0]
+            if id(src) not in done:
+                left.append(v)
+                continue
+            old = Tensor._make(v.array, v.requires_grad)
+            old.creator, old._vc = c, v._vc
+            c.outputs = [_Held(old) if ref() is v else ref for ref in c.outputs]
+            node = c.view_again(src).creator
+            node.rebased_from = old
+            node.outputs = [weakref.ref(v)]
+            v.creator = node
+            v.requires_grad = True
+            done.add(id(v))
+        if len(left) == len(pending):
+            break
+        pending = left
 
 
 def _no_write(r) -> None:

@@ -317,3 +317,23 @@ def test_plain_tensors_unchanged():
     t.add_(1.0).clamp_(0.0, 4.0)
     assert t.creator is None and not t.requires_grad and t._version == 3
     np.testing.assert_allclose(t.numpy(), [4.0, 3.0])
+
+
+def _base_changed_after_view(x, w):
+    y = x * 1
+    v = y[0]
+    a = v.exp() * w  # uses the view before the change: the old value
+    y.mul_(2)
+    b = v.exp() * w  # after: v holds 2 x[0], and its gradient reaches x through the change
+    y2 = y.t()
+    y[1] = w
+    return a + 3 * b + (y2 * y2).sum()
+
+
+VIEW_TAKEN_AGAIN = _case("base_changed_after_view", _base_changed_after_view, [X, W])
+
+
+def test_view_taken_again_after_base_changes():
+    check_case(VIEW_TAKEN_AGAIN)
+    pytest.importorskip("torch")
+    check_against_torch(VIEW_TAKEN_AGAIN)
