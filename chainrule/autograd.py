@@ -709,12 +709,18 @@ def _fit_grad(gx, x, node=None, i=0):
         raise _bad_grads(node, f"returned a {type(gx).__name__} for input {i} (of shape "
                                f"{tuple(x.shape)}); a gradient is a Tensor or None")
     if gx.shape != x.shape:
-        if not _broadcasts_from(x.shape, gx.shape):
-            raise _bad_grads(node, f"returned a gradient of shape {tuple(gx.shape)} for "
-                                   f"input {i} of shape {tuple(x.shape)}")
-        from .ops.reduce import sum_to
+        c = x.creator
+        if node is not None and c is not None and c.generation >= node.generation:
+            # x changed shape in place (unsqueeze_...) after node used it: fit to the
+            # shape x had then.
+            x = _before_inplace(x, node)
+        if gx.shape != x.shape:
+            if not _broadcasts_from(x.shape, gx.shape):
+                raise _bad_grads(node, f"returned a gradient of shape {tuple(gx.shape)} for "
+                                       f"input {i} of shape {tuple(x.shape)}")
+            from .ops.reduce import sum_to
 
-        gx = sum_to(gx, x.shape)
+            gx = sum_to(gx, x.shape)
     if gx.dtype != x.dtype:
         if x.dtype.kind == "f" and gx.dtype.kind != "f":
             raise _bad_grads(node, f"returned a gradient of dtype {gx.dtype} (shape "

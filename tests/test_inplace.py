@@ -83,6 +83,13 @@ def _view_used_after(x, w):
     return v * y[1] + y ** 2
 
 
+def _reshaped_after_use(x, w, how):
+    y = x * 1
+    z = y + w  # broadcast: its gradient is summed back to y's shape at that time
+    getattr(y, how)(0)
+    return z.sum() + (y * y).sum()
+
+
 def _aug(op):
     def fn(x, w):
         y = x * 1
@@ -141,6 +148,10 @@ CASES = [
     _case("unsqueeze_", lambda x, w: (x * 1).unsqueeze_(1) * w, [X, W]),
     _case("squeeze_", lambda x, w: (x * 1).squeeze_(0) * w, [(1, 3), W]),
     _case("t_", lambda x: (x * 1).t_() * x.t(), [X]),
+    _case("unsqueeze_after_use", lambda x, w: _reshaped_after_use(x, w, "unsqueeze_"),
+          [(1, 3), (2, 1)]),
+    _case("squeeze_after_use", lambda x, w: _reshaped_after_use(x, w, "squeeze_"),
+          [(1, 3), (2, 1)]),
     _case("exp_", lambda x: (x * 1).exp_() * x, [X]),
     _case("log_", lambda x: (x * 1).log_(), [X], positive),
     _case("sqrt_", lambda x: (x * 1).sqrt_(), [X], positive),
