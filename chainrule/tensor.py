@@ -570,6 +570,8 @@ class Tensor:
         old.creator = c = self.creator
         old._vc = vc
         r = compute(old)
+        if r is old:  # nothing to do (t_ of a vector, squeeze_ without a dim of length 1)
+            return self
         if write is None:
             if r.shape != self.shape:
                 raise RuntimeError(

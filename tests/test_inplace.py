@@ -322,6 +322,15 @@ def test_element_is_a_view():
     np.testing.assert_allclose(t.numpy(), [[1.0, 20.0], [8.0, 4.0]])
 
 
+def test_shape_ops_that_change_nothing():
+    x = f64([1.0, 2.0])
+    y = x * 1
+    creator = y.grad_fn
+    assert y.t_() is y and y.squeeze_() is y and y.grad_fn is creator
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+
+
 def test_plain_tensors_unchanged():
     t = cr.tensor([1.0, 2.0])
     t[0] = 5.0
