@@ -586,9 +586,10 @@ class Tensor:
                     f"x = x.float())"
                 )
         node = r.creator
-        if node.saves_inputs and any(x is old for x in node.inputs):
-            # The op's backward reads the old value, about to be overwritten: it keeps a
-            # copy (PyTorch saves the original too), with its own counter.
+        if node.saves_inputs or not any(x is old for x in node.inputs):
+            # The op's backward may read the old value, about to be overwritten (it saves
+            # its inputs, or it is made of several ops that may): it keeps a copy (PyTorch
+            # saves the original too), with its own counter.
             old.array = old.array.copy()
             old._vc = [vc[0]]
         if c is not None:
@@ -1278,6 +1279,26 @@ from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)
 # Tensor methods that are simply the op of the same name with the tensor first.
 for _name in _ops.TENSOR_METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
+del _name
+
+
+def _inplace_twin(name: str, op):
+    def method(self, *args):
+        return self._inplace_op(name, op, *args)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``{name[:-1]}`` in place (recorded in the graph when it must be)."
+    return method
+
+
+# In-place twins ``x.op_(...)`` of more elementwise ops, each recorded as its op.
+for _name in ("sin", "cos", "tan", "rsqrt", "square", "floor", "ceil", "round", "trunc",
+              "sign", "log1p", "log2", "log10", "erf", "lerp", "fmod", "remainder"):
+    if hasattr(_ops, _name) and not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", _inplace_twin(_name + "_", getattr(_ops, _name)))
+Tensor.reciprocal_ = _inplace_twin("reciprocal_", lambda x: 1.0 / x)
+Tensor.clamp_min_ = _inplace_twin("clamp_min_", lambda x, m: _ops.clip(x, m, None))
+Tensor.clamp_max_ = _inplace_twin("clamp_max_", lambda x, m: _ops.clip(x, None, m))
 del _name
 
 

@@ -90,6 +90,10 @@ def _reshaped_after_use(x, w, how):
     return z.sum() + (y * y).sum()
 
 
+def _twin_case(name):
+    return lambda x: getattr(x * 1, name + "_")() * x
+
+
 def _aug(op):
     def fn(x, w):
         y = x * 1
@@ -161,6 +165,13 @@ CASES = [
     _case("neg_", lambda x: (x * 1).neg_(), [X]),
     _case("relu_", lambda x: (x * 1).relu_() * x, [X], away_from_zero),
     _case("pow_", lambda x, w: (x * 1).pow_(w), [X, W], positive),
+    *[_case(f"{n}_", _twin_case(n), [X], sample) for n, sample in [
+        ("sin", None), ("cos", None), ("tan", None), ("rsqrt", positive), ("square", None),
+        ("log1p", positive), ("log2", positive), ("log10", positive), ("erf", None),
+        ("reciprocal", positive)]],
+    _case("clamp_min_", lambda x: (x * 1).clamp_min_(0.1) * x, [X], distinct),
+    _case("clamp_max_", lambda x: (x * 1).clamp_max_(0.1) * x, [X], distinct),
+    _case("lerp_", lambda x, w: (x * 1).lerp_(w, 0.3), [X, W]),
     _case("iadd", _aug("+"), [X, W]),
     _case("isub", _aug("-"), [X, W]),
     _case("imul", _aug("*"), [X, W]),
