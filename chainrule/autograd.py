@@ -44,6 +44,12 @@ The engine's side:
   second backward through it raises.
 - Gradients accumulate into leaves' ``.grad`` (after the leaves' hooks) or, for
   ``grad()``, are returned; ``.grad`` arrays are never shared between leaves.
+- In-place ops (``Tensor._rebase``): the changed tensor becomes the output of the in-place
+  node, whose input (``rebased_from``) stands for the old value; the node's generation is
+  placed above every node recorded before it. An edge from a node to an input whose creator
+  is not older than the node itself therefore means the input changed in place after the
+  node used it: the walk follows ``rebased_from`` back to the history the input had then
+  (one integer comparison per edge, never true in a graph without in-place ops).
 """
 
 from __future__ import annotations
