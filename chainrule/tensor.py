@@ -572,6 +572,16 @@ class Tensor:
         r = compute(old)
         if r is old:  # nothing to do (t_ of a vector, squeeze_ without a dim of length 1)
             return self
+        if r.creator is None:
+            # An op without a gradient (sign, comparisons): its result is written as a
+            # constant, so the gradient to the old value is zero, as PyTorch.
+            from .ops.shape import setitem
+
+            r = setitem(old, Ellipsis, r)
+            if r.creator is None:  # nothing requires grad after all
+                self.array[...] = r.array
+                self._bump(name)
+                return self
         if write is None:
             if r.shape != self.shape:
                 raise RuntimeError(

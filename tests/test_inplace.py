@@ -169,6 +169,10 @@ CASES = [
         ("sin", None), ("cos", None), ("tan", None), ("rsqrt", positive), ("square", None),
         ("log1p", positive), ("log2", positive), ("log10", positive), ("erf", None),
         ("reciprocal", positive)]],
+    *[_case(f"{n}_", _twin_case(n), [X], away_from_zero) for n in (
+        "floor", "ceil", "round", "trunc", "sign")],
+    _case("fmod_", lambda x: (x * 1).fmod_(0.7) * x, [X], away_from_zero),
+    _case("remainder_", lambda x: (x * 1).remainder_(0.7) * x, [X], away_from_zero),
     _case("clamp_min_", lambda x: (x * 1).clamp_min_(0.1) * x, [X], distinct),
     _case("clamp_max_", lambda x: (x * 1).clamp_max_(0.1) * x, [X], distinct),
     _case("lerp_", lambda x, w: (x * 1).lerp_(w, 0.3), [X, W]),
