@@ -44,6 +44,12 @@ The engine's side:
   second backward through it raises.
 - Gradients accumulate into leaves' ``.grad`` (after the leaves' hooks) or, for
   ``grad()``, are returned; ``.grad`` arrays are never shared between leaves.
+- In-place ops (``Tensor._rebase``): the changed tensor becomes the output of the in-place
+  node, whose input (``rebased_from``) stands for the old value; the node's generation is
+  placed above every node recorded before it. An edge from a node to an input whose creator
+  is not older than the node itself therefore means the input changed in place after the
+  node used it: the walk follows ``rebased_from`` back to the history the input had then
+  (one integer comparison per edge, never true in a graph without in-place ops).
 """
 
 from __future__ import annotations
@@ -288,14 +294,26 @@ class Function:
 
     # -- helpers for backward rules --------------------------------------------------
 
+    # Set by an in-place op recorded on this node's output (see ``Tensor._rebase``): the
+    # output's version counter and its version when this node made it, so that backward
+    # still sees a later change made through the tensor that now carries the in-place op.
+    out_vc = None
+    out_version = 0
+    # Set on the node of a recorded in-place op: the tensor standing for the old value (its
+    # input). Consumers recorded before the op reach the old history through it (``_walk``).
+    rebased_from = None
+    # A view op: its output shares memory with its input (slices, reshape, transpose).
+    makes_view = False
+
     def output(self, i: int = 0):
         """The i-th output as a Tensor (the live graph node when it still exists)."""
         y = self.outputs[i]()
         if y is not None:
-            if y._vc is not None and y._vc[0] != 0:
+            vc = y._vc if self.out_vc is None else self.out_vc
+            if vc is not None and vc[0] != self.out_version:
                 raise RuntimeError(
                     f"{self.name}: its output of shape {tuple(y.shape)} was modified in "
-                    f"place after the forward pass, but backward needs its value"
+                    f"place{_by(vc)} after the forward pass, but backward needs its value"
                 )
             return y
         from .tensor import Tensor
@@ -307,9 +325,9 @@ class Function:
             vc = x._vc
             if (0 if vc is None else vc[0]) != v:
                 raise RuntimeError(
-                    f"{self.name}: an input of shape {tuple(x.shape)} was modified in place "
-                    f"after the forward pass (version {v} -> {x._version}), but backward "
-                    f"needs its original value"
+                    f"{self.name}: an input of shape {tuple(x.shape)} was modified in place"
+                    f"{_by(vc)} after the forward pass (version {v} -> {x._version}), but "
+                    f"backward needs its original value"
                 )
 
     def save(self, **values) -> None:
@@ -337,6 +355,35 @@ class Function:
             setattr(self, name, None)
             if value is not None and self.recycle is not None:
                 self.recycle(name, value)
+
+
+def _by(vc) -> str:
+    """" by <op>" for a version counter that remembers its last in-place op."""
+    return f" by {vc[1]}" if vc is not None and len(vc) > 1 and vc[1] else ""
+
+
+# Generations of in-place nodes: each one is placed above every node recorded before it,
+# by a step larger than any chain, so that ``_walk`` can tell a consumer recorded before
+# the in-place op (lower generation) from one recorded after it (higher).
+_REBASE_STEP = 1 << 48
+_rebase_floor = [0]
+
+
+def _rebased_generation(gen: int) -> int:
+    """The generation of a new in-place node whose natural generation is ``gen``."""
+    _rebase_floor[0] = max(_rebase_floor[0], gen) + _REBASE_STEP
+    return _rebase_floor[0]
+
+
+def _before_inplace(x, node):
+    """The tensor that held ``x``'s value when ``node`` used it: ``x`` changed in place after
+    that (its creator is an in-place node not older than ``node``), so the gradient goes to
+    the history ``x`` had then."""
+    c = x.creator
+    while c is not None and c.generation >= node.generation:
+        x = c.rebased_from
+        c = x.creator
+    return x
 
 
 def _any_requires_grad(inputs) -> bool:
@@ -443,6 +490,13 @@ def _walk(roots, grad_roots, leaf, retain_graph, capture=None, observe=None):
             if gx is None:
                 continue
             c = x.creator
+            if c is not None and c.generation >= node.generation:
+                # x was changed in place after this node read it: one int comparison per
+                # edge, true only then.
+                x = _before_inplace(x, node)
+                c = x.creator
+                if c is None and not x.requires_grad:
+                    continue
             if c is None:
                 leaf(x, gx, _any_is(gx, gys))
                 continue
@@ -661,12 +715,18 @@ def _fit_grad(gx, x, node=None, i=0):
         raise _bad_grads(node, f"returned a {type(gx).__name__} for input {i} (of shape "
                                f"{tuple(x.shape)}); a gradient is a Tensor or None")
     if gx.shape != x.shape:
-        if not _broadcasts_from(x.shape, gx.shape):
-            raise _bad_grads(node, f"returned a gradient of shape {tuple(gx.shape)} for "
-                                   f"input {i} of shape {tuple(x.shape)}")
-        from .ops.reduce import sum_to
+        c = x.creator
+        if node is not None and c is not None and c.generation >= node.generation:
+            # x changed shape in place (unsqueeze_...) after node used it: fit to the
+            # shape x had then.
+            x = _before_inplace(x, node)
+        if gx.shape != x.shape:
+            if not _broadcasts_from(x.shape, gx.shape):
+                raise _bad_grads(node, f"returned a gradient of shape {tuple(gx.shape)} for "
+                                       f"input {i} of shape {tuple(x.shape)}")
+            from .ops.reduce import sum_to
 
-        gx = sum_to(gx, x.shape)
+            gx = sum_to(gx, x.shape)
     if gx.dtype != x.dtype:
         if x.dtype.kind == "f" and gx.dtype.kind != "f":
             raise _bad_grads(node, f"returned a gradient of dtype {gx.dtype} (shape "

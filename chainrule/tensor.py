@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -156,6 +157,14 @@ class Tensor:
             if vc is None:
                 vc = base._vc = [0]
             self._vc = vc
+            if self.creator is not None and autograd._state["grad_enabled"] and (
+                    base.creator is not None or not base.requires_grad):
+                # A recorded view of a tensor that may change in place while recorded (not
+                # a leaf that requires grad): kept (weakly) with the counter, so that such a
+                # change of the base takes the view again from the new base.
+                if len(vc) < 3:
+                    vc[1:] = [vc[1] if len(vc) > 1 else None, weakref.WeakSet()]
+                vc[2].add(self)
         return self
 
     # -- properties --------------------------------------------------------------------
@@ -493,27 +502,139 @@ class Tensor:
         if self.creator is not None:
             self._retains_grad = True
 
-    # -- in-place operations (bump the version so backward can detect them) ---------------
+    # -- in-place operations ----------------------------------------------------------------
+    #
+    # Each one bumps the version counter (so a backward rule that saved the old value
+    # raises) and, when it must be recorded (grad mode on and the tensor, or a value written
+    # into it, requires grad), rebases the tensor's history onto the op: ``_rebase``. Under
+    # no_grad, or on tensors outside any graph, it is a plain write into the array.
 
-    def _check_inplace(self, name):
-        if self.requires_grad and autograd.is_grad_enabled():
+    def _bump(self, name: str) -> None:
+        """One more in-place change, made by ``name`` (kept for the error messages)."""
+        vc = self._vc
+        if vc is None:
+            self._vc = [1, name]
+        else:  # [version, last in-place op, recorded views] (the last two when known)
+            vc[0] += 1
+            if len(vc) == 1:
+                vc.append(name)
+            else:
+                vc[1] = name
+
+    def _records(self, name: str, *values) -> bool:
+        """True when the in-place op ``name`` must be recorded in the graph. A leaf that
+        requires grad cannot change in place while recording (PyTorch's rule)."""
+        if not autograd._state["grad_enabled"]:
+            return False
+        if self.requires_grad:
             if self.creator is None:
                 raise RuntimeError(
                     f"{name}: a leaf tensor that requires grad cannot be modified in place "
                     f"while recording a graph; wrap the update in cr.no_grad()"
                 )
-            # In-place ops are not recorded, so the gradient through this tensor would
-            # silently ignore the change: refuse rather than give a wrong answer.
-            raise RuntimeError(
-                f"{name}: the tensor of shape {tuple(self.shape)} is the output of "
-                f"{self.creator.name} and requires grad; in-place changes are not recorded in "
-                f"the graph, so use the out-of-place op (e.g. y = y * 2 instead of y.mul_(2))"
-            )
+            return True
+        for v in values:
+            if isinstance(v, Tensor) and v.requires_grad:
+                return True
+        return False
 
-    def _inplace(self, name, value):
-        self._check_inplace(name)
-        v = value.array if isinstance(value, Tensor) else value
-        return v
+    def _is_view(self) -> bool:
+        """True when this tensor's data is a view of another tensor's (a slice, reshape,
+        transpose, expand or split of it, or an unrecorded view sharing its counter)."""
+        c = self.creator
+        if c is None:
+            return self._vc is not None and getattr(self.array, "base", None) is not None
+        if not c.makes_view or not c.inputs:
+            return False
+        return any(x is not None and self.xp.may_share_memory(self.array, x.array)
+                   for x in c.inputs)
+
+    def _rebase(self, name: str, compute, write=None) -> Tensor:
+        """Record the in-place op ``name`` as PyTorch does: ``compute(old)`` gives the new
+        value out of place from a tensor ``old`` standing for the current value and history;
+        it is written into this tensor's memory (``write(result)`` when given, else the whole
+        array), and this tensor, keeping its identity, becomes the op's output."""
+        base = None
+        if self._is_view():
+            c = self.creator
+            if c is None or getattr(c, "view_again", None) is None:
+                raise RuntimeError(
+                    f"{name}: this tensor of shape {tuple(self.shape)} is a view of another "
+                    f"tensor{'' if c is None else ' made by ' + c.name} whose graph cannot "
+                    f"record an in-place change of the view; write into the base instead "
+                    f"(base[index] = value), or change a copy (.clone())"
+                )
+            base = c.inputs[0]
+            p = base
+            while p is not None:  # a leaf base that requires grad raises before any write
+                p._records(name)
+                pc = p.creator
+                p = pc.inputs[0] if p._is_view() and pc is not None else None
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        old = Tensor._make(self.array, self.requires_grad)
+        old.creator = c = self.creator
+        old._vc = vc
+        r = compute(old)
+        if r is old:  # nothing to do (t_ of a vector, squeeze_ without a dim of length 1)
+            return self
+        if r.creator is None:
+            # An op without a gradient (sign, comparisons): its result is written as a
+            # constant, so the gradient to the old value is zero, as PyTorch.
+            from .ops.shape import setitem
+
+            r = setitem(old, Ellipsis, r)
+            if r.creator is None:  # nothing requires grad after all
+                self.array[...] = r.array
+                self._bump(name)
+                return self
+        if write is None:
+            if r.shape != self.shape:
+                raise RuntimeError(
+                    f"{name}: the result has shape {tuple(r.shape)}, the tensor changed in "
+                    f"place has shape {tuple(self.shape)}; an in-place result must keep its "
+                    f"shape (use the out-of-place op)"
+                )
+            if r.dtype != self.dtype and not np.can_cast(r.dtype, self.dtype, "same_kind"):
+                raise RuntimeError(
+                    f"{name}: the result type {r.dtype} can't be cast to the dtype "
+                    f"{self.dtype} of the tensor changed in place (convert first, e.g. "
+                    f"x = x.float())"
+                )
+        node = r.creator
+        if node.saves_inputs or not any(x is old for x in node.inputs):
+            # The op's backward may read the old value, about to be overwritten (it saves
+            # its inputs, or it is made of several ops that may): it keeps a copy (PyTorch
+            # saves the original too), with its own counter.
+            old.array = old.array.copy()
+            old._vc = [vc[0]]
+        if c is not None:
+            # The old creator's output is now ``old``; held strongly (the old history needs
+            # it), and a node that saved its output still sees changes through this tensor.
+            c.outputs = [_Held(old) if ref() is self else ref for ref in c.outputs]
+            if c.saves_output and c.out_vc is None:
+                c.out_vc = vc
+        if write is None:
+            self.array[...] = r.array
+        else:
+            write(r)
+        self._bump(name)
+        if base is not None:
+            # A view: the base is updated through a copy-slices node (the view's new value
+            # written into the base's old one), and the view is taken again from the new base.
+            base._rebase(name, lambda old_base: c.view_into(old_base, r), _no_write)
+            node = c.view_again(base).creator
+        node.rebased_from = old
+        node.outputs = [weakref.ref(self)]
+        node.generation = autograd._rebased_generation(node.generation)
+        if node.saves_output:
+            node.out_vc, node.out_version = vc, vc[0]
+        self.creator = node
+        self.requires_grad = True
+        if len(vc) > 2:
+            _retake_views(self, vc[2])
+        return self
 
     def _inplace_error(self, name: str, v, error: Exception, shape=None) -> Exception:
         """The named error for an in-place op NumPy refused (built only on failure).
@@ -543,120 +664,117 @@ class Tensor:
                          f"{self.dtype}; an in-place op cannot change a tensor's dtype (use the "
                          f"out-of-place op, or convert first, e.g. x = x.float())")
 
-    def zero_(self) -> Tensor:
-        self._check_inplace("zero_")
-        self.array[...] = 0
-        self._version += 1
-        return self
+    def _write(self, name: str, index, value) -> Tensor:
+        """``self[index] = value`` (a tensor or a number, broadcast), recorded when needed:
+        the one write behind ``__setitem__``, ``copy_``, ``fill_``, ``zero_`` and the
+        random fills."""
+        from .ops.shape import _normalize_index, setitem
 
-    def fill_(self, value) -> Tensor:
-        v = self._inplace("fill_", value)
-        if getattr(v, "ndim", 0) != 0:  # PyTorch: a number or a 0-d tensor
-            from ._errors import ShapeError
-
-            raise ShapeError(f"fill_: the value must be a number or a 0-d tensor, got shape "
-                             f"{tuple(v.shape)}")
-        try:
-            self.array[...] = v
-        except (ValueError, TypeError) as e:
-            raise self._inplace_error("fill_", v, e) from None
-        self._version += 1
-        return self
-
-    def copy_(self, src) -> Tensor:
-        v = self._inplace("copy_", src)
-        xp = self.xp
-        v = to_device(v, self.device) if hasattr(v, "shape") else v
-        if np.asarray(as_numpy(v)).dtype.kind not in "biuf":
-            raise self._inplace_error("copy_", v, TypeError())
-        try:
-            self.array[...] = xp.broadcast_to(xp.asarray(v, dtype=self.dtype), self.shape)
-        except ValueError:
-            from ._errors import ShapeError
-
-            raise ShapeError(
-                f"copy_: cannot copy a source of shape {tuple(np.shape(v))} into a tensor of "
-                f"shape {tuple(self.shape)}"
-            ) from None
-        self._version += 1
-        return self
-
-    def add_(self, other, alpha=1) -> Tensor:
-        v = self._inplace("add_", other)
-        try:
-            self.array += v if alpha == 1 else v * alpha
-        except (ValueError, TypeError) as e:
-            raise self._inplace_error("add_", v, e) from None
-        self._version += 1
-        return self
-
-    def sub_(self, other, alpha=1) -> Tensor:
-        v = self._inplace("sub_", other)
-        try:
-            self.array -= v if alpha == 1 else v * alpha
-        except (ValueError, TypeError) as e:
-            raise self._inplace_error("sub_", v, e) from None
-        self._version += 1
-        return self
-
-    def mul_(self, other) -> Tensor:
-        v = self._inplace("mul_", other)
-        try:
-            self.array *= v
-        except (ValueError, TypeError) as e:
-            raise self._inplace_error("mul_", v, e) from None
-        self._version += 1
-        return self
-
-    def div_(self, other) -> Tensor:
-        v = self._inplace("div_", other)
-        try:
-            self.array /= v
-        except (ValueError, TypeError) as e:
-            raise self._inplace_error("div_", v, e) from None
-        self._version += 1
-        return self
-
-    def clamp_(self, min=None, max=None) -> Tensor:
-        self._check_inplace("clamp_")
-        self.xp.clip(self.array, min, max, out=self.array)
-        self._version += 1
-        return self
-
-    def __setitem__(self, index, value) -> None:
-        self._check_inplace("__setitem__")
-        from .ops.shape import _normalize_index
-
-        v = value.array if isinstance(value, Tensor) else value
         index = _normalize_index(index)
+        v = value.array if isinstance(value, Tensor) else value
         try:
+            if self._records(name, value):
+                def write(r):
+                    self.array[index] = r.array[index]
+
+                return self._rebase(name, lambda old: setitem(old, index, value), write)
             self.array[index] = v
         except (ValueError, TypeError) as e:
             try:
                 shape = self.array[index].shape
             except Exception:  # the index itself is bad: NumPy's IndexError says why
                 raise e from None
-            raise self._inplace_error("__setitem__", v, e, shape) from None
-        self._version += 1
+            raise self._inplace_error(name, v, e, shape) from None
+        self._bump(name)
+        return self
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros, in place."""
+        return self._write("zero_", Ellipsis, 0)
+
+    def fill_(self, value) -> Tensor:
+        """Fill with ``value`` (a number or a 0-d tensor), in place."""
+        if getattr(value, "ndim", 0) != 0:  # PyTorch: a number or a 0-d tensor
+            from ._errors import ShapeError
+
+            raise ShapeError(f"fill_: the value must be a number or a 0-d tensor, got shape "
+                             f"{tuple(value.shape)}")
+        return self._write("fill_", Ellipsis, value)
+
+    def copy_(self, src) -> Tensor:
+        """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor;
+        recorded, the gradient flows to ``src``."""
+        v = src.array if isinstance(src, Tensor) else src
+        v = to_device(v, self.device) if hasattr(v, "shape") else v
+        if np.asarray(as_numpy(v)).dtype.kind not in "biuf":
+            raise self._inplace_error("copy_", v, TypeError())
+        if tuple(np.shape(v)) != tuple(self.shape):
+            try:
+                fits = np.broadcast_shapes(np.shape(v), self.shape) == tuple(self.shape)
+            except ValueError:
+                fits = False
+            if not fits:
+                from ._errors import ShapeError
+
+                raise ShapeError(
+                    f"copy_: cannot copy a source of shape {tuple(np.shape(v))} into a tensor "
+                    f"of shape {tuple(self.shape)}"
+                )
+        if not isinstance(src, Tensor):
+            src = self.xp.asarray(v, dtype=self.dtype)
+        return self._write("copy_", Ellipsis, src)
+
+    def __setitem__(self, index, value) -> None:
+        self._write("__setitem__", index, value)
+
+    def _arith_(self, name: str, op, other) -> Tensor:
+        """``self = op(self, other)`` in place, for add_/sub_/mul_/div_."""
+        if self._records(name, other):
+            return self._rebase(name, lambda old: op(old, other))
+        v = other.array if isinstance(other, Tensor) else other
+        try:
+            if name == "add_":
+                self.array += v
+            elif name == "sub_":
+                self.array -= v
+            elif name == "mul_":
+                self.array *= v
+            else:
+                self.array /= v
+        except (ValueError, TypeError) as e:
+            raise self._inplace_error(name, v, e) from None
+        self._bump(name)
+        return self
+
+    def add_(self, other, alpha=1) -> Tensor:
+        return self._arith_("add_", _ops.add, other if alpha == 1 else other * alpha)
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        return self._arith_("sub_", _ops.sub, other if alpha == 1 else other * alpha)
+
+    def mul_(self, other) -> Tensor:
+        return self._arith_("mul_", _ops.mul, other)
+
+    def div_(self, other) -> Tensor:
+        return self._arith_("div_", _ops.div, other)
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        """Limit the values to [min, max] in place (the gradient flows where inside)."""
+        if self._records("clamp_"):
+            return self._rebase("clamp_", lambda old: _ops.clip(old, min, max))
+        self.xp.clip(self.array, min, max, out=self.array)
+        self._bump("clamp_")
+        return self
+
+    clip_ = clamp_
 
     def _augmented(self, op, other, symbol: str):
         """``self op= other``, in place as in PyTorch (``p -= lr * p.grad`` changes ``p``
-        itself, so every other reference to it sees the update).
-
-        Outside ``no_grad``, a leaf that requires grad cannot change in place (PyTorch's
-        rule), and when the result must be recorded in the graph (``self`` or ``other``
-        requires grad) the name is rebound to the out-of-place result: the gradient is
-        exact, but other references to ``self`` keep the old value.
-        """
-        if autograd.is_grad_enabled() and (
-            self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)
-        ):
-            if self.requires_grad and self.creator is None:
-                raise RuntimeError(
-                    f"{symbol}: a leaf tensor that requires grad is being used in an in-place "
-                    f"operation; wrap the update in cr.no_grad() (as in PyTorch)"
-                )
-            return op(self, other)
+        itself, so every other reference to it sees the update). Recorded in the graph when
+        ``self`` or ``other`` requires grad; a leaf that requires grad cannot change in
+        place outside ``no_grad`` (PyTorch's rule)."""
+        if self._records(symbol, other):
+            return self._rebase(symbol, lambda old: op(old, other))
         with autograd.no_grad():
             r = op(self, other)
         if r.shape != self.shape:
@@ -673,7 +791,7 @@ class Tensor:
             self.array[...] = r.array
         except ValueError as e:  # a read-only array (a broadcast view)
             raise RuntimeError(f"{symbol}: this tensor cannot be written in place ({e})") from None
-        self._version += 1
+        self._bump(symbol)
         return self
 
     def __iadd__(self, other):
@@ -710,13 +828,14 @@ class Tensor:
     # rebinds the name to ``a @ b``.
 
     def _inplace_op(self, name, op, *args):
-        """The in-place twin ``x.name_(...)`` of an op: computed out of place (without
-        recording), then written into ``x``, with ``+=``'s checks."""
-        self._check_inplace(name)
+        """The in-place twin ``x.name_(...)`` of an op: recorded as the op applied to the
+        old value when needed, else computed out of place and written into ``x``."""
+        if self._records(name, *args):
+            return self._rebase(name, lambda old: op(old, *args))
         with autograd.no_grad():
             r = op(self, *args)
         self.array[...] = r.array.astype(self.dtype, copy=False)
-        self._version += 1
+        self._bump(name)
         return self
 
     def abs_(self) -> Tensor:
@@ -749,23 +868,50 @@ class Tensor:
     def masked_fill_(self, mask, value) -> Tensor:
         return self._inplace_op("masked_fill_", _ops.masked_fill, mask, value)
 
+    def index_put_(self, indices, values, accumulate: bool = False) -> Tensor:
+        """``self[indices] = values`` (``indices`` a tuple of index tensors, as PyTorch's
+        ``index_put_``); with ``accumulate=True`` the values are added (repeated indices add
+        up)."""
+        index = tuple(indices)
+        if not accumulate:
+            return self._write("index_put_", index, values)
+        from .ops.shape import ScatterAdd, _normalize_index
+
+        index = _normalize_index(index)
+        shape = self.array[index].shape
+
+        def added(old):
+            v = values if isinstance(values, Tensor) else Tensor(
+                self.xp.asarray(values, dtype=self.dtype))
+            return old + ScatterAdd(index, self.shape)(_ops.broadcast_to(v, shape))
+
+        if self._records("index_put_", values):
+            return self._rebase("index_put_", added)
+        return self._index_add(index, values)
+
+    def _index_add(self, index, values) -> Tensor:
+        v = values.array if isinstance(values, Tensor) else values
+        self.xp.add.at(self.array, index,
+                       self.xp.broadcast_to(self.xp.asarray(v, self.dtype),
+                                            self.array[index].shape))
+        self._bump("index_put_")
+        return self
+
+    def _fill_random(self, name: str, a) -> Tensor:
+        return self._write(name, Ellipsis, to_device(a, self.device).astype(self.dtype,
+                                                                             copy=False))
+
     def uniform_(self, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
         """Fill with samples from U(a, b) (from ``generator``, else the default one)."""
         from .random import rng
 
-        self._check_inplace("uniform_")
-        self.array[...] = to_device(rng(generator).uniform(a, b, self.shape), self.device)
-        self._version += 1
-        return self
+        return self._fill_random("uniform_", rng(generator).uniform(a, b, self.shape))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
         """Fill with samples from N(mean, std^2)."""
         from .random import rng
 
-        self._check_inplace("normal_")
-        self.array[...] = to_device(rng(generator).normal(mean, std, self.shape), self.device)
-        self._version += 1
-        return self
+        return self._fill_random("normal_", rng(generator).normal(mean, std, self.shape))
 
     def random_(self, low: int = 0, high: int | None = None, generator=None) -> Tensor:
         """Fill with integers drawn uniformly from [low, high) (``random_(high)`` reads
@@ -774,16 +920,41 @@ class Tensor:
 
         if high is None:
             low, high = 0, low
-        self._check_inplace("random_")
-        self.array[...] = to_device(rng(generator).integers(low, high, self.shape), self.device)
-        self._version += 1
+        return self._fill_random("random_", rng(generator).integers(low, high, self.shape))
+
+    def _reshape_(self, name: str, op, *args) -> Tensor:
+        """A shape change in place (``unsqueeze_``, ``squeeze_``, ``t_``): same memory, new
+        shape; recorded as the out-of-place op when this tensor is in a graph. The version
+        is bumped: a backward rule that saved this tensor would read the wrong shape."""
+        if self._records(name):
+            def write(r):
+                self.array = r.array
+
+            self._rebase(name, lambda old: op(old, *args), write)
+            self.creator.makes_view = False  # this tensor itself, not a view of another
+            return self
+        with autograd.no_grad():
+            self.array = op(self, *args).array
+        self._bump(name)
         return self
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        return self._reshape_("unsqueeze_", _ops.unsqueeze, dim)
+
+    def squeeze_(self, dim=None) -> Tensor:
+        return self._reshape_("squeeze_", _ops.squeeze, dim)
+
+    def t_(self) -> Tensor:
+        return self._reshape_("t_", _ops.t)
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        return self._reshape_("transpose_", _ops.transpose, dim0, dim1)
 
     def scatter_(self, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
         """``self[index[i][j]][j] = src[i][j]`` for ``dim=0`` (``src`` a tensor or a number,
         or ``value=``); ``reduce="add"``/``"multiply"`` combines instead of writing. Where
-        ``index`` repeats, the last write wins (PyTorch leaves it unspecified)."""
-        self._check_inplace("scatter_")
+        ``index`` repeats, the last write wins (PyTorch leaves it unspecified). Recorded in
+        the graph for ``reduce=None`` and ``"add"``."""
         from .ops._convert import normalize_axis
 
         (d,) = normalize_axis("scatter_", dim, self.ndim)
@@ -795,36 +966,30 @@ class Tensor:
                 f"scatter_: index has {idx.ndim} dims, the tensor of shape "
                 f"{tuple(self.shape)} has {self.ndim}"
             )
+        if reduce not in (None, "add", "multiply"):
+            raise ValueError(f"scatter_: reduce must be None, 'add' or 'multiply', got {reduce!r}")
         src = value if src is None else src
-        v = src.array if isinstance(src, Tensor) else src
-        if hasattr(v, "shape") and v.ndim:
-            v = v[tuple(slice(0, n) for n in idx.shape)]
+        part = tuple(slice(0, n) for n in idx.shape)
+        if getattr(src, "ndim", 0):
+            src = src[part]
         xp = self.xp
-        grids = xp.ogrid[tuple(slice(0, n) for n in idx.shape)]
+        grids = xp.ogrid[part]
         where = tuple(idx if i == d else grids[i] for i in range(self.ndim))
         if reduce is None:
-            self.array[where] = v
-        elif reduce == "add":
-            xp.add.at(self.array, where, xp.broadcast_to(xp.asarray(v, self.dtype), idx.shape))
-        elif reduce == "multiply":
-            xp.multiply.at(self.array, where,
-                           xp.broadcast_to(xp.asarray(v, self.dtype), idx.shape))
-        else:
-            raise ValueError(f"scatter_: reduce must be None, 'add' or 'multiply', got {reduce!r}")
-        self._version += 1
+            return self._write("scatter_", where, src)
+        if reduce == "add":
+            return self.index_put_(where, src, accumulate=True)
+        if self._records("scatter_", src):
+            raise RuntimeError("scatter_: the gradient of reduce='multiply' is not "
+                               "implemented; compute it under cr.no_grad()")
+        v = src.array if isinstance(src, Tensor) else src
+        xp.multiply.at(self.array, where, xp.broadcast_to(xp.asarray(v, self.dtype), idx.shape))
+        self._bump("scatter_")
         return self
 
     def scatter(self, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
-        """Out-of-place ``scatter_`` (no gradient: refused when an input requires grad)."""
-        if autograd.is_grad_enabled() and (
-            self.requires_grad or (isinstance(src, Tensor) and src.requires_grad)
-        ):
-            raise RuntimeError(
-                "scatter: the gradient of scatter is not implemented; build the result with "
-                "where/masked_fill, or call it under cr.no_grad()"
-            )
-        return Tensor._make(self.array.copy(), False).scatter_(dim, index, src, value=value,
-                                                               reduce=reduce)
+        """Out-of-place ``scatter_``: ``scatter_`` on a copy (in the graph when recorded)."""
+        return self.clone().scatter_(dim, index, src, value=value, reduce=reduce)
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph in place (it becomes a leaf without grad)."""
@@ -1056,6 +1221,54 @@ class Tensor:
         return "Tensor(" + ", ".join([body, *extra]) + ")"
 
 
+def _retake_views(base: Tensor, views) -> None:
+    """After ``base`` was changed in place, each recorded view of it (or of such a view) is
+    taken again from the new base, as PyTorch regenerates a view's ``grad_fn``: ops that used
+    the view before keep its old history (``rebased_from``), later ones see the change."""
+    done = {id(base)}
+    pending = [v for v in views if v is not base]
+    while pending:
+        left = []
+        for v in pending:
+            c = v.creator
+            if c is None or not c.makes_view or not c.inputs or \
+                    getattr(c, "view_again", None) is None:
+                continue
+            src = c.inputs[0]
+            if id(src) not in done:
+                left.append(v)
+                continue
+            old = Tensor._make(v.array, v.requires_grad)
+            old.creator, old._vc = c, v._vc
+            c.outputs = [_Held(old) if ref() is v else ref for ref in c.outputs]
+            node = c.view_again(src).creator
+            node.rebased_from = old
+            node.outputs = [weakref.ref(v)]
+            v.creator = node
+            v.requires_grad = True
+            done.add(id(v))
+        if len(left) == len(pending):
+            break
+        pending = left
+
+
+def _no_write(r) -> None:
+    """The memory was already written (through a view of it)."""
+
+
+class _Held:
+    """A strong reference called like a weak one: a node's output slot for the tensor that
+    stands for a value later changed in place (nothing else may hold it)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __call__(self):
+        return self.obj
+
+
 autograd._make_tensor = Tensor._make
 autograd._Tensor = Tensor
 
@@ -1083,6 +1296,26 @@ from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)
 # Tensor methods that are simply the op of the same name with the tensor first.
 for _name in _ops.TENSOR_METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
+del _name
+
+
+def _inplace_twin(name: str, op):
+    def method(self, *args):
+        return self._inplace_op(name, op, *args)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``{name[:-1]}`` in place (recorded in the graph when it must be)."
+    return method
+
+
+# In-place twins ``x.op_(...)`` of more elementwise ops, each recorded as its op.
+for _name in ("sin", "cos", "tan", "rsqrt", "square", "floor", "ceil", "round", "trunc",
+              "sign", "log1p", "log2", "log10", "erf", "lerp", "fmod", "remainder"):
+    if hasattr(_ops, _name) and not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", _inplace_twin(_name + "_", getattr(_ops, _name)))
+Tensor.reciprocal_ = _inplace_twin("reciprocal_", lambda x: 1.0 / x)
+Tensor.clamp_min_ = _inplace_twin("clamp_min_", lambda x, m: _ops.clip(x, m, None))
+Tensor.clamp_max_ = _inplace_twin("clamp_max_", lambda x, m: _ops.clip(x, None, m))
 del _name
 
 

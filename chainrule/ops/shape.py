@@ -24,6 +24,7 @@ def _shape_arg(shape):
 
 class Reshape(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -34,6 +35,14 @@ class Reshape(Function):
 
     def backward(self, gy):
         return reshape(gy, self.in_shape)
+
+    # The view protocol of ``Tensor._rebase`` (ops with ``makes_view``): the view taken
+    # again from its base, and the base with the view's elements replaced by ``v``.
+    def view_again(self, base):
+        return Reshape(self.shape)(base)
+
+    def view_into(self, base, v):
+        return Reshape(self.in_shape)(v)  # the view covers the whole base
 
 
 def reshape(x, *shape) -> Tensor:
@@ -55,6 +64,7 @@ def reshape(x, *shape) -> Tensor:
 
 class Transpose(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, axes):
         self.axes = axes
@@ -65,6 +75,12 @@ class Transpose(Function):
     def backward(self, gy):
         inv = tuple(np.argsort(self.axes)) if self.axes is not None else None
         return Transpose(inv)(gy)
+
+    def view_again(self, base):
+        return Transpose(self.axes)(base)
+
+    def view_into(self, base, v):
+        return self.backward(v)  # the inverse permutation; the view covers the whole base
 
 
 def permute(x, *dims) -> Tensor:
@@ -173,6 +189,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 class BroadcastTo(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, shape):
         self.shape = shape
@@ -260,6 +277,7 @@ def stack(tensors, axis: int = 0, dim=None) -> Tensor:
 
 class Split(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, bounds, axis):
         self.bounds, self.axis = bounds, axis
@@ -414,16 +432,29 @@ def _no_repeats(index) -> bool:
 
 class GetItem(Function):
     saves_inputs = False
+    makes_view = True
 
     def __init__(self, index):
         self.index = index
 
     def forward(self, x):
         self.in_shape = x.shape
-        return x[self.index]
+        y = x[self.index]
+        if isinstance(y, np.generic):
+            # One element: a 0-d view of x, as PyTorch (NumPy gives a detached scalar),
+            # so an in-place change of x[i] reaches x.
+            index = self.index if isinstance(self.index, tuple) else (self.index,)
+            y = x[(*index, Ellipsis)]
+        return y
 
     def backward(self, gy):
         return ScatterAdd(self.index, self.in_shape)(gy)
+
+    def view_again(self, base):
+        return GetItem(self.index)(base)
+
+    def view_into(self, base, v):
+        return SetItem(self.index)(base, v)
 
 
 class ScatterAdd(Function):
@@ -447,6 +478,45 @@ class ScatterAdd(Function):
 
     def backward(self, ggx):
         return GetItem(self.index)(ggx)
+
+
+class SetItem(Function):
+    """``x`` with ``v`` written at ``index``, out of place: what ``x[index] = v`` records in
+    the graph. The gradient of ``x`` is zero at the written positions; that of ``v`` is
+    gathered from them (summed back to ``v``'s shape where it was broadcast)."""
+
+    saves_inputs = False
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x, v):
+        self.v_shape = v.shape
+        y = x.copy()
+        y[self.index] = v
+        return y
+
+    def backward(self, gy):
+        gx = gv = None
+        if self.needs_grad[0]:
+            gx = SetItem(self.index)(gy, Tensor(gy.xp.zeros((), gy.dtype)))
+        if self.needs_grad[1]:
+            gv = GetItem(self.index)(gy)
+            if gv.ndim < len(self.v_shape):  # v had leading 1s that NumPy dropped
+                gv = Reshape((1,) * (len(self.v_shape) - gv.ndim) + gv.shape)(gv)
+        return gx, gv
+
+
+def setitem(x, index, v) -> Tensor:
+    """A copy of ``x`` with ``v`` (a tensor or a number, broadcast) written at ``index``: the
+    out-of-place form of ``x[index] = v``, differentiable with respect to both."""
+    x = check_tensor("setitem", x)
+    index = _normalize_index(index)
+    if not isinstance(v, Tensor):
+        v = Tensor(x.xp.asarray(v, dtype=x.dtype))
+    elif v.dtype != x.dtype:
+        v = v.astype(x.dtype)
+    return SetItem(index)(x, v)
 
 
 def getitem(x, index) -> Tensor:
