@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT.parent.parent / "shared" / "datasets"
+DATA = ROOT.parent / "shared" / "datasets"
 
 
 def cli(*args, timeout=300):
