@@ -463,28 +463,25 @@ def _findings(stats, losses, trained) -> list:
                 f"ReLU-family activations with He (kaiming) initialisation, normalisation layers "
                 f"(BatchNorm/LayerNorm), residual connections, or a shallower network.",
             ))
-    if dead:
-        kinds = "/".join(sorted({s.kind for s in dead}))
-        out.append(Finding(
-            "dead_units", dead[0].name, module=dead[0].kind, layers=[s.name for s in dead],
-            message=
-            f"{_layer_list(dead, 'dead_fraction', stats, kinds)} output 0 for every sample "
-            f"in that share of their units, so no gradient reaches the weights that feed them "
-            f"and they never recover. Likely causes: strongly negative biases, or a learning "
-            f"rate that pushed them there. Try He (kaiming) initialisation with zero biases, a "
-            f"lower learning rate, or LeakyReLU/ELU/GELU, which keep a gradient below 0.",
-        ))
-    if saturated:
-        kinds = "/".join(sorted({s.kind for s in saturated}))
-        out.append(Finding(
-            "saturation", saturated[0].name, module=saturated[0].kind,
-            layers=[s.name for s in saturated], message=
-            f"{_layer_list(saturated, 'saturated_fraction', stats, kinds)} have that share of "
-            f"their outputs within 1% of the bounds, where the derivative is almost 0 and the "
-            f"gradient stops. Likely causes: unscaled inputs (features in the tens or "
-            f"hundreds) or large weights. Standardise the inputs (zero mean, unit variance), "
-            f"use Xavier (glorot) initialisation, or add normalisation before the activation.",
-        ))
+    for kind, found, attr, effect in (
+        ("dead_units", dead, "dead_fraction",
+         "output 0 for every sample in that share of their units, so no gradient reaches the "
+         "weights that feed them and they never recover. Likely causes: strongly negative "
+         "biases, or a learning rate that pushed them there. Try He (kaiming) initialisation "
+         "with zero biases, a lower learning rate, or LeakyReLU/ELU/GELU, which keep a "
+         "gradient below 0."),
+        ("saturation", saturated, "saturated_fraction",
+         "have that share of their outputs within 1% of the bounds, where the derivative is "
+         "almost 0 and the gradient stops. Likely causes: unscaled inputs (features in the "
+         "tens or hundreds) or large weights. Standardise the inputs (zero mean, unit "
+         "variance), use Xavier (glorot) initialisation, or add normalisation before the "
+         "activation."),
+    ):
+        if found:  # one finding for every layer of the kind, not a paragraph per layer
+            names = "/".join(sorted({s.kind for s in found}))
+            out.append(Finding(kind, found[0].name, module=found[0].kind,
+                               layers=[s.name for s in found],
+                               message=f"{_layer_list(found, attr, stats, names)} {effect}"))
     return out
 
 
