@@ -137,52 +137,12 @@ def cnn(framework, device, tiny):
 
 
 def lstm(framework, device, tiny):
-    n, t = _size("lstm", "batch", tiny), _size("lstm", "seq", tiny)
-    g = np.random.default_rng(0)
-    x, y = g.integers(0, 65, (n, t)), g.integers(0, 65, (n * t,))
-    flops = B.LSTM_FLOPS * n * t // (32 * 64)
     cr.manual_seed(0)
-    model = B._CharLSTM()
-    if framework == "chainrule":
-        model.to(device)
-        opt = cr.optim.Adam(model.parameters(), lr=1e-3)
-        xb, yb = cr.tensor(x).to(device), cr.tensor(y).to(device)
-
-        def step():
-            opt.zero_grad()
-            F.cross_entropy(model(xb).reshape(-1, 65), yb).backward()
-            opt.step()
-
-        return step, flops
-    torch = B.torch
-    tmodel = B._torch_char_lstm()
-    B._copy_to_torch(model, tmodel)
-    tmodel.to(device)
-    opt = torch.optim.Adam(tmodel.parameters(), lr=1e-3)
-    xb, yb = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-
-    def tstep():
-        opt.zero_grad()
-        torch.nn.functional.cross_entropy(tmodel(xb).reshape(-1, 65), yb).backward()
-        opt.step()
-
-    return tstep, flops
+    return B.lstm(framework, _size("lstm", "batch", tiny), _size("lstm", "seq", tiny), device)
 
 
 def chain(framework, device, tiny):
-    a = np.random.default_rng(0).standard_normal((16, 16)).astype(np.float32)
-    if framework == "chainrule":
-        x = cr.tensor(a).to(device).requires_grad_()
-    else:
-        x = B.torch.tensor(a, device=device, requires_grad=True)
-
-    def step():
-        y = x
-        for _ in range(25):
-            y = ((y * 1.01) + 0.1).tanh() - 0.05
-        y.sum().backward()
-
-    return step, None
+    return B.chain(framework, device)
 
 
 WORKLOADS = {"mlp": mlp, "cnn": cnn, "lstm": lstm, "transformer": transformer, "chain": chain}

@@ -185,14 +185,17 @@ def _torch_char_lstm():
 LSTM_FLOPS = 3 * 2 * 32 * 64 * (64 * 1024 + 256 * 1024 + 256 * 65)
 
 
-def lstm(framework):
+def lstm(framework, batch: int = 32, seq: int = 64, device: str = "cpu"):
+    """The character LSTM's training step (``batch`` x ``seq`` characters) on ``device``."""
     g = np.random.default_rng(0)
-    x = g.integers(0, 65, (32, 64))
-    y = g.integers(0, 65, (32, 64))
+    x = g.integers(0, 65, (batch, seq))
+    y = g.integers(0, 65, (batch, seq))
+    flops = LSTM_FLOPS * batch * seq // (32 * 64)
     model = _CharLSTM()
     if framework == "chainrule":
+        model.to(device)
         opt = cr.optim.Adam(model.parameters(), lr=1e-3)
-        xb, yb = cr.tensor(x), cr.tensor(y.reshape(-1))
+        xb, yb = cr.tensor(x).to(device), cr.tensor(y.reshape(-1)).to(device)
 
         def step():
             opt.zero_grad()
@@ -200,11 +203,12 @@ def lstm(framework):
             loss.backward()
             opt.step()
 
-        return step, LSTM_FLOPS
+        return step, flops
     tmodel = _torch_char_lstm()
     _copy_to_torch(model, tmodel)
+    tmodel.to(device)
     opt = torch.optim.Adam(tmodel.parameters(), lr=1e-3)
-    xb, yb = torch.from_numpy(x), torch.from_numpy(y.reshape(-1))
+    xb, yb = torch.from_numpy(x).to(device), torch.from_numpy(y.reshape(-1)).to(device)
 
     def tstep():
         opt.zero_grad()
@@ -212,14 +216,14 @@ def lstm(framework):
         loss.backward()
         opt.step()
 
-    return tstep, LSTM_FLOPS
+    return tstep, flops
 
 
-def chain(framework):
+def chain(framework, device: str = "cpu"):
     """100 elementwise ops on a 16x16 tensor, forward and backward: per-op overhead."""
     a = np.random.default_rng(0).standard_normal((16, 16)).astype(np.float32)
-    x = cr.tensor(a, requires_grad=True) if framework == "chainrule" else torch.tensor(
-        a, requires_grad=True)
+    x = cr.tensor(a).to(device).requires_grad_() if framework == "chainrule" else \
+        torch.tensor(a, device=device, requires_grad=True)
 
     def step():
         y = x
