@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.tabular import encode_columns, feature_names, short_lines
+from .data.tabular import _is_number, encode_columns, feature_names, short_lines
 from .data.validate import check_finite
 
 __all__ = ["check_config", "read_inputs"]
@@ -244,9 +244,3 @@ def _match_columns(path: str, header: list[str], columns: list[str], target) -> 
     return [header.index(c) for c in columns]
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
