@@ -72,6 +72,19 @@ class Work:
 _DONE = None  # what a synchronous collective returns, as torch.distributed
 
 
+def _call(comm, name: str, finish, async_op: bool, *args, **kwargs) -> Work | None:
+    """Run MPI's blocking ``name`` (``Allreduce``...) and ``finish``, or with ``async_op``
+    start its non-blocking ``I``-twin (``Iallreduce``) and return the ``Work`` that
+    finishes it."""
+    if async_op:
+        start = getattr(comm, "I" + name[0].lower() + name[1:])
+        return Work(start(*args, **kwargs), finish)
+    getattr(comm, name)(*args, **kwargs)
+    if finish is not None:
+        finish()
+    return _DONE
+
+
 # -- buffers ---------------------------------------------------------------------------------
 
 def _cuda_aware() -> bool:
@@ -171,11 +184,7 @@ def all_reduce(tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group=None,
     if c is None or size == 1:
         finish()
         return Work() if async_op else _DONE
-    if async_op:
-        return Work(c.Iallreduce(_world.MPI.IN_PLACE, _spec(b.buf), op=mpi_op), finish)
-    c.Allreduce(_world.MPI.IN_PLACE, _spec(b.buf), op=mpi_op)
-    finish()
-    return _DONE
+    return _call(c, "Allreduce", finish, async_op, _world.MPI.IN_PLACE, _spec(b.buf), op=mpi_op)
 
 
 def reduce(tensor: Tensor, dst: int = 0, op: ReduceOp = ReduceOp.SUM, group=None,
@@ -201,11 +210,7 @@ def reduce(tensor: Tensor, dst: int = 0, op: ReduceOp = ReduceOp.SUM, group=None
     # MPI wants IN_PLACE as the send buffer at the root only.
     send = _world.MPI.IN_PLACE if rank == dst else _spec(b.buf)
     recv = _spec(b.buf) if rank == dst else None
-    if async_op:
-        return Work(c.Ireduce(send, recv, op=mpi_op, root=dst), finish)
-    c.Reduce(send, recv, op=mpi_op, root=dst)
-    finish()
-    return _DONE
+    return _call(c, "Reduce", finish, async_op, send, recv, op=mpi_op, root=dst)
 
 
 def _rank_check(fname: str, what: str, r) -> tuple[int, int]:
@@ -231,11 +236,7 @@ def broadcast(tensor: Tensor, src: int = 0, group=None, async_op: bool = False) 
     c = comm()
     if c is None or _info().size == 1:
         return Work() if async_op else _DONE
-    if async_op:
-        return Work(c.Ibcast(_spec(b.buf), root=src), finish)
-    c.Bcast(_spec(b.buf), root=src)
-    finish()
-    return _DONE
+    return _call(c, "Bcast", finish, async_op, _spec(b.buf), root=src)
 
 
 def _same_list(fname: str, what: str, tensors, like, n: int) -> list:
@@ -288,11 +289,7 @@ def all_gather(tensor_list: list[Tensor], tensor: Tensor, group=None,
         stacked[0] = b.buf
         finish()
         return Work() if async_op else _DONE
-    if async_op:
-        return Work(c.Iallgather(_spec(b.buf), _spec(stacked)), finish)
-    c.Allgather(_spec(b.buf), _spec(stacked))
-    finish()
-    return _DONE
+    return _call(c, "Allgather", finish, async_op, _spec(b.buf), _spec(stacked))
 
 
 def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=None,
@@ -315,11 +312,7 @@ def all_gather_into_tensor(output_tensor: Tensor, input_tensor: Tensor, group=No
         o.buf[...] = b.buf.reshape(o.buf.shape)
         finish()
         return Work() if async_op else _DONE
-    if async_op:
-        return Work(c.Iallgather(_spec(b.buf), _spec(o.buf)), finish)
-    c.Allgather(_spec(b.buf), _spec(o.buf))
-    finish()
-    return _DONE
+    return _call(c, "Allgather", finish, async_op, _spec(b.buf), _spec(o.buf))
 
 
 def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp.SUM,
@@ -345,11 +338,7 @@ def reduce_scatter_tensor(output: Tensor, input: Tensor, op: ReduceOp = ReduceOp
         o.buf[...] = b.buf.reshape(o.buf.shape)
         finish()
         return Work() if async_op else _DONE
-    if async_op:
-        return Work(c.Ireduce_scatter_block(_spec(b.buf), _spec(o.buf), op=mpi_op), finish)
-    c.Reduce_scatter_block(_spec(b.buf), _spec(o.buf), op=mpi_op)
-    finish()
-    return _DONE
+    return _call(c, "Reduce_scatter_block", finish, async_op, _spec(b.buf), _spec(o.buf), op=mpi_op)
 
 
 def _concatenated(fname: str, whole, part, size: int) -> None:
@@ -386,11 +375,7 @@ def gather(tensor: Tensor, gather_list: list[Tensor] | None = None, dst: int = 0
         finish()
         return Work() if async_op else _DONE
     recv = _spec(stacked) if rank == dst else None
-    if async_op:
-        return Work(c.Igather(_spec(b.buf), recv, root=dst), finish)
-    c.Gather(_spec(b.buf), recv, root=dst)
-    finish()
-    return _DONE
+    return _call(c, "Gather", finish, async_op, _spec(b.buf), recv, root=dst)
 
 
 def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int = 0, group=None,
@@ -419,11 +404,7 @@ def scatter(tensor: Tensor, scatter_list: list[Tensor] | None = None, src: int =
         finish()
         return Work() if async_op else _DONE
     send = _spec(stacked) if rank == src else None
-    if async_op:
-        return Work(c.Iscatter(send, _spec(b.buf), root=src), finish)
-    c.Scatter(send, _spec(b.buf), root=src)
-    finish()
-    return _DONE
+    return _call(c, "Scatter", finish, async_op, send, _spec(b.buf), root=src)
 
 
 def barrier(group=None, async_op: bool = False) -> Work | None:
@@ -432,10 +413,7 @@ def barrier(group=None, async_op: bool = False) -> Work | None:
     c = comm()
     if c is None or _info().size == 1:
         return Work() if async_op else _DONE
-    if async_op:
-        return Work(c.Ibarrier())
-    c.Barrier()
-    return _DONE
+    return _call(c, "Barrier", None, async_op)
 
 
 # -- Python objects (pickled; for small things such as seeds and metrics) -------------------
