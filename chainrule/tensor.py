@@ -71,6 +71,7 @@ class Tensor:
         "_vc",
         "_hooks",
         "_retains_grad",
+        "_view",
         "__weakref__",
     )
     # NumPy defers to Tensor's reflected operators (np.float32(2) * t is a Tensor).
@@ -150,22 +151,43 @@ class Tensor:
         else:
             vc[0] = v
 
-    def _share_version(self, base: Tensor) -> Tensor:
-        """Make this tensor, whose data may be a view of ``base``'s, share its counter."""
+    def _share_version(self, base: Tensor, op=None) -> Tensor:
+        """Make this tensor, whose data may be a view of ``base``'s, share its counter.
+
+        ``op`` is the view op that made it (None for ``detach``, which is no view for
+        autograd). A view is kept (weakly) with the counter, so that an in-place change of
+        the base recorded in the graph takes the view again from the new base, as PyTorch
+        regenerates a view's history; a view the op did not record (its base was outside
+        the graph, or grad mode was off) remembers ``op`` and its base for that."""
         if self is not base and self.xp.may_share_memory(self.array, base.array):
             vc = base._vc
             if vc is None:
                 vc = base._vc = [0]
             self._vc = vc
-            if self.creator is not None and autograd._state["grad_enabled"] and (
-                    base.creator is not None or not base.requires_grad):
-                # A recorded view of a tensor that may change in place while recorded (not
-                # a leaf that requires grad): kept (weakly) with the counter, so that such a
-                # change of the base takes the view again from the new base.
-                if len(vc) < 3:
-                    vc[1:] = [vc[1] if len(vc) > 1 else None, weakref.WeakSet()]
-                vc[2].add(self)
+            if self.creator is None:
+                if op is None:
+                    return self
+                self._view = (op, base, autograd._state["grad_enabled"])
+            elif not autograd._state["grad_enabled"] or (
+                    base.creator is None and base.requires_grad):
+                return self  # the view of a leaf that requires grad, which cannot change
+            if len(vc) < 3:
+                vc[1:] = [vc[1] if len(vc) > 1 else None, weakref.WeakSet()]
+            vc[2].add(self)
         return self
+
+    def _view_link(self):
+        """``(op, base, made_in_grad_mode)`` of a view, or None: the view op and the tensor
+        it was taken from (the op's node when recorded, else what ``_share_version`` kept)."""
+        c = self.creator
+        if c is not None:
+            if not c.makes_view or not c.inputs:
+                return None
+            if len(c.outputs) > 1:  # a split: the output's own part
+                k = next(i for i, ref in enumerate(c.outputs) if ref() is self)
+                return c.part(k), c.inputs[0], True
+            return c, c.inputs[0], True
+        return getattr(self, "_view", None)
 
     # -- properties --------------------------------------------------------------------
 
@@ -554,22 +576,29 @@ class Tensor:
         value out of place from a tensor ``old`` standing for the current value and history;
         it is written into this tensor's memory (``write(result)`` when given, else the whole
         array), and this tensor, keeping its identity, becomes the op's output."""
-        base = None
+        base = view = None
         if self._is_view():
-            c = self.creator
-            if c is None or getattr(c, "view_again", None) is None:
+            link = self._view_link()
+            view = None if link is None else link[0]
+            if link is not None and not link[2]:
+                raise RuntimeError(
+                    f"{name}: this tensor of shape {tuple(self.shape)} is a view created "
+                    f"under no_grad and is being changed in place with grad mode on; make "
+                    f"both the view and the change under no_grad, or both outside it"
+                )
+            if getattr(view, "view_into", None) is None:
+                made = "" if view is None else " made by " + view.name
                 raise RuntimeError(
                     f"{name}: this tensor of shape {tuple(self.shape)} is a view of another "
-                    f"tensor{'' if c is None else ' made by ' + c.name} whose graph cannot "
-                    f"record an in-place change of the view; write into the base instead "
-                    f"(base[index] = value), or change a copy (.clone())"
+                    f"tensor{made} whose graph cannot record an in-place change of the view; "
+                    f"write into the base instead (base[index] = value), or change a copy "
+                    f"(.clone())"
                 )
-            base = c.inputs[0]
-            p = base
+            base = p = link[1]
             while p is not None:  # a leaf base that requires grad raises before any write
                 p._records(name)
-                pc = p.creator
-                p = pc.inputs[0] if p._is_view() and pc is not None else None
+                up = p._view_link() if p._is_view() else None
+                p = None if up is None else up[1]
         vc = self._vc
         if vc is None:
             vc = self._vc = [0]
@@ -623,8 +652,8 @@ class Tensor:
         if base is not None:
             # A view: the base is updated through a copy-slices node (the view's new value
             # written into the base's old one), and the view is taken again from the new base.
-            base._rebase(name, lambda old_base: c.view_into(old_base, r), _no_write)
-            node = c.view_again(base).creator
+            base._rebase(name, lambda old_base: view.view_into(old_base, r), _no_write)
+            node = view.view_again(base).creator
         node.rebased_from = old
         node.outputs = [weakref.ref(self)]
         node.generation = autograd._rebased_generation(node.generation)
@@ -1222,26 +1251,32 @@ class Tensor:
 
 
 def _retake_views(base: Tensor, views) -> None:
-    """After ``base`` was changed in place, each recorded view of it (or of such a view) is
-    taken again from the new base, as PyTorch regenerates a view's ``grad_fn``: ops that used
-    the view before keep its old history (``rebased_from``), later ones see the change."""
+    """After ``base`` was changed in place, each view of it (or of such a view) is taken
+    again from the new base, as PyTorch regenerates a view's ``grad_fn``: ops that used the
+    view before keep its old history (``rebased_from``), later ones see the change. A view
+    made under no_grad cannot follow: it gets a node whose backward raises, as PyTorch
+    refuses such a view once its base changed in place with grad mode on."""
     done = {id(base)}
     pending = [v for v in views if v is not base]
     while pending:
         left = []
         for v in pending:
-            c = v.creator
-            if c is None or not c.makes_view or not c.inputs or \
-                    getattr(c, "view_again", None) is None:
+            link = v._view_link()
+            if link is None or getattr(link[0], "view_again", None) is None:
                 continue
-            src = c.inputs[0]
+            view, src, grad_mode = link
             if id(src) not in done:
                 left.append(v)
                 continue
-            old = Tensor._make(v.array, v.requires_grad)
-            old.creator, old._vc = c, v._vc
-            c.outputs = [_Held(old) if ref() is v else ref for ref in c.outputs]
-            node = c.view_again(src).creator
+            c = v.creator
+            if c is not None:
+                old = Tensor._make(v.array, v.requires_grad)
+                old.creator, old._vc = c, v._vc
+                c.outputs = [_Held(old) if ref() is v else ref for ref in c.outputs]
+            else:
+                old = None
+                v._view = None
+            node = (view.view_again(src) if grad_mode else _StaleView()(src)).creator
             node.rebased_from = old
             node.outputs = [weakref.ref(v)]
             v.creator = node
@@ -1250,6 +1285,24 @@ def _retake_views(base: Tensor, views) -> None:
         if len(left) == len(pending):
             break
         pending = left
+
+
+class _StaleView(autograd.Function):
+    """The history of a view made under no_grad whose base then changed in place with grad
+    mode on: using it in a backward raises (PyTorch's rule; which gradient the user meant
+    is ambiguous)."""
+
+    saves_inputs = False
+
+    def forward(self, x):
+        return x
+
+    def backward(self, gy):
+        raise RuntimeError(
+            "backward: a view created under no_grad was used after its base (or another view "
+            "of its base) was changed in place with grad mode on; make both the view and "
+            "the change under no_grad, or both outside it"
+        )
 
 
 def _no_write(r) -> None:

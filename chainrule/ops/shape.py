@@ -59,7 +59,8 @@ def reshape(x, *shape) -> Tensor:
             f"reshape: cannot reshape a tensor of shape {tuple(x.shape)} ({x.numel()} elements) "
             f"into shape {shape}"
         )
-    return Reshape(shape)(x)._share_version(x)
+    op = Reshape(shape)
+    return op(x)._share_version(x, op)
 
 
 class Transpose(Function):
@@ -102,7 +103,8 @@ def permute(x, *dims) -> Tensor:
     dims = tuple(a % x.ndim for a in dims)
     if dims == tuple(range(x.ndim)):
         return x
-    return Transpose(dims)(x)._share_version(x)
+    op = Transpose(dims)
+    return op(x)._share_version(x, op)
 
 
 def transpose(x, dim0: int | None = None, dim1: int | None = None) -> Tensor:
@@ -201,6 +203,11 @@ class BroadcastTo(Function):
     def backward(self, gy):
         return _reduce.sum_to(gy, self.in_shape)
 
+    # Taken again after its base changed in place; no ``view_into``: an expanded tensor
+    # has elements sharing one memory location, which PyTorch refuses to write in place.
+    def view_again(self, base):
+        return BroadcastTo(self.shape)(base)
+
 
 def broadcast_to(x, shape) -> Tensor:
     """``x`` repeated along new or length-1 axes to ``shape`` (a read-only view)."""
@@ -215,7 +222,8 @@ def broadcast_to(x, shape) -> Tensor:
         ok = False
     if not ok:
         raise ValueError(f"broadcast_to: cannot broadcast shape {tuple(x.shape)} to {shape}")
-    return BroadcastTo(shape)(x)._share_version(x)
+    op = BroadcastTo(shape)
+    return op(x)._share_version(x, op)
 
 
 class Concatenate(Function):
@@ -288,9 +296,32 @@ class Split(Function):
     def backward(self, *gys):
         return concatenate(list(gys), axis=self.axis)
 
+    def part(self, k: int) -> SplitPart:
+        """Output ``k`` as a view op of its own."""
+        lo = 0 if k == 0 else self.bounds[k - 1]
+        hi = self.bounds[k] if k < len(self.bounds) else None
+        return SplitPart((slice(None),) * self.axis + (slice(lo, hi),))
+
+
+class SplitPart:
+    """One output of a split as a view op: taken again from its base (as ``base[index]``)
+    after the base changed in place. It has no ``view_into``: PyTorch forbids in-place
+    changes of the outputs of a function that returns several views."""
+
+    name = "Split"
+
+    def __init__(self, index):
+        self.index = index
+
+    def view_again(self, base):
+        return GetItem(self.index)(base)
+
 
 def _split_at(fname, x, bounds, axis) -> list:
-    return [y._share_version(x) for y in Split(bounds, axis)(x)] if bounds else [x]
+    if not bounds:
+        return [x]
+    op = Split(bounds, axis)
+    return [y._share_version(x, op.part(k)) for k, y in enumerate(op(x))]
 
 
 def _split_axis(fname, x, axis, dim) -> int:
@@ -527,6 +558,7 @@ def getitem(x, index) -> Tensor:
     x = check_tensor("getitem", x)
     index = _normalize_index(index)
     try:
-        return GetItem(index)(x)._share_version(x)
+        op = GetItem(index)
+        return op(x)._share_version(x, op)
     except IndexError as e:
         raise IndexError(f"getitem: {e} (tensor shape {tuple(x.shape)})") from None
