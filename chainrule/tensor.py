@@ -703,10 +703,9 @@ class Tensor:
         v = value.array if isinstance(value, Tensor) else value
         try:
             if self._records(name, value):
-                def write(r):
-                    self.array[index] = r.array[index]
-
-                return self._rebase(name, lambda old: setitem(old, index, value), write)
+                # written into this tensor's memory by the op itself
+                return self._rebase(name, lambda old: setitem(old, index, value, _inplace=True),
+                                    _no_write)
             self.array[index] = v
         except (ValueError, TypeError) as e:
             try:

@@ -466,3 +466,27 @@ def test_view_taken_again_after_base_changes():
     check_case(VIEW_TAKEN_AGAIN)
     pytest.importorskip("torch")
     check_against_torch(VIEW_TAKEN_AGAIN)
+
+
+def test_buffer_filled_row_by_row_costs_rows_not_copies():
+    # x[i] = v writes the row (no copy of the tensor per assignment), and the backward
+    # frees each row's gradient as it goes instead of holding one full gradient per row
+    import tracemalloc
+
+    T, n = 400, 256
+    w = cr.randn(n, requires_grad=True)
+    buf = cr.zeros(T, n)
+    tracemalloc.start()
+    try:
+        for i in range(T):
+            buf[i] = w * i
+        forward_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        buf.sum().backward()
+        backward_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    size = buf.numpy().nbytes
+    assert forward_peak < 4 * size, (forward_peak, size)  # the rows written, kept as inputs
+    assert backward_peak < 8 * size, (backward_peak, size)
+    np.testing.assert_allclose(w.grad.numpy(), np.full(n, T * (T - 1) / 2))

@@ -518,12 +518,14 @@ class SetItem(Function):
 
     saves_inputs = False
 
-    def __init__(self, index):
-        self.index = index
+    def __init__(self, index, inplace: bool = False):
+        self.index, self.inplace = index, inplace
 
     def forward(self, x, v):
         self.v_shape = v.shape
-        y = x.copy()
+        # In place only for ``Tensor._rebase``, which has ``x`` stand for the memory being
+        # written (so ``x[i] = v`` in a loop costs the row, not the whole tensor).
+        y = x if self.inplace else x.copy()
         y[self.index] = v
         return y
 
@@ -537,8 +539,21 @@ class SetItem(Function):
                 gv = Reshape((1,) * (len(self.v_shape) - gv.ndim) + gv.shape)(gv)
         return gx, gv
 
+    def backward_array(self, gy):
+        gx = gv = None
+        if self.needs_grad[0]:
+            gx = gy.copy()
+            gx[self.index] = 0
+        if self.needs_grad[1]:
+            # a copy, not a view of gy: a view would keep the whole gradient alive until v's
+            # history runs (a buffer filled row by row would hold one full gradient per row)
+            gv = gy[self.index].copy()
+            if gv.ndim < len(self.v_shape):
+                gv = gv.reshape((1,) * (len(self.v_shape) - gv.ndim) + gv.shape)
+        return gx, gv
 
-def setitem(x, index, v) -> Tensor:
+
+def setitem(x, index, v, *, _inplace: bool = False) -> Tensor:
     """A copy of ``x`` with ``v`` (a tensor or a number, broadcast) written at ``index``: the
     out-of-place form of ``x[index] = v``, differentiable with respect to both."""
     x = check_tensor("setitem", x)
@@ -547,7 +562,7 @@ def setitem(x, index, v) -> Tensor:
         v = Tensor(x.xp.asarray(v, dtype=x.dtype))
     elif v.dtype != x.dtype:
         v = v.astype(x.dtype)
-    return SetItem(index)(x, v)
+    return SetItem(index, _inplace)(x, v)
 
 
 def getitem(x, index) -> Tensor:
