@@ -482,7 +482,14 @@ def _walk(roots, grad_roots, leaf, retain_graph, capture=None, observe=None):
     while heap:
         node = heappop(heap)[2]
         inputs = node.inputs
-        gys = _output_grads(node, pending.pop(node), capture)
+        gys = pending.pop(node)
+        outputs = node.outputs
+        if len(outputs) == 1 and capture is None:  # the common case, checked inline
+            y = outputs[0]()
+            if y is not None and (y._hooks or y._retains_grad):
+                _output_hooks(y, gys, 0)
+        else:
+            gys = _output_grads(node, gys, capture)
         gxs = _step(node, gys, retain_graph)
         if observe is not None:
             observe(node, inputs, gys, gxs)
@@ -544,7 +551,15 @@ def _step(node, gys, retain_graph):
         raise _freed_error(node)
     if node.saves_inputs:
         node._check_versions()
-    gxs = _run_rule(node, gys)
+    if node.backward_array is None or _state["grad_enabled"]:
+        gxs = _run_rule(node, gys)
+    else:
+        # The array rule for first-order gradients when the op has one (the one place this
+        # choice is made): no Tensors, no graph of the gradient.
+        gxs = node.backward_array(gys[0].array) if len(gys) == 1 else \
+            node.backward_array(*[g.array for g in gys])
+        gxs = tuple([None if g is None else _make_tensor(g, False) for g in gxs]) \
+            if gxs.__class__ in _SEQUENCES else (_make_tensor(gxs, False),)
     if len(gxs) != len(inputs):
         raise _bad_grads(node, f"returned {len(gxs)} gradients for {len(inputs)} inputs")
     if _state["anomaly"]:
@@ -574,25 +589,22 @@ def _fit_one(node, i, x, need, gx):
     return _fit_grad(gx, x, node, i)
 
 
-_SEQUENCES = (tuple, list)
-
-
 def _run_rule(node, gys) -> tuple:
-    """The node's backward rule on ``gys``, its result as a tuple of Tensors (or None): the
-    array rule for first-order gradients when the op has one (the one place this choice is
-    made), else ``backward``."""
+    """The node's ``backward`` on ``gys`` (Tensors), its result as a tuple. Under anomaly
+    mode the ops it runs are marked as running inside a backward rule, so that a NaN they
+    make is reported against this node."""
+    if not _state["anomaly"]:
+        gxs = node.backward(*gys)
+        return gxs if gxs.__class__ is tuple else (gxs,)
     _state["in_backward"] = True
     try:
-        if node.backward_array is None or _state["grad_enabled"]:
-            gxs = node.backward(*gys)
-            return gxs if gxs.__class__ is tuple else (gxs,)
-        gxs = node.backward_array(gys[0].array) if len(gys) == 1 else \
-            node.backward_array(*[g.array for g in gys])
+        gxs = node.backward(*gys)
     finally:
         _state["in_backward"] = False
-    if gxs.__class__ in _SEQUENCES:
-        return tuple([None if g is None else _make_tensor(g, False) for g in gxs])
-    return (_make_tensor(gxs, False),)
+    return gxs if gxs.__class__ is tuple else (gxs,)
+
+
+_SEQUENCES = (tuple, list)
 
 
 def _output_grads(node, gys, capture):
