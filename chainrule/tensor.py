@@ -346,6 +346,26 @@ class Tensor:
         for i in range(self.shape[0]):
             yield self[i]
 
+    # -- copying and pickling: the data and requires_grad, never the graph or the version
+    # bookkeeping, as PyTorch (a pickled non-leaf comes back as a leaf).
+
+    def __reduce_ex__(self, protocol):
+        return _rebuild_tensor, (type(self), self.array, self.requires_grad)
+
+    def __deepcopy__(self, memo) -> Tensor:
+        if self.creator is not None:
+            raise RuntimeError(
+                "deepcopy: only tensors created by the user (graph leaves) can be deep-copied, "
+                "as in PyTorch; copy a detached one (t.detach().clone()) instead"
+            )
+        import copy
+
+        new = _rebuild_tensor(type(self), copy.deepcopy(self.array, memo), self.requires_grad)
+        if self.grad is not None:
+            new.grad = copy.deepcopy(self.grad, memo)
+        memo[id(self)] = new
+        return new
+
     def detach(self) -> Tensor:
         """The same data, cut from the graph (shares memory, and the in-place version
         counter, as in PyTorch)."""
@@ -1302,6 +1322,14 @@ class _StaleView(autograd.Function):
             "of its base) was changed in place with grad mode on; make both the view and "
             "the change under no_grad, or both outside it"
         )
+
+
+def _rebuild_tensor(cls, array, requires_grad: bool) -> Tensor:
+    """A leaf of class ``cls`` (Tensor or Parameter) holding ``array`` (unpickling)."""
+    t = object.__new__(cls)
+    Tensor.__init__(t, array)
+    t.requires_grad = bool(requires_grad)
+    return t
 
 
 def _no_write(r) -> None:

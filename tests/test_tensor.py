@@ -259,3 +259,38 @@ def test_operators_match_numpy():
 def test_tensor_is_hashable_by_identity():
     a, b = cr.ones(2), cr.ones(2)
     assert len({a, b}) == 2 and {a: 1}[a] == 1
+
+
+def test_pickle_and_deepcopy_keep_data_not_graph():
+    import copy
+    import pickle
+
+    from chainrule import nn
+
+    # a model whose forward took views of its buffers still pickles (the views' bookkeeping
+    # is not part of a tensor's state)
+    m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(),
+                      nn.Linear(32, 3))
+    x = cr.randn(4, 1, 6, 6)
+    m(x).sum().backward()
+    m.eval()
+    y = m(x).numpy()
+    for clone in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m)):
+        np.testing.assert_array_equal(clone(x).numpy(), y)
+        assert type(clone[0].weight) is nn.Parameter and clone[0].weight.requires_grad
+    assert copy.deepcopy(m)[0].weight.grad is not None  # deepcopy keeps .grad, as PyTorch
+
+    # a view pickles as its data; a non-leaf comes back as a leaf that requires grad
+    buf = cr.zeros(2, 3)
+    row = buf[0]
+    buf[0] = cr.tensor([1.0, 2.0, 3.0], requires_grad=True) * 2
+    back = pickle.loads(pickle.dumps(row))
+    np.testing.assert_array_equal(back.numpy(), [2.0, 4.0, 6.0])
+    assert back.requires_grad and back.grad_fn is None
+    with pytest.raises(RuntimeError, match="deepcopy: only tensors created by the user"):
+        copy.deepcopy(row)
+
+    # shared tensors stay shared within one deepcopy
+    w = cr.ones(2, requires_grad=True)
+    a, b = copy.deepcopy([w, w])
+    assert a is b and a is not w
