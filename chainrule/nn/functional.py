@@ -28,7 +28,6 @@ from .activation import (
 )
 from .attention import scaled_dot_product_attention
 from .dropout import dropout, dropout1d, dropout2d
-from .flatten import pad
 from .hard_activations import hardsigmoid, hardswish, hardtanh, prelu, relu6
 from .instancenorm import instance_norm
 from .linear import bilinear, linear
@@ -43,6 +42,7 @@ from .loss import (
     nll_loss,
     smooth_l1_loss,
 )
+from .padding import pad
 from .sparse import embedding
 from .upsampling import interpolate, pixel_shuffle, unfold
 

@@ -1,11 +1,65 @@
-"""Padding layers: ``ZeroPad2d``, ``ConstantPad1d/2d``, ``ReflectionPad1d/2d``,
-``ReplicationPad1d/2d`` — ``F.pad`` with a fixed mode and padding, as PyTorch's."""
+"""PyTorch's ``F.pad`` (constant, reflect, replicate and circular padding, built from the
+``pad`` and indexing ops) and the padding layers: ``ZeroPad2d``, ``ConstantPad1d/2d``,
+``ReflectionPad1d/2d``, ``ReplicationPad1d/2d`` — ``F.pad`` with a fixed mode and padding."""
 
 from __future__ import annotations
 
+from .. import ops
+from ..ops._convert import check_tensor
 from ..tensor import Tensor
-from .flatten import pad
 from .module import Module
+
+
+def _pad_index(n: int, before: int, after: int, mode: str, xp):
+    """Source index of each output position along one axis for a non-constant pad."""
+    i = xp.arange(-before, n + after)
+    if mode == "replicate":
+        return xp.clip(i, 0, n - 1)
+    if mode == "circular":
+        return i % n
+    # reflect: mirror at the edges without repeating the edge element
+    period = 2 * (n - 1)
+    i = xp.abs(i) % period
+    return xp.where(i >= n, period - i, i)
+
+
+def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last len(pad) // 2 dims, PyTorch style: ``pad = (left, right, top, bottom,
+    ...)`` starts from the last dim. Modes: 'constant' (with ``value``), 'reflect',
+    'replicate', 'circular'."""
+    check_tensor("pad", input)
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: padding {pad} must have an even length of at most 2 * ndim = "
+            f"{2 * input.ndim} for an input of shape {tuple(input.shape)}"
+        )
+    if any(p < 0 for p in pad):
+        raise ValueError(f"pad: negative padding {pad} is not supported")
+    k = len(pad) // 2
+    widths = [(0, 0)] * (input.ndim - k) + [(pad[2 * i], pad[2 * i + 1]) for i in
+                                            reversed(range(k))]
+    if mode == "constant":
+        return ops.pad(input, widths, constant_values=0.0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(
+            f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}"
+        )
+    y = input
+    for axis, (b, a) in enumerate(widths):
+        if b == a == 0:
+            continue
+        n = input.shape[axis]
+        if (mode == "reflect" and (b >= n or a >= n)) or (mode == "circular" and (b > n or a > n)):
+            raise ValueError(
+                f"pad: {mode} padding ({b}, {a}) must be smaller than the dim of size {n} of "
+                f"an input of shape {tuple(input.shape)}"
+            )
+        if n == 0:
+            raise ValueError(f"pad: cannot {mode}-pad an empty dim of input {tuple(input.shape)}")
+        idx = _pad_index(n, b, a, mode, input.xp)
+        y = ops.getitem(y, (slice(None),) * axis + (idx,))
+    return y
 
 
 class _Pad(Module):
