@@ -591,34 +591,38 @@ class Tensor:
         return any(x is not None and self.xp.may_share_memory(self.array, x.array)
                    for x in c.inputs)
 
+    def _view_to_update(self, name: str):
+        """``(view op, base)`` of this view, about to change in place by ``name``: the base is
+        updated through the op's ``view_into``. Raises where that cannot be recorded, and
+        before any write when a base up the chain is a leaf that requires grad."""
+        link = self._view_link()
+        view = None if link is None else link[0]
+        if link is not None and not link[2]:
+            raise RuntimeError(
+                f"{name}: this tensor of shape {tuple(self.shape)} is a view created under "
+                f"no_grad and is being changed in place with grad mode on; make both the view "
+                f"and the change under no_grad, or both outside it"
+            )
+        if getattr(view, "view_into", None) is None:
+            made = "" if view is None else " made by " + view.name
+            raise RuntimeError(
+                f"{name}: this tensor of shape {tuple(self.shape)} is a view of another "
+                f"tensor{made} whose graph cannot record an in-place change of the view; write "
+                f"into the base instead (base[index] = value), or change a copy (.clone())"
+            )
+        p = link[1]
+        while p is not None:
+            p._records(name)
+            up = p._view_link() if p._is_view() else None
+            p = None if up is None else up[1]
+        return view, link[1]
+
     def _rebase(self, name: str, compute, write=None) -> Tensor:
         """Record the in-place op ``name`` as PyTorch does: ``compute(old)`` gives the new
         value out of place from a tensor ``old`` standing for the current value and history;
         it is written into this tensor's memory (``write(result)`` when given, else the whole
         array), and this tensor, keeping its identity, becomes the op's output."""
-        base = view = None
-        if self._is_view():
-            link = self._view_link()
-            view = None if link is None else link[0]
-            if link is not None and not link[2]:
-                raise RuntimeError(
-                    f"{name}: this tensor of shape {tuple(self.shape)} is a view created "
-                    f"under no_grad and is being changed in place with grad mode on; make "
-                    f"both the view and the change under no_grad, or both outside it"
-                )
-            if getattr(view, "view_into", None) is None:
-                made = "" if view is None else " made by " + view.name
-                raise RuntimeError(
-                    f"{name}: this tensor of shape {tuple(self.shape)} is a view of another "
-                    f"tensor{made} whose graph cannot record an in-place change of the view; "
-                    f"write into the base instead (base[index] = value), or change a copy "
-                    f"(.clone())"
-                )
-            base = p = link[1]
-            while p is not None:  # a leaf base that requires grad raises before any write
-                p._records(name)
-                up = p._view_link() if p._is_view() else None
-                p = None if up is None else up[1]
+        view, base = self._view_to_update(name) if self._is_view() else (None, None)
         vc = self._vc
         if vc is None:
             vc = self._vc = [0]
