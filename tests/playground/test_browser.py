@@ -274,3 +274,25 @@ def test_hover_explain_and_upload_in_the_page(site, tmp_path):
     assert "60 rows, classification, 3 classes" in driver.find_element("id",
                                                                        "upload-status").text
     assert driver.execute_script("return playground.data.classes") == 3
+
+
+def test_a_late_reply_does_not_replace_a_newer_setup(site):
+    # Two quick changes start two sessions; when the first one's reply arrives last, the page
+    # stays on the second (the newest setup), as under a loaded server.
+    driver, url = site
+    sid = open_page(driver, url)
+    driver.execute_script("""
+        const original = window.fetch; let posts = 0;
+        window.fetch = async (path, options) => {
+          const reply = await original(path, options);
+          if (options && options.method === "POST" && posts++ === 0)
+            await new Promise((done) => setTimeout(done, 1000));
+          return reply;
+        };""")
+    set_field(driver, "lr", "0.3")
+    time.sleep(0.4)  # past the 150 ms debounce: the first change sends its own request
+    set_field(driver, "epochs", "77")
+    fresh_session(driver, sid, "playground.config.epochs === 77 && playground.config.lr === 0.3")
+    time.sleep(1.5)  # the first reply has come back by now
+    assert driver.execute_script("return [playground.config.epochs, playground.config.lr]") \
+        == [77, 0.3]

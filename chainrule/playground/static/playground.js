@@ -97,18 +97,27 @@ async function api(method, path, body) {
   return j;
 }
 
-// Start (or, after a reload, resume) the session for ``query``.
+// Start (or, after a reload, resume) the session for ``query``. Only the latest call
+// connects: replies to earlier ones (controls changed while a request was on its way) may
+// arrive later, and must not replace the newer setup.
+let startCount = 0;
 async function start(query, mayResume) {
+  const mine = ++startCount;
   const saved = JSON.parse(sessionStorage.getItem("chainrule-playground") || "null");
   if (mayResume && saved && saved.query === query) {
-    try { await api("GET", `/api/sessions/${saved.id}`); return connect(saved.id, saved.query); }
-    catch (e) { /* the server forgot it: start again */ }
+    try {
+      await api("GET", `/api/sessions/${saved.id}`);
+      if (mine === startCount) connect(saved.id, saved.query);
+      return;
+    } catch (e) { /* the server forgot it: start again */ }
   }
   try {
     const r = await api("POST", "/api/sessions", query);
+    if (mine !== startCount) return;
     showError("");
     connect(r.id, r.query);
   } catch (e) {
+    if (mine !== startCount) return;
     if (!pg.id && query) await start("", false); // a bad link still opens a usable page
     showError(e.message);
   }
