@@ -9,14 +9,15 @@ row in its own block so BLAS threads of one do not slow the next):
 - chainrule OpenAI-ES, one candidate at a time through the model (``batched=False``);
 - chainrule CMA-ES (pycma, diagonal covariance), batched population forward;
 - pycma's own ask/tell loop (the same options) over a flattened NumPy MLP, one candidate
-  at a time: what a user of pycma writes by hand.
+  at a time: what a user of pycma writes by hand;
+- chainrule PGPE with ClipUp, batched population forward, against EvoTorch's PGPE with
+  ClipUp on the same MLP in PyTorch (``SupervisedNE``, common minibatch, no Ray actors),
+  with the same population, noise and step settings.
 
 Every row scores the population on a common minibatch of 256 digits per generation.
 
-EvoTorch is not compared: ``pip install --no-deps evotorch`` (0.6.1, into a scratch
-directory, leaving torch 2.13 CPU alone) installs, but ``import evotorch`` imports Ray at
-the top level, and installing Ray (a large distributed runtime) only for this row was
-left out.
+EvoTorch's row needs ``pip install evotorch`` (it brings Ray, which ``import evotorch``
+loads; it keeps the installed torch) and is left out, saying so, where it does not import.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import chainrule as cr  # noqa: E402
 from chainrule import nn  # noqa: E402
 from chainrule.data import load_digits  # noqa: E402
-from chainrule.evolve import CMAES, OpenAIES, SupervisedProblem  # noqa: E402
+from chainrule.evolve import CMAES, PGPE, OpenAIES, SupervisedProblem  # noqa: E402
 
 POPSIZE, BATCH = 100, 256
 
@@ -47,6 +48,9 @@ def chainrule_rate(X, y, strategy: str, batched: bool | None, generations: int) 
     model = mlp()
     if strategy == "openai-es":
         s = OpenAIES(model, maximize=False, sigma=0.05, popsize=POPSIZE, seed=0)
+    elif strategy == "pgpe":
+        s = PGPE(model, maximize=False, sigma=0.05, popsize=POPSIZE, max_speed=0.15,
+                 sigma_lr=0.1, seed=0)
     else:
         s = CMAES(model, maximize=False, sigma=0.05, popsize=POPSIZE, seed=0,
                   options={"CMA_diagonal": True})
@@ -88,6 +92,31 @@ def pycma_rate(X, y, generations: int) -> float:
     return generations / (time.perf_counter() - start)
 
 
+def evotorch_rate(X, y, generations: int) -> float:
+    """EvoTorch's PGPE (ClipUp) on the same MLP in PyTorch, chainrule's initial weights."""
+    import torch
+    from evotorch.algorithms import PGPE as EvoPGPE
+    from evotorch.neuroevolution import SupervisedNE
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.Tanh(), torch.nn.Linear(32, 10))
+    with torch.no_grad():
+        for t, p in zip(net.parameters(), mlp().parameters()):
+            t.copy_(torch.from_numpy(p.numpy()))
+    data = torch.utils.data.TensorDataset(torch.from_numpy(X),
+                                          torch.from_numpy(y.astype(np.int64)))
+    problem = SupervisedNE(data, net, torch.nn.CrossEntropyLoss(), minibatch_size=BATCH,
+                           common_minibatch=True)
+    center = torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+    s = EvoPGPE(problem, popsize=POPSIZE, center_learning_rate=0.075, stdev_learning_rate=0.1,
+                stdev_init=0.05, optimizer="clipup", optimizer_config={"max_speed": 0.15},
+                center_init=center)
+    start = time.perf_counter()
+    for _ in range(generations):
+        s.step()
+    return generations / (time.perf_counter() - start)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--generations", type=int, default=20)
@@ -102,7 +131,15 @@ def main(argv=None) -> None:
         "chainrule CMA-ES (diagonal), batched forward": lambda: chainrule_rate(
             X, y, "cma", None, a.generations),
         "pycma ask/tell (diagonal), NumPy MLP loop": lambda: pycma_rate(X, y, a.generations),
+        "chainrule PGPE (ClipUp), batched forward": lambda: chainrule_rate(
+            X, y, "pgpe", None, a.generations),
+        "EvoTorch PGPE (ClipUp), SupervisedNE": lambda: evotorch_rate(X, y, a.generations),
     }
+    try:
+        import evotorch  # noqa: F401
+    except ImportError as e:
+        print(f"EvoTorch row left out: {e} (pip install evotorch)")
+        del rows["EvoTorch PGPE (ClipUp), SupervisedNE"]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"digits MLP 64-32-10 (2,410 parameters), population {POPSIZE}, minibatch {BATCH}; "
           f"load average {load:.1f}")

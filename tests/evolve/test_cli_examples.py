@@ -88,6 +88,21 @@ def test_hybrid_example_lamarckian_wins():
 def test_mnist_convnet_example_runs():
     if not (DATA / "mnist").is_dir():
         pytest.skip("no MNIST files in ../shared/datasets")
-    acc = load("evolve_mnist").main("pgpe", generations=2, popsize=4, batch_size=64,
-                                    data_dir=str(DATA), verbose=0)
-    assert 0 <= acc <= 1
+    for method in ("pgpe", "openai-es"):
+        r = load("evolve_mnist").main(["--method", method, "--generations", "2", "--popsize",
+                                       "4", "--batch-size", "64", "--data-dir", str(DATA),
+                                       "--verbose", "0"])
+        assert 0 <= r["accuracy"] <= 1 and r["generations"] == 2
+
+
+def test_evolve_benchmark_runs(capsys):
+    # every row runs and reports a rate; EvoTorch's row is there or says why it is not
+    pytest.importorskip("cma")
+    spec = importlib.util.spec_from_file_location("bench_evolve", ROOT / "bench" / "evolve.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench.main(["--generations", "1", "--repeats", "1"])
+    out = capsys.readouterr().out
+    rates = [line for line in out.splitlines() if line.endswith("generations/s")]
+    assert len(rates) >= 5 and all(float(r.split()[-2]) > 0 for r in rates)
+    assert "EvoTorch PGPE" in out or "EvoTorch row left out" in out
