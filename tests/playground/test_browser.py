@@ -100,7 +100,7 @@ def test_4_2_tanh_at_lr_003_reaches_95_percent_within_100_epochs(site, dataset):
     config = driver.execute_script("return playground.config")
     assert [layer["units"] for layer in config["layers"]] == [4, 2] and config["act"] == "tanh"
     driver.find_element("id", "play").click()
-    wait(driver, "playground.state.finished", timeout=60)
+    wait(driver, "playground.state.finished && !playground.dirty", timeout=60)  # and drawn
     epoch = int(driver.find_element("id", "epoch").text)
     accuracy = float(driver.find_element("id", "test-accuracy").get_attribute("data-value"))
     print(f"{dataset}: test accuracy {accuracy:.3f} after {epoch} epochs")
@@ -208,6 +208,10 @@ def test_an_evolution_strategy_trains_beside_backprop(site):
     wait(driver, f"playground.esState.epoch >= 6 && playground.stats.esUpdates > "
                  f"{driver.execute_script('return playground.stats.esUpdates')}")
     driver.find_element("id", "play").click()
+    # the pause reaches the server while it trains: read the page once the paused run's
+    # last two updates have arrived and been drawn
+    wait(driver, "playground.state.playing === false && !playground.dirty && "
+                 "playground.esState.generation === playground.state.step")
     after = pictures()
     assert before[0] != mid[0] != after[0]  # the ES heatmap follows the training
     assert before[1] != mid[1] != after[1]  # and its loss curve grows
