@@ -1393,9 +1393,8 @@ def _inplace_twin(name: str, op):
 
 
 # In-place twins ``x.op_(...)`` of more elementwise ops, each recorded as its op.
-for _name in ("sin", "cos", "tan", "rsqrt", "square", "floor", "ceil", "round", "trunc",
-              "sign", "log1p", "log2", "log10", "erf", "lerp", "fmod", "remainder"):
-    if hasattr(_ops, _name) and not hasattr(Tensor, _name + "_"):
+for _name in _ops.INPLACE_TWINS:
+    if not hasattr(Tensor, _name + "_"):
         setattr(Tensor, _name + "_", _inplace_twin(_name + "_", getattr(_ops, _name)))
 Tensor.reciprocal_ = _inplace_twin("reciprocal_", lambda x: 1.0 / x)
 Tensor.clamp_min_ = _inplace_twin("clamp_min_", lambda x, m: _ops.clip(x, m, None))

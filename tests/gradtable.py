@@ -76,6 +76,30 @@ def distinct(rng, shape):
             ).astype(np.float64)
 
 
+def variants(name, fn, shape_variants, sample=normal, torch_fn=None, **kw):
+    """One ``Case`` per shape variant (a tuple with one shape per input)."""
+    return [Case(name, fn, list(shapes), sample, torch_fn, **kw) for shapes in shape_variants]
+
+
+UNARY = [((),), ((5,),), ((2, 3, 4),)]
+BINARY = [((), ()), ((2, 3), ()), ((), (3,)), ((2, 3), (3,)), ((4, 1, 3), (2, 1)),
+          ((2, 3, 4), (2, 3, 4))]  # fmt: skip
+
+
+def torch_op(name):
+    """A torch function by dotted name, looked up only when the oracle test runs."""
+
+    def f(*xs, **kw):
+        import torch
+
+        obj = torch
+        for part in name.split("."):
+            obj = getattr(obj, part)
+        return obj(*xs, **kw)
+
+    return f
+
+
 def make_inputs(case: Case, seed: int = 0):
     rng = np.random.default_rng(seed)
     sample = case.sample or normal

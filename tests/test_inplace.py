@@ -22,6 +22,9 @@ from tests.gradtable import (
     distinct,
     positive,
 )
+from tests.ops.rows_arrays import INPLACE_CASES as ROWS_ARRAYS
+from tests.ops.rows_indexing import INPLACE_CASES as ROWS_INDEXING
+from tests.ops.rows_special import INPLACE_CASES as ROWS_SPECIAL
 
 
 def _lib(t):
@@ -195,6 +198,9 @@ CASES = [
           [X, ()]),
     _case("view_used_after_change", _view_used_after, [X, W]),
 ]
+
+
+CASES += ROWS_SPECIAL + ROWS_INDEXING + ROWS_ARRAYS
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

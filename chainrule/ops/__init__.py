@@ -7,6 +7,10 @@ network ops that ``nn`` layers call: ``linear``, ``conv``, ``pool``, ``norm``, `
 ``embedding``, ``dropout``, ``loss``.
 """
 
+from . import arrays as _arrays  # noqa: E402
+from . import indexing as _indexing
+from . import special as _special
+from .arrays import *  # noqa: F403, E402
 from .elementwise import (
     abs,
     add,
@@ -43,6 +47,7 @@ from .elementwise import (
     tanh,
     where,
 )
+from .indexing import *  # noqa: F403, E402
 from .linalg import dot, einsum, matmul, outer
 from .nonlinear import elu, erf, gelu, leaky_relu, silu, softplus
 from .reduce import (
@@ -96,6 +101,7 @@ from .shape import (
     unsqueeze,
 )
 from .softmax import log_softmax, one_hot, softmax
+from .special import *  # noqa: F403, E402
 from .torch_names import *  # noqa: F403, E402 - PyTorch's names for composed ops
 
 clamp = clip
@@ -114,6 +120,14 @@ TENSOR_METHODS = [
     "kthvalue", "median", "cumsum", "square", "rsqrt", "log2", "log10", "allclose",
     "isclose", "is_floating_point", "expand", "equal", "allclose", "tril", "triu",
     "diagonal", "diag", "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode",
+]  # fmt: skip
+TENSOR_METHODS += _special.TENSOR_METHODS + _indexing.TENSOR_METHODS + _arrays.TENSOR_METHODS
+
+# Ops whose in-place twin ``x.<op>_(...)`` is recorded as the op applied to x.
+INPLACE_TWINS = [
+    "sin", "cos", "tan", "rsqrt", "square", "floor", "ceil", "round", "trunc", "sign",
+    "log1p", "log2", "log10", "erf", "lerp", "fmod", "remainder",
+    *_special.INPLACE_TWINS, *_indexing.INPLACE_TWINS, *_arrays.INPLACE_TWINS,
 ]  # fmt: skip
 
 # Every op function imported above (and PyTorch's names from torch_names), read from the

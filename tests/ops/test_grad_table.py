@@ -32,7 +32,8 @@ import pytest
 
 import chainrule as cr
 from tests.gradtable import (
-    Case,
+    BINARY,
+    UNARY,
     away_from_zero,
     check_against_torch,
     check_case,
@@ -40,22 +41,20 @@ from tests.gradtable import (
     distinct,
     normal,
     positive,
+    torch_op,
+    variants,
 )
+from tests.ops.rows_arrays import CASES as ROWS_ARRAYS
+from tests.ops.rows_arrays import NO_GRADIENT as NO_GRADIENT_ARRAYS
+from tests.ops.rows_indexing import CASES as ROWS_INDEXING
+from tests.ops.rows_indexing import NO_GRADIENT as NO_GRADIENT_INDEXING
+from tests.ops.rows_special import CASES as ROWS_SPECIAL
+from tests.ops.rows_special import NO_GRADIENT as NO_GRADIENT_SPECIAL
 
 
 def above_minus_one(rng, shape):
     """Values in [-0.5, 2): inside log1p's domain, away from its pole at -1."""
     return rng.uniform(-0.5, 2.0, shape)
-
-
-def variants(name, fn, shape_variants, sample=normal, torch_fn=None, **kw):
-    """One ``Case`` per shape variant (a tuple with one shape per input)."""
-    return [Case(name, fn, list(shapes), sample, torch_fn, **kw) for shapes in shape_variants]
-
-
-UNARY = [((),), ((5,),), ((2, 3, 4),)]
-BINARY = [((), ()), ((2, 3), ()), ((), (3,)), ((2, 3), (3,)), ((4, 1, 3), (2, 1)),
-          ((2, 3, 4), (2, 3, 4))]  # fmt: skip
 
 
 def _alternating(shape):
@@ -75,20 +74,6 @@ def _twhere(a, b):
 
 MASK = np.array([[True, False, True, True], [False, False, True, False],
                  [True, True, False, False]])  # fmt: skip
-
-
-def _t(name):
-    """A torch function by dotted name, looked up only when the oracle test runs."""
-
-    def f(*xs, **kw):
-        import torch
-
-        obj = torch
-        for part in name.split("."):
-            obj = getattr(obj, part)
-        return obj(*xs, **kw)
-
-    return f
 
 
 def _inside_minus_one_one(rng, shape):
@@ -120,8 +105,8 @@ CASES = [
     *variants("mul", lambda a, b: a * b, BINARY, normal, lambda a, b: a * b),
     *variants("div", lambda a, b: a / b, BINARY, away_from_zero, lambda a, b: a / b),
     *variants("pow", lambda a, b: a**b, BINARY, positive, lambda a, b: a**b),
-    *variants("maximum", cr.maximum, BINARY, distinct, _t("maximum")),
-    *variants("minimum", cr.minimum, BINARY, distinct, _t("minimum")),
+    *variants("maximum", cr.maximum, BINARY, distinct, torch_op("maximum")),
+    *variants("minimum", cr.minimum, BINARY, distinct, torch_op("minimum")),
     *variants("where", _where, BINARY, normal, _twhere),
     # -- arithmetic with Python scalars on either side -----------------------------------
     *variants("add_scalar", lambda x: x + 2.5, UNARY, normal, lambda x: x + 2.5),
@@ -140,25 +125,25 @@ CASES = [
     *variants("rpow", lambda x: 2.0**x, UNARY, normal, lambda x: 2.0**x),
     *variants("neg", lambda x: -x, UNARY, normal, lambda x: -x),
     # -- unary math and activations ------------------------------------------------------
-    *variants("abs", cr.abs, UNARY, away_from_zero, _t("abs")),
-    *variants("exp", cr.exp, UNARY, normal, _t("exp")),
-    *variants("log", cr.log, UNARY, positive, _t("log")),
-    *variants("log1p", cr.log1p, UNARY, above_minus_one, _t("log1p")),
-    *variants("sqrt", cr.sqrt, UNARY, positive, _t("sqrt")),
-    *variants("sin", cr.sin, UNARY, normal, _t("sin")),
-    *variants("cos", cr.cos, UNARY, normal, _t("cos")),
-    *variants("tanh", cr.tanh, UNARY, normal, _t("tanh")),
-    *variants("sigmoid", cr.sigmoid, UNARY, normal, _t("sigmoid")),
-    *variants("relu", cr.relu, UNARY, away_from_zero, _t("relu")),
-    *variants("erf", cr.erf, UNARY, normal, _t("erf")),
-    *variants("softplus", cr.softplus, UNARY, normal, _t("nn.functional.softplus")),
-    *variants("elu", cr.elu, UNARY, away_from_zero, _t("nn.functional.elu")),
+    *variants("abs", cr.abs, UNARY, away_from_zero, torch_op("abs")),
+    *variants("exp", cr.exp, UNARY, normal, torch_op("exp")),
+    *variants("log", cr.log, UNARY, positive, torch_op("log")),
+    *variants("log1p", cr.log1p, UNARY, above_minus_one, torch_op("log1p")),
+    *variants("sqrt", cr.sqrt, UNARY, positive, torch_op("sqrt")),
+    *variants("sin", cr.sin, UNARY, normal, torch_op("sin")),
+    *variants("cos", cr.cos, UNARY, normal, torch_op("cos")),
+    *variants("tanh", cr.tanh, UNARY, normal, torch_op("tanh")),
+    *variants("sigmoid", cr.sigmoid, UNARY, normal, torch_op("sigmoid")),
+    *variants("relu", cr.relu, UNARY, away_from_zero, torch_op("relu")),
+    *variants("erf", cr.erf, UNARY, normal, torch_op("erf")),
+    *variants("softplus", cr.softplus, UNARY, normal, torch_op("nn.functional.softplus")),
+    *variants("elu", cr.elu, UNARY, away_from_zero, torch_op("nn.functional.elu")),
     *variants("leaky_relu", cr.leaky_relu, UNARY, away_from_zero,
-              _t("nn.functional.leaky_relu")),
-    *variants("gelu", cr.gelu, UNARY, normal, _t("nn.functional.gelu")),
+              torch_op("nn.functional.leaky_relu")),
+    *variants("gelu", cr.gelu, UNARY, normal, torch_op("nn.functional.gelu")),
     *variants("gelu_tanh", lambda x: cr.gelu(x, approximate="tanh"), UNARY, normal,
-              lambda x: _t("nn.functional.gelu")(x, approximate="tanh")),
-    *variants("silu", cr.silu, UNARY, normal, _t("nn.functional.silu")),
+              lambda x: torch_op("nn.functional.gelu")(x, approximate="tanh")),
+    *variants("silu", cr.silu, UNARY, normal, torch_op("nn.functional.silu")),
     *variants("clip", lambda x: x.clip(-0.5, 0.5), UNARY, distinct,
            lambda x: x.clamp(-0.5, 0.5)),
     *variants("clip_min", lambda x: cr.clip(x, min=0.2), UNARY, distinct,
@@ -168,13 +153,13 @@ CASES = [
     *variants("clone", lambda x: x.clone(), UNARY, normal, lambda x: x.clone()),
     # -- softmax -------------------------------------------------------------------------
     *variants("softmax", cr.softmax, [((5,),), ((2, 3, 4),)], normal,
-              lambda x: _t("softmax")(x, dim=-1)),
+              lambda x: torch_op("softmax")(x, dim=-1)),
     *variants("softmax_axis0", lambda x: cr.softmax(x, axis=0), [((2, 3, 4),)], normal,
-           lambda x: _t("softmax")(x, dim=0)),
+           lambda x: torch_op("softmax")(x, dim=0)),
     *variants("log_softmax", cr.log_softmax, [((5,),), ((2, 3, 4),)], normal,
-           lambda x: _t("log_softmax")(x, dim=-1)),
+           lambda x: torch_op("log_softmax")(x, dim=-1)),
     *variants("log_softmax_dim1", lambda x: cr.log_softmax(x, dim=1), [((2, 3, 4),)], normal,
-           lambda x: _t("log_softmax")(x, dim=1)),
+           lambda x: torch_op("log_softmax")(x, dim=1)),
     # -- matrix products -----------------------------------------------------------------
     *variants("matmul", lambda a, b: a @ b,
            [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 4)), ((2, 3), (3, 4)),
@@ -182,29 +167,29 @@ CASES = [
             ((2, 1, 2, 3), (3, 3, 2))],
            normal, lambda a, b: a @ b),
     *variants("rmatmul_list", lambda b: [[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]] @ b, [((3, 4),)],
-              normal, lambda b: _t("tensor")([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]],
+              normal, lambda b: torch_op("tensor")([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]],
                                              dtype=b.dtype) @ b),
-    *variants("dot", cr.dot, [((4,), (4,))], normal, _t("dot")),
-    *variants("outer", cr.outer, [((3,), (4,))], normal, _t("outer")),
+    *variants("dot", cr.dot, [((4,), (4,))], normal, torch_op("dot")),
+    *variants("outer", cr.outer, [((3,), (4,))], normal, torch_op("outer")),
     *variants("einsum_matmul", lambda a, b: cr.einsum("ij,jk->ik", a, b), [((2, 3), (3, 4))],
-           normal, lambda a, b: _t("einsum")("ij,jk->ik", a, b)),
+           normal, lambda a, b: torch_op("einsum")("ij,jk->ik", a, b)),
     *variants("einsum_batched", lambda a, b: cr.einsum("bij,bjk->bik", a, b),
-           [((2, 2, 3), (2, 3, 2))], normal, lambda a, b: _t("einsum")("bij,bjk->bik", a, b)),
+           [((2, 2, 3), (2, 3, 2))], normal, lambda a, b: torch_op("einsum")("bij,bjk->bik", a, b)),
     *variants("einsum_sum_all", lambda a: cr.einsum("ij->", a), [((2, 3),)], normal,
-           lambda a: _t("einsum")("ij->", a)),
+           lambda a: torch_op("einsum")("ij->", a)),
     *variants("einsum_inner", lambda a, b: cr.einsum("i,i->", a, b), [((3,), (3,))], normal,
-           lambda a, b: _t("einsum")("i,i->", a, b)),
+           lambda a, b: torch_op("einsum")("i,i->", a, b)),
     *variants("einsum_rowdot", lambda a, b: cr.einsum("ij,ij->i", a, b), [((2, 3), (2, 3))],
-           normal, lambda a, b: _t("einsum")("ij,ij->i", a, b)),
+           normal, lambda a, b: torch_op("einsum")("ij,ij->i", a, b)),
     *variants("einsum_ellipsis", lambda a, b: cr.einsum("...ij,j->...i", a, b),
-           [((2, 2, 3), (3,))], normal, lambda a, b: _t("einsum")("...ij,j->...i", a, b)),
+           [((2, 2, 3), (3,))], normal, lambda a, b: torch_op("einsum")("...ij,j->...i", a, b)),
     *variants("einsum_implicit", lambda a, b: cr.einsum("ij,jk", a, b), [((2, 3), (3, 4))],
-           normal, lambda a, b: _t("einsum")("ij,jk", a, b)),
+           normal, lambda a, b: torch_op("einsum")("ij,jk", a, b)),
     *variants("einsum_summed_away", lambda a, b: cr.einsum("ij,jk->k", a, b),
-           [((2, 3), (3, 4))], normal, lambda a, b: _t("einsum")("ij,jk->k", a, b)),
+           [((2, 3), (3, 4))], normal, lambda a, b: torch_op("einsum")("ij,jk->k", a, b)),
     *variants("einsum_three", lambda a, b, c: cr.einsum("ij,jk,kl->il", a, b, c),
            [((2, 3), (3, 2), (2, 2))], normal,
-           lambda a, b, c: _t("einsum")("ij,jk,kl->il", a, b, c)),
+           lambda a, b, c: torch_op("einsum")("ij,jk,kl->il", a, b, c)),
     # -- shape ops -----------------------------------------------------------------------
     *variants("reshape", lambda x: x.reshape(6, 4), [((2, 3, 4),)], normal,
            lambda x: x.reshape(6, 4)),
@@ -233,17 +218,17 @@ CASES = [
     *variants("flatten_start1", lambda x: x.flatten(1), [((2, 3, 4),)], normal,
            lambda x: x.flatten(1)),
     *variants("concatenate", lambda a, b: cr.concatenate([a, b]), [((2, 3), (1, 3))], normal,
-           lambda a, b: _t("cat")([a, b])),
+           lambda a, b: torch_op("cat")([a, b])),
     *variants("concatenate_axis1", lambda a, b, c: cr.concatenate([a, b, c], axis=1),
-           [((2, 3), (2, 1), (2, 2))], normal, lambda a, b, c: _t("cat")([a, b, c], dim=1)),
+           [((2, 3), (2, 1), (2, 2))], normal, lambda a, b, c: torch_op("cat")([a, b, c], dim=1)),
     *variants("stack", lambda a, b: cr.stack([a, b], axis=-1), [((), ()), ((2, 3), (2, 3))],
-           normal, lambda a, b: _t("stack")([a, b], dim=-1)),
+           normal, lambda a, b: torch_op("stack")([a, b], dim=-1)),
     *variants("split_sections", lambda x: cr.chunk(x, 2, 1), [((2, 4),)], normal,
-           lambda x: _t("split")(x, 2, dim=1)),
+           lambda x: torch_op("split")(x, 2, dim=1)),
     *variants("split_indices", lambda x: cr.tensor_split(x, [1, 3]), [((5,),), ((5, 2),)], normal,
-           lambda x: _t("tensor_split")(x, [1, 3])),
+           lambda x: torch_op("tensor_split")(x, [1, 3])),
     *variants("split_one_used", lambda x: cr.chunk(x, 3)[1], [((6,),)], normal,
-           lambda x: _t("split")(x, 2)[1]),
+           lambda x: torch_op("split")(x, 2)[1]),
     *variants("pad", lambda x: cr.pad(x, ((1, 0), (2, 1))), [((2, 3),)], normal, _tpad),
     *variants("max_dim", lambda x: x.max(dim=1).values, [((2, 3),), ((2, 3, 4),)], distinct,
            lambda x: x.max(dim=1).values),
@@ -261,19 +246,19 @@ CASES = [
     *variants("split_sizes", lambda x: x.split([1, 4], dim=1)[1], [((2, 5),)], normal,
            lambda x: x.split([1, 4], dim=1)[1]),
     *variants("tensor_split_sections", lambda x: cr.tensor_split(x, 3)[0], [((7,),)], normal,
-           lambda x: _t("tensor_split")(x, 3)[0]),
+           lambda x: torch_op("tensor_split")(x, 3)[0]),
     *variants("narrow", lambda x: x.narrow(1, 1, 2), [((2, 4),)], normal,
            lambda x: x.narrow(1, 1, 2)),
     *variants("take_along_dim", lambda x: cr.take_along_dim(x, np.array([[2, 0], [1, 1]]), 1),
            [((2, 3),)], normal,
-           lambda x: _t("take_along_dim")(x, _t("tensor")([[2, 0], [1, 1]]), 1)),
+           lambda x: torch_op("take_along_dim")(x, torch_op("tensor")([[2, 0], [1, 1]]), 1)),
     *variants("gather", lambda x: cr.gather(x, 0, cr.tensor([[1, 0, 1]])), [((2, 3),)], normal,
-           lambda x: x.gather(0, _t("tensor")([[1, 0, 1]]))),
+           lambda x: x.gather(0, torch_op("tensor")([[1, 0, 1]]))),
     *variants("index_select", lambda x: cr.index_select(x, 1, cr.tensor([2, 0, 2])),
-           [((2, 3),)], normal, lambda x: x.index_select(1, _t("tensor")([2, 0, 2]))),
+           [((2, 3),)], normal, lambda x: x.index_select(1, torch_op("tensor")([2, 0, 2]))),
     *variants("masked_fill", lambda x: cr.masked_fill(x, cr.tensor([True, False, True]), 0.5),
            [((3,),), ((2, 3),)], normal,
-           lambda x: x.masked_fill(_t("tensor")([True, False, True]), 0.5)),
+           lambda x: x.masked_fill(torch_op("tensor")([True, False, True]), 0.5)),
     *variants("unbind", lambda x: cr.unbind(x, 1)[2], [((2, 3),)], normal,
            lambda x: x.unbind(1)[2]),
     *variants("select", lambda x: cr.select(x, 0, -1), [((2, 3),)], normal,
@@ -294,37 +279,37 @@ CASES = [
            lambda x: x.median(1).values),
     *variants("cumsum", lambda x: cr.cumsum(x, -1), [((),), ((4,),), ((2, 3),)], normal,
            lambda x: x.cumsum(-1)),
-    *variants("square", cr.square, UNARY, normal, _t("square")),
-    *variants("rsqrt", cr.rsqrt, UNARY, positive, _t("rsqrt")),
-    *variants("log2", cr.log2, UNARY, positive, _t("log2")),
-    *variants("log10", cr.log10, UNARY, positive, _t("log10")),
-    *variants("mm", cr.mm, [((2, 3), (3, 4))], normal, _t("mm")),
-    *variants("bmm", cr.bmm, [((2, 2, 3), (2, 3, 4))], normal, _t("bmm")),
+    *variants("square", cr.square, UNARY, normal, torch_op("square")),
+    *variants("rsqrt", cr.rsqrt, UNARY, positive, torch_op("rsqrt")),
+    *variants("log2", cr.log2, UNARY, positive, torch_op("log2")),
+    *variants("log10", cr.log10, UNARY, positive, torch_op("log10")),
+    *variants("mm", cr.mm, [((2, 3), (3, 4))], normal, torch_op("mm")),
+    *variants("bmm", cr.bmm, [((2, 2, 3), (2, 3, 4))], normal, torch_op("bmm")),
     *variants("remainder", cr.remainder, [((3,), (3,)), ((2, 3), ())], away_from_zero,
-           _t("remainder")),
-    *variants("fmod", cr.fmod, [((3,), (3,))], away_from_zero, _t("fmod")),
-    *variants("floor", cr.floor, UNARY, _alternating_halves, _t("floor")),
-    *variants("ceil", cr.ceil, UNARY, _alternating_halves, _t("ceil")),
-    *variants("round", cr.round, UNARY, _alternating_halves, _t("round")),
-    *variants("trunc", cr.trunc, UNARY, _alternating_halves, _t("trunc")),
+           torch_op("remainder")),
+    *variants("fmod", cr.fmod, [((3,), (3,))], away_from_zero, torch_op("fmod")),
+    *variants("floor", cr.floor, UNARY, _alternating_halves, torch_op("floor")),
+    *variants("ceil", cr.ceil, UNARY, _alternating_halves, torch_op("ceil")),
+    *variants("round", cr.round, UNARY, _alternating_halves, torch_op("round")),
+    *variants("trunc", cr.trunc, UNARY, _alternating_halves, torch_op("trunc")),
     *variants("meshgrid", lambda a, b: cr.meshgrid(a, b, indexing="xy")[1], [((3,), (2,))],
-           normal, lambda a, b: _t("meshgrid")(a, b, indexing="xy")[1]),
+           normal, lambda a, b: torch_op("meshgrid")(a, b, indexing="xy")[1]),
     *variants("tril", lambda x: cr.tril(x, 1), [((3, 4),), ((2, 3, 3),)], normal,
            lambda x: x.tril(1)),
     *variants("triu", lambda x: cr.triu(x, -1), [((3, 4),)], normal, lambda x: x.triu(-1)),
     *variants("diagonal", lambda x: cr.diagonal(x, 1, 0, 2), [((3, 2, 4),)], normal,
            lambda x: x.diagonal(1, 0, 2)),
     *variants("diag", lambda x: cr.diag(x, -1), [((3,),), ((3, 4),)], normal,
-           lambda x: _t("diag")(x, -1)),
-    *variants("trace", cr.trace, [((3, 4),)], normal, _t("trace")),
+           lambda x: torch_op("diag")(x, -1)),
+    *variants("trace", cr.trace, [((3, 4),)], normal, torch_op("trace")),
     *variants("flip", lambda x: cr.flip(x, (0, -1)), [((2, 3),)], normal,
            lambda x: x.flip((0, -1))),
     *variants("roll", lambda x: cr.roll(x, (1, -2), (0, 1)), [((2, 3),)], normal,
            lambda x: x.roll((1, -2), (0, 1))),
     *variants("lerp", lambda a, b: cr.lerp(a, b, 0.3), [((3,), (3,)), ((2, 3), (3,))], normal,
-           lambda a, b: _t("lerp")(a, b, 0.3)),
-    *variants("tan", cr.tan, UNARY, away_from_zero, _t("tan")),
-    *variants("erfinv", cr.erfinv, UNARY, _inside_minus_one_one, _t("erfinv")),
+           lambda a, b: torch_op("lerp")(a, b, 0.3)),
+    *variants("tan", cr.tan, UNARY, away_from_zero, torch_op("tan")),
+    *variants("erfinv", cr.erfinv, UNARY, _inside_minus_one_one, torch_op("erfinv")),
     *variants("unflatten", lambda x: cr.unflatten(x, 1, (2, -1)), [((3, 4),)], normal,
            lambda x: x.unflatten(1, (2, -1))),
     *variants("mode", lambda x: cr.mode(x, 1).values, [((2, 3),)], distinct,
@@ -427,6 +412,11 @@ CASES += [
 ]
 
 
+# -- rows kept beside the table, one module per ops module ------------------------------
+
+CASES += ROWS_SPECIAL + ROWS_INDEXING + ROWS_ARRAYS
+
+
 # -- the tests ---------------------------------------------------------------------------
 
 PARAMS = [pytest.param(c, id=str(c)) for c in CASES]
@@ -461,6 +451,7 @@ NO_GRADIENT = {
     "is_floating_point", "is_tensor", "numel", "argsort", "floor_divide", "bitwise_and",
     "bitwise_or", "bitwise_xor", "bitwise_not", "unique",
 }  # fmt: skip
+NO_GRADIENT |= NO_GRADIENT_SPECIAL | NO_GRADIENT_INDEXING | NO_GRADIENT_ARRAYS
 SAME_AS = {"cat": "concatenate", "clamp": "clip", "unsqueeze": "expand_dims",
            "sum_to": "add"}  # sum_to undoes broadcasting: every broadcast "add" case uses it
 
