@@ -807,7 +807,9 @@ class Tensor:
     def mul_(self, other) -> Tensor:
         return self._arith_("mul_", _ops.mul, other)
 
-    def div_(self, other) -> Tensor:
+    def div_(self, other, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is not None:
+            return self._inplace_op("div_", _ops.div, other, rounding_mode=rounding_mode)
         return self._arith_("div_", _ops.div, other)
 
     def clamp_(self, min=None, max=None) -> Tensor:
@@ -879,13 +881,24 @@ class Tensor:
     # ``a @= b`` is not in place in PyTorch either (Tensor has no __imatmul__): Python
     # rebinds the name to ``a @ b``.
 
-    def _inplace_op(self, name, op, *args):
+    def _inplace_op(self, name, op, *args, **kwargs):
         """The in-place twin ``x.name_(...)`` of an op: recorded as the op applied to the
-        old value when needed, else computed out of place and written into ``x``."""
-        if self._records(name, *args):
-            return self._rebase(name, lambda old: op(old, *args))
+        old value when needed, else computed out of place and written into ``x``. The
+        result must keep x's shape, and its dtype must cast to x's within its kind (a float
+        result does not go into an integer tensor), as PyTorch."""
+        if self._records(name, *args, *kwargs.values()):
+            return self._rebase(name, lambda old: op(old, *args, **kwargs))
         with autograd.no_grad():
-            r = op(self, *args)
+            r = op(self, *args, **kwargs)
+        if r.shape != self.shape or not np.can_cast(r.dtype, self.dtype, "same_kind"):
+            from ._errors import DtypeError, ShapeError
+
+            if r.shape != self.shape:
+                raise ShapeError(f"{name}: the result has shape {tuple(r.shape)}, the tensor "
+                                 f"changed in place has shape {tuple(self.shape)}")
+            raise DtypeError(f"{name}: the result would be {r.dtype} but the tensor is "
+                             f"{self.dtype}; an in-place op cannot change a tensor's dtype "
+                             f"(use the out-of-place op, or convert first, e.g. x = x.float())")
         self.array[...] = r.array.astype(self.dtype, copy=False)
         self._bump(name)
         return self
@@ -1113,16 +1126,7 @@ class Tensor:
 
     def div(self, other, rounding_mode: str | None = None) -> Tensor:
         """self / other; ``rounding_mode="floor"`` or ``"trunc"`` rounds the quotient."""
-        if rounding_mode is None:
-            return _ops.div(self, other)
-        if rounding_mode == "floor":
-            return _ops.floor(_ops.div(self, other)).astype(
-                _ops.div(self, other).dtype if self.is_floating_point() else self.dtype)
-        if rounding_mode == "trunc":
-            q = _ops.trunc(_ops.div(self, other))
-            return q if self.is_floating_point() else q.astype(self.dtype)
-        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
-                         f"{rounding_mode!r}")
+        return _ops.div(self, other, rounding_mode=rounding_mode)
 
     divide = true_divide = div
 
@@ -1384,8 +1388,8 @@ del _name
 
 
 def _inplace_twin(name: str, op):
-    def method(self, *args):
-        return self._inplace_op(name, op, *args)
+    def method(self, *args, **kwargs):
+        return self._inplace_op(name, op, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"``{name[:-1]}`` in place (recorded in the graph when it must be)."

@@ -242,8 +242,10 @@ def _scalar_op(cls, x, c, true_div=False):
     return cls(c)(x)
 
 
-def add(a, b) -> Tensor:
-    """a + b with broadcasting."""
+def add(a, b, *, alpha=1) -> Tensor:
+    """a + b with broadcasting (``a + alpha * b`` given ``alpha``)."""
+    if alpha != 1:
+        b = mul(b, alpha)
     if isinstance(a, Tensor):
         c = _number(b)
         if c is not None:
@@ -255,8 +257,10 @@ def add(a, b) -> Tensor:
     return _binary(Add, "add", a, b)
 
 
-def sub(a, b) -> Tensor:
-    """a - b with broadcasting."""
+def sub(a, b, *, alpha=1) -> Tensor:
+    """a - b with broadcasting (``a - alpha * b`` given ``alpha``)."""
+    if alpha != 1:
+        b = mul(b, alpha)
     if isinstance(a, Tensor):
         c = _number(b)
         if c is not None and c.__class__ is not bool:
@@ -281,8 +285,11 @@ def mul(a, b) -> Tensor:
     return _binary(Mul, "mul", a, b)
 
 
-def div(a, b) -> Tensor:
-    """a / b (true division: integer inputs give a float result)."""
+def div(a, b, *, rounding_mode: str | None = None) -> Tensor:
+    """a / b (true division: integer inputs give a float result); ``rounding_mode="floor"``
+    or ``"trunc"`` rounds the quotient (an integer result for integer inputs)."""
+    if rounding_mode is not None:
+        return _rounded_div(a, b, rounding_mode)
     if isinstance(a, Tensor):
         c = _number(b)
         if c is not None:
@@ -292,6 +299,18 @@ def div(a, b) -> Tensor:
         if c is not None:
             return _scalar_op(RDivScalar, b, c, true_div=True)
     return _binary(Div, "div", a, b, float_pair)
+
+
+def _rounded_div(a, b, rounding_mode) -> Tensor:
+    from .rounding import floor, trunc
+
+    if rounding_mode not in ("floor", "trunc"):
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+                         f"{rounding_mode!r}")
+    q = div(a, b)
+    q = floor(q) if rounding_mode == "floor" else trunc(q)
+    a, b = pair(a, b)
+    return q if a.dtype.kind == "f" else q.astype(a.dtype)
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - the public name is PyTorch's

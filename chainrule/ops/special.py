@@ -1,13 +1,529 @@
 """More elementwise math, as PyTorch names it: inverse trigonometric and hyperbolic
 functions, expm1/exp2, erfc, sinc, logit, xlogy, atan2, hypot, copysign, logaddexp, fmax/fmin,
 nan_to_num and the aliases PyTorch keeps (arcsin, absolute, multiply...).
+
+Each op with its own rule is a ``Function`` whose forward is NumPy's function on the
+input's dtype and whose backward is written with chainrule ops (second derivatives work);
+the rest compose existing ops.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+
+import numpy as np
+
+from ..autograd import Function
+from ..backend import get_array_module
+from ..tensor import Tensor
+from . import elementwise as _ew
+from ._convert import as_tensor, check_tensor, float_input, float_pair
+from .nonlinear import _P, _Q, _T, _U, _polyval
+from .rounding import trunc
+
+__all__ = [
+    "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos",
+    "arctan", "arcsinh", "arccosh", "arctanh", "expm1", "exp2", "erfc", "sinc", "logit",
+    "deg2rad", "rad2deg", "frac", "fix", "sgn", "absolute", "negative", "positive",
+    "atan2", "arctan2", "hypot", "xlogy", "copysign", "logaddexp", "logaddexp2", "fmax",
+    "fmin", "float_power", "heaviside", "nan_to_num", "ldexp", "multiply", "divide",
+    "true_divide", "subtract",
+]  # fmt: skip
 
 # Ops of this module that are also Tensor methods (the tensor as first argument), and the
 # ops whose in-place twin ``x.<op>_(...)`` Tensor has, recorded as the op applied to x.
-TENSOR_METHODS: list[str] = []
-INPLACE_TWINS: list[str] = []
+TENSOR_METHODS: list[str] = [  # Tensor has its own multiply, divide, true_divide, subtract
+    n for n in __all__ if n not in ("multiply", "divide", "true_divide", "subtract")]
+INPLACE_TWINS: list[str] = [
+    "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos",
+    "arctan", "arcsinh", "arccosh", "arctanh", "expm1", "exp2", "erfc", "sinc", "logit",
+    "deg2rad", "rad2deg", "frac", "fix", "sgn", "absolute", "negative", "atan2", "arctan2",
+    "hypot", "xlogy", "copysign", "heaviside", "nan_to_num", "ldexp",
+    "multiply", "divide", "true_divide", "subtract",
+]  # fmt: skip
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_LN2 = math.log(2.0)
+
+
+class _Unary(Function):
+    """An elementwise function computed by the array module's ``ufunc``, whose derivative
+    ``derivative(x)`` is written with chainrule ops of the saved input."""
+
+    elementwise = True
+    ufunc = ""
+
+    def forward(self, x):
+        return getattr(get_array_module(x), self.ufunc)(x)
+
+    def backward(self, gy):
+        return gy * self.derivative(self.inputs[0])
+
+
+class Asin(_Unary):
+    ufunc = "arcsin"
+
+    def derivative(self, x):
+        return _ew.sqrt(1.0 - x * x) ** -1
+
+
+class Acos(_Unary):
+    ufunc = "arccos"
+
+    def derivative(self, x):
+        return -(_ew.sqrt(1.0 - x * x) ** -1)
+
+
+class Atan(_Unary):
+    ufunc = "arctan"
+    saturates = (-math.pi / 2, math.pi / 2)
+
+    def derivative(self, x):
+        return (x * x + 1.0) ** -1
+
+
+class Sinh(_Unary):
+    ufunc = "sinh"
+
+    def derivative(self, x):
+        return cosh(x)
+
+
+class Cosh(_Unary):
+    ufunc = "cosh"
+
+    def derivative(self, x):
+        return sinh(x)
+
+
+class Asinh(_Unary):
+    ufunc = "arcsinh"
+
+    def derivative(self, x):
+        return _ew.sqrt(x * x + 1.0) ** -1
+
+
+class Acosh(_Unary):
+    ufunc = "arccosh"
+
+    def derivative(self, x):
+        return _ew.sqrt((x - 1.0) * (x + 1.0)) ** -1
+
+
+class Atanh(_Unary):
+    ufunc = "arctanh"
+
+    def derivative(self, x):
+        return (1.0 - x * x) ** -1
+
+
+class Expm1(Function):
+    """e^x - 1, accurate for small x; d/dx = y + 1."""
+
+    elementwise = True
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x):
+        return get_array_module(x).expm1(x)
+
+    def backward(self, gy):
+        return gy * (self.output() + 1.0)
+
+
+class Exp2(Function):
+    """2^x; d/dx = y ln 2."""
+
+    elementwise = True
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x):
+        return get_array_module(x).exp2(x)
+
+    def backward(self, gy):
+        return gy * self.output() * _LN2
+
+
+def erfc_array(x):
+    """erfc of an array, computed in float64 and returned in its dtype: 1 - erf below 1 in
+    magnitude, Cephes' exp(-x^2) P(x)/Q(x) on [1, 8) and the asymptotic series beyond, so
+    the far tail keeps its relative precision (1 - erf(x) would round to 0 from x ~ 6)."""
+    xp = get_array_module(x)
+    a = x.astype(np.float64)
+    ax = xp.abs(a)
+    z = xp.minimum(a * a, 1.0)
+    near = 1.0 - xp.clip(a, -1.0, 1.0) * _polyval(_T, z) / _polyval(_U, z)
+    b = xp.clip(ax, 1.0, 8.0)
+    mid = xp.exp(-b * b) * _polyval(_P, b) / _polyval(_Q, b)
+    c = xp.maximum(ax, 8.0)
+    inv, term, series = 1.0 / (2.0 * c * c), xp.ones_like(c), xp.ones_like(c)
+    for n in range(1, 19):  # the terms shrink below 2e-16 by n = 15 at x = 8
+        term = term * -(2 * n - 1) * inv
+        series = series + term
+    far = xp.exp(-c * c) / (c * math.sqrt(math.pi)) * series
+    tail = xp.where(ax < 8.0, mid, far)
+    y = xp.where(ax < 1.0, near, xp.where(a < 0, 2.0 - tail, tail))
+    return y.astype(x.dtype)
+
+
+class Erfc(Function):
+    """erfc(x) = 1 - erf(x); d/dx = -2/sqrt(pi) exp(-x^2)."""
+
+    elementwise = True
+
+    def forward(self, x):
+        return erfc_array(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * _ew.exp(-(x * x)) * -_TWO_OVER_SQRT_PI
+
+
+class Sinc(Function):
+    """sin(pi x) / (pi x), 1 at 0; d/dx = (cos(pi x) - sinc(x)) / x, 0 at 0 (as PyTorch)."""
+
+    elementwise = True
+
+    def forward(self, x):
+        xp = get_array_module(x)
+        px = x * math.pi
+        safe = xp.where(x == 0, 1.0, px).astype(x.dtype)
+        return xp.where(x == 0, 1.0, xp.sin(px) / safe).astype(x.dtype)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        zero = Tensor._make(x.array == 0, False)
+        safe = _ew.where(zero, 1.0, x)  # no 0/0 at 0, whose gradient is masked to 0
+        return gy * _ew.where(zero, 0.0, (_ew.cos(safe * math.pi) - sinc(safe)) / safe)
+
+
+def _unary(cls, fname, x) -> Tensor:
+    return cls()(float_input(fname, x))
+
+
+def asin(input) -> Tensor:  # noqa: A002 - PyTorch's argument name
+    """arcsin; d/dx = 1 / sqrt(1 - x^2)."""
+    return _unary(Asin, "asin", input)
+
+
+def acos(input) -> Tensor:  # noqa: A002
+    """arccos; d/dx = -1 / sqrt(1 - x^2)."""
+    return _unary(Acos, "acos", input)
+
+
+def atan(input) -> Tensor:  # noqa: A002
+    """arctan; d/dx = 1 / (1 + x^2)."""
+    return _unary(Atan, "atan", input)
+
+
+def sinh(input) -> Tensor:  # noqa: A002
+    return _unary(Sinh, "sinh", input)
+
+
+def cosh(input) -> Tensor:  # noqa: A002
+    return _unary(Cosh, "cosh", input)
+
+
+def asinh(input) -> Tensor:  # noqa: A002
+    return _unary(Asinh, "asinh", input)
+
+
+def acosh(input) -> Tensor:  # noqa: A002
+    """arccosh on [1, inf); d/dx = 1 / sqrt(x^2 - 1)."""
+    return _unary(Acosh, "acosh", input)
+
+
+def atanh(input) -> Tensor:  # noqa: A002
+    """arctanh on (-1, 1); d/dx = 1 / (1 - x^2)."""
+    return _unary(Atanh, "atanh", input)
+
+
+arcsin, arccos, arctan = asin, acos, atan
+arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+
+def expm1(input) -> Tensor:  # noqa: A002
+    """e^x - 1, accurate for small x."""
+    return _unary(Expm1, "expm1", input)
+
+
+def exp2(input) -> Tensor:  # noqa: A002
+    return _unary(Exp2, "exp2", input)
+
+
+def erfc(input) -> Tensor:  # noqa: A002
+    """The complementary error function 1 - erf(x), precise in the tails."""
+    return _unary(Erfc, "erfc", input)
+
+
+def sinc(input) -> Tensor:  # noqa: A002
+    """The normalized sinc, sin(pi x) / (pi x), with sinc(0) = 1."""
+    return _unary(Sinc, "sinc", input)
+
+
+def logit(input, eps: float | None = None) -> Tensor:  # noqa: A002
+    """log(x / (1 - x)); with ``eps`` the input is first clamped to [eps, 1 - eps] (the
+    gradient is 0 where it was clamped)."""
+    x = float_input("logit", input)
+    if eps is not None:
+        if not 0 <= eps <= 0.5:
+            raise ValueError(f"logit: eps must be in [0, 0.5], got {eps!r}")
+        x = _ew.clip(x, eps, 1.0 - eps)
+    return _ew.log(x) - _ew.log1p(-x)
+
+
+def deg2rad(input) -> Tensor:  # noqa: A002
+    return float_input("deg2rad", input) * (math.pi / 180.0)
+
+
+def rad2deg(input) -> Tensor:  # noqa: A002
+    return float_input("rad2deg", input) * (180.0 / math.pi)
+
+
+def frac(input) -> Tensor:  # noqa: A002
+    """The fractional part x - trunc(x), with the sign of x; d/dx = 1."""
+    x = check_tensor("frac", input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"frac: input must be a float tensor, got {x.dtype}")
+    return x - trunc(x)
+
+
+def fix(input) -> Tensor:  # noqa: A002
+    """``trunc``: round towards zero."""
+    return trunc(input)
+
+
+def sgn(input) -> Tensor:  # noqa: A002
+    """``sign`` (for real tensors sgn and sign agree)."""
+    return _ew.sign(input)
+
+
+def absolute(input) -> Tensor:  # noqa: A002
+    return _ew.abs(input)
+
+
+def negative(input) -> Tensor:  # noqa: A002
+    return _ew.neg(input)
+
+
+def positive(input) -> Tensor:  # noqa: A002
+    """The input itself (as ``torch.positive``); booleans are refused, as there."""
+    x = check_tensor("positive", input)
+    if x.dtype.kind == "b":
+        raise TypeError("positive: not defined for bool tensors")
+    return x
+
+
+# -- binary --------------------------------------------------------------------------------
+
+
+class Atan2(Function):
+    """atan2(y, x), the angle of (x, y); d/dy = x / r^2, d/dx = -y / r^2."""
+
+    elementwise = True
+
+    def forward(self, y, x):
+        return get_array_module(y).arctan2(y, x)
+
+    def backward(self, g):
+        y, x = self.inputs
+        g = g / (y * y + x * x)
+        return g * x, -(g * y)
+
+
+class Hypot(Function):
+    """sqrt(a^2 + b^2) without overflow; d/da = a / h, d/db = b / h."""
+
+    elementwise = True
+    saves_output = True
+
+    def forward(self, a, b):
+        return get_array_module(a).hypot(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        g = g / self.output()
+        return g * a, g * b
+
+
+class Xlogy(Function):
+    """x log y, and 0 where x == 0 (even where y is 0, but NaN where y is NaN); d/dx = log y (0 where x == 0
+    and y <= 0), d/dy = x / y (PyTorch's rules)."""
+
+    elementwise = True
+
+    def forward(self, x, y):
+        xp = get_array_module(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.where((x == 0) & ~xp.isnan(y), 0.0, x * xp.log(y)).astype(x.dtype)
+
+    def backward(self, g):
+        x, y = self.inputs
+        if self.needs_grad[0]:
+            undefined = Tensor._make((x.array == 0) & (y.array <= 0), False)
+            gx = _ew.where(undefined, 0.0, xlogy(g, y))
+        return (gx if self.needs_grad[0] else None,
+                g * x / y if self.needs_grad[1] else None)
+
+
+class Copysign(Function):
+    """|a| with the sign of b; d/da = +-1 (0 where a == 0), d/db = 0."""
+
+    elementwise = True
+    saves_inputs = False
+
+    def forward(self, a, b):
+        xp = get_array_module(a)
+        y = xp.copysign(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.save(ratio=xp.where(a == 0, 0.0, y / a).astype(y.dtype))
+        return y
+
+    def backward(self, g):
+        return (g * Tensor._make(self.ratio, False) if self.needs_grad[0] else None,
+                g * 0.0 if self.needs_grad[1] else None)
+
+
+class LogAddExp(Function):
+    """log(e^a + e^b) without overflow; d/da = e^(a - y), d/db = e^(b - y)."""
+
+    elementwise = True
+    saves_output = True
+    base_e = True
+
+    def forward(self, a, b):
+        xp = get_array_module(a)
+        return xp.logaddexp(a, b) if self.base_e else xp.logaddexp2(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        y = self.output()
+        power = _ew.exp if self.base_e else exp2
+        return g * power(a - y), g * power(b - y)
+
+
+class LogAddExp2(LogAddExp):
+    """log2(2^a + 2^b); d/da = 2^(a - y), d/db = 2^(b - y)."""
+
+    base_e = False
+
+
+def _float_binary(cls, name, a, b) -> Tensor:
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{name}: expected a tensor, got {type(a).__name__} and "
+                        f"{type(b).__name__}")
+    return _ew._binary(cls, name, a, b, float_pair)
+
+
+def atan2(input, other) -> Tensor:  # noqa: A002
+    """The angle of the point (other, input) in (-pi, pi]; ``arctan2`` is the same."""
+    return _float_binary(Atan2, "atan2", input, other)
+
+
+arctan2 = atan2
+
+
+def hypot(input, other) -> Tensor:  # noqa: A002
+    return _float_binary(Hypot, "hypot", input, other)
+
+
+def xlogy(input, other) -> Tensor:  # noqa: A002
+    """input * log(other), 0 where input is 0 and other is not NaN (the entropy terms'
+    convention)."""
+    return _float_binary(Xlogy, "xlogy", input, other)
+
+
+def copysign(input, other) -> Tensor:  # noqa: A002
+    """|input| with the sign of other (the sign bit: -0.0 counts as negative)."""
+    return _float_binary(Copysign, "copysign", input, other)
+
+
+def logaddexp(input, other) -> Tensor:  # noqa: A002
+    return _float_binary(LogAddExp, "logaddexp", input, other)
+
+
+def logaddexp2(input, other) -> Tensor:  # noqa: A002
+    return _float_binary(LogAddExp2, "logaddexp2", input, other)
+
+
+def _nan_aware(name, a, b, pick_a) -> Tensor:
+    a, b = _ew.pair(a, b)
+    try:
+        cond = pick_a(a.array, b.array) | a.xp.isnan(b.array)
+    except ValueError:
+        raise _ew._broadcast_error(name, a, b) from None
+    return _ew.where(Tensor._make(cond, False), a, b)
+
+
+def fmax(input, other) -> Tensor:  # noqa: A002
+    """Elementwise maximum that ignores NaN (NaN only where both are); on ties the
+    gradient goes to ``input``, as PyTorch's."""
+    return _nan_aware("fmax", input, other, np.greater_equal)
+
+
+def fmin(input, other) -> Tensor:  # noqa: A002
+    """Elementwise minimum that ignores NaN; on ties the gradient goes to ``input``."""
+    return _nan_aware("fmin", input, other, np.less_equal)
+
+
+def float_power(input, exponent) -> Tensor:  # noqa: A002
+    """input ** exponent computed in float64 (the result is float64, as PyTorch's)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power: expected a tensor for input or exponent")
+
+    def double(v):
+        return v.astype(np.float64) if isinstance(v, Tensor) else as_tensor(v, np.float64)
+
+    return _ew.pow(double(input), double(exponent))
+
+
+def heaviside(input, values) -> Tensor:  # noqa: A002
+    """0 where input < 0, 1 where input > 0, ``values`` where input == 0 (no gradient)."""
+    x = check_tensor("heaviside", input)
+    v = check_tensor("heaviside", values, "values")
+    if x.dtype != v.dtype:
+        raise TypeError(f"heaviside: input ({x.dtype}) and values ({v.dtype}) must have the "
+                        f"same dtype")
+    try:
+        return Tensor._make(x.xp.heaviside(x.array, v.array).astype(x.dtype), False)
+    except ValueError:
+        raise _ew._broadcast_error("heaviside", x, v) from None
+
+
+def nan_to_num(input, nan: float = 0.0, posinf: float | None = None,  # noqa: A002
+               neginf: float | None = None) -> Tensor:
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default the
+    dtype's largest and lowest finite values); the gradient is 0 where a value was
+    replaced."""
+    x = check_tensor("nan_to_num", input)
+    if x.dtype.kind != "f":
+        return x.clone()
+    fixed = x.xp.nan_to_num(x.array, nan=nan, posinf=posinf, neginf=neginf)
+    return _ew.where(Tensor._make(x.xp.isfinite(x.array), False), x,
+                     Tensor._make(fixed, False))
+
+
+def ldexp(input, other) -> Tensor:  # noqa: A002
+    """input * 2 ** other (a float result)."""
+    a, b = float_pair(input, other)
+    return a * exp2(b)
+
+
+# -- PyTorch's other names for the arithmetic ---------------------------------------------
+
+
+def multiply(input, other) -> Tensor:  # noqa: A002
+    return _ew.mul(input, other)
+
+
+def divide(input, other, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    return _ew.div(input, other, rounding_mode=rounding_mode)
+
+
+def true_divide(input, other) -> Tensor:  # noqa: A002
+    return _ew.div(input, other)
+
+
+def subtract(input, other, *, alpha=1) -> Tensor:  # noqa: A002
+    return _ew.sub(input, other, alpha=alpha)
