@@ -1015,6 +1015,31 @@ class Tensor:
     def transpose_(self, dim0: int, dim1: int) -> Tensor:
         return self._reshape_("transpose_", _ops.transpose, dim0, dim1)
 
+    swapaxes_ = swapdims_ = transpose_
+
+    def where(self, condition, other) -> Tensor:
+        """``where(condition, self, other)`` (PyTorch's method order)."""
+        return _ops.where(condition, self, other)
+
+    def fill_diagonal_(self, fill_value, wrap: bool = False) -> Tensor:
+        """Write ``fill_value`` on the main diagonal (all dims of equal length beyond 2-d);
+        for a tall matrix ``wrap=True`` starts the diagonal again after every N+1 rows, as
+        PyTorch and NumPy."""
+        if self.ndim < 2:
+            raise ValueError(f"fill_diagonal_: the tensor needs at least 2 dims, got shape "
+                             f"{tuple(self.shape)}")
+        if self.ndim > 2 and len(set(self.shape)) != 1:
+            raise ValueError(f"fill_diagonal_: beyond 2 dims all lengths must be equal, got "
+                             f"shape {tuple(self.shape)}")
+        if getattr(fill_value, "ndim", 0) != 0:
+            raise ValueError("fill_diagonal_: fill_value must be a number or a 0-d tensor")
+        shape = tuple(self.shape)
+        step = sum(int(np.prod(shape[k + 1:])) for k in range(len(shape)))
+        flat = np.arange(0, self.numel(), step)
+        if not (wrap and self.ndim == 2):
+            flat = flat[:min(shape)]
+        return self._write("fill_diagonal_", np.unravel_index(flat, shape), fill_value)
+
     def scatter_(self, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
         """``self[index[i][j]][j] = src[i][j]`` for ``dim=0`` (``src`` a tensor or a number,
         or ``value=``); ``reduce="add"``/``"multiply"`` combines instead of writing. Where

@@ -117,6 +117,10 @@ def _case(name, fn, shapes, sample=None, torch=True, **kw):
     return Case(name, fn, shapes, sample, fn if torch else None, **kw)
 
 
+def _inside_unit(rng, shape):
+    return rng.uniform(-0.9, 0.9, shape)
+
+
 X, W = (2, 3), (3,)
 CASES = [
     # index assignment: every index form, a broadcast value, a value with leading 1s
@@ -179,6 +183,30 @@ CASES = [
     _case("clamp_min_", lambda x: (x * 1).clamp_min_(0.1) * x, [X], distinct),
     _case("clamp_max_", lambda x: (x * 1).clamp_max_(0.1) * x, [X], distinct),
     _case("lerp_", lambda x, w: (x * 1).lerp_(w, 0.3), [X, W]),
+    _case("erfinv_", _twin_case("erfinv"), [X], _inside_unit),
+    _case("tril_", lambda x: (x * 1).tril_(-1) * x, [(3, 4)]),
+    _case("triu_", lambda x: (x * 1).triu_(1) * x, [(3, 4)]),
+    _case("cumsum_", lambda x: (x * 1).cumsum_(1) * x, [X]),
+    _case("swapaxes_", lambda x, w: (x * 1).swapaxes_(0, 1) * w[:2], [X, W]),
+    _case("swapdims_", lambda x: (x * 1).swapdims_(1, 0) * x.t(), [X]),
+    _case("fill_diagonal_", lambda x: (x * 1).fill_diagonal_(-0.5) * x, [(4, 3)]),
+    _case("fill_diagonal_tensor_value", lambda x, w: (x * 1).fill_diagonal_(w) * x,
+          [(4, 3), ()], torch=False),  # PyTorch takes a number only
+    _case("fill_diagonal_wrap", lambda x: (x * 1).fill_diagonal_(0.5, wrap=True) * x,
+          [(7, 2)]),
+    _case("addmm_", lambda x, a, b: (x * 1).addmm_(a, b, beta=0.5, alpha=2.0) * x,
+          [(2, 4), (2, 3), (3, 4)]),
+    _case("addmv_", lambda x, a, v: (x * 1).addmv_(a, v) * x, [(2,), (2, 3), (3,)]),
+    _case("addr_", lambda x, a, b: (x * 1).addr_(a, b, alpha=-1.0), [X, (2,), (3,)]),
+    _case("baddbmm_", lambda x, a, b: (x * 1).baddbmm_(a, b) * x,
+          [(2, 2, 4), (2, 2, 3), (2, 3, 4)]),
+    _case("addbmm_", lambda x, a, b: (x * 1).addbmm_(a, b, beta=0) * x,
+          [(2, 4), (3, 2, 3), (3, 3, 4)]),
+    _case("addcmul_", lambda x, a, b: (x * 1).addcmul_(a, b, value=0.3) * x, [X, W, (2, 1)]),
+    _case("addcdiv_", lambda x, a, b: (x * 1).addcdiv_(a, b, value=2) * x, [X, W, (2, 1)],
+          positive),
+    _case("eq_", lambda x, w: (x * 1).eq_(w) * x + w, [X, W], distinct),
+    _case("lt_", lambda x, w: (x * 1).lt_(w) * x + w, [X, W], distinct),
     _case("iadd", _aug("+"), [X, W]),
     _case("isub", _aug("-"), [X, W]),
     _case("imul", _aug("*"), [X, W]),

@@ -120,13 +120,18 @@ TENSOR_METHODS = [
     "kthvalue", "median", "cumsum", "square", "rsqrt", "log2", "log10", "allclose",
     "isclose", "is_floating_point", "expand", "equal", "allclose", "tril", "triu",
     "diagonal", "diag", "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode",
+    "addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul", "addcdiv", "erfinv",
 ]  # fmt: skip
 TENSOR_METHODS += _special.TENSOR_METHODS + _indexing.TENSOR_METHODS + _arrays.TENSOR_METHODS
 
 # Ops whose in-place twin ``x.<op>_(...)`` is recorded as the op applied to x.
 INPLACE_TWINS = [
     "sin", "cos", "tan", "rsqrt", "square", "floor", "ceil", "round", "trunc", "sign",
-    "log1p", "log2", "log10", "erf", "lerp", "fmod", "remainder",
+    "log1p", "log2", "log10", "erf", "lerp", "fmod", "remainder", "erfinv", "tril", "triu",
+    "cumsum", "addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul", "addcdiv", "eq", "ne",
+    "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal", "not_equal",
+    "logical_and", "logical_or", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "floor_divide",
     *_special.INPLACE_TWINS, *_indexing.INPLACE_TWINS, *_arrays.INPLACE_TWINS,
 ]  # fmt: skip
 

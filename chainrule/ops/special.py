@@ -27,7 +27,7 @@ __all__ = [
     "deg2rad", "rad2deg", "frac", "fix", "sgn", "absolute", "negative", "positive",
     "atan2", "arctan2", "hypot", "xlogy", "copysign", "logaddexp", "logaddexp2", "fmax",
     "fmin", "float_power", "heaviside", "nan_to_num", "ldexp", "multiply", "divide",
-    "true_divide", "subtract",
+    "true_divide", "subtract", "renorm",
 ]  # fmt: skip
 
 # Ops of this module that are also Tensor methods (the tensor as first argument), and the
@@ -39,7 +39,7 @@ INPLACE_TWINS: list[str] = [
     "arctan", "arcsinh", "arccosh", "arctanh", "expm1", "exp2", "erfc", "sinc", "logit",
     "deg2rad", "rad2deg", "frac", "fix", "sgn", "absolute", "negative", "atan2", "arctan2",
     "hypot", "xlogy", "copysign", "heaviside", "nan_to_num", "ldexp",
-    "multiply", "divide", "true_divide", "subtract",
+    "multiply", "divide", "true_divide", "subtract", "renorm",
 ]  # fmt: skip
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -348,8 +348,8 @@ class Hypot(Function):
 
 
 class Xlogy(Function):
-    """x log y, and 0 where x == 0 (even where y is 0, but NaN where y is NaN); d/dx = log y (0 where x == 0
-    and y <= 0), d/dy = x / y (PyTorch's rules)."""
+    """x log y, and 0 where x == 0 (even where y is 0, but NaN where y is NaN);
+    d/dx = log y (0 where x == 0 and y <= 0), d/dy = x / y (PyTorch's rules)."""
 
     elementwise = True
 
@@ -508,6 +508,27 @@ def ldexp(input, other) -> Tensor:  # noqa: A002
     """input * 2 ** other (a float result)."""
     a, b = float_pair(input, other)
     return a * exp2(b)
+
+
+def renorm(input, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
+    """Each slice along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled down to norm
+    ``maxnorm`` (by maxnorm / (norm + 1e-7), as PyTorch); the others unchanged."""
+    from ..linalg import vector_norm
+    from ._convert import normalize_axis
+
+    x = check_tensor("renorm", input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"renorm: input must be a float tensor, got {x.dtype}")
+    if x.ndim < 2:
+        raise ValueError(f"renorm: input needs at least 2 dims, got shape {tuple(x.shape)}")
+    if not p > 0:
+        raise ValueError(f"renorm: p must be positive, got {p!r}")
+    if not maxnorm >= 0:
+        raise ValueError(f"renorm: maxnorm must be non-negative, got {maxnorm!r}")
+    (d,) = normalize_axis("renorm", dim, x.ndim)
+    norm = vector_norm(x, p, tuple(a for a in range(x.ndim) if a != d), keepdim=True)
+    over = Tensor._make(norm.array > maxnorm, False)
+    return x * _ew.where(over, maxnorm / (norm + 1e-7), 1.0)
 
 
 # -- PyTorch's other names for the arithmetic ---------------------------------------------

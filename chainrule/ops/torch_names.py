@@ -66,6 +66,80 @@ def bmm(a, b) -> Tensor:
     return _linalg.matmul(a, b)
 
 
+def _beta_input_plus(fname, input, product, beta, alpha) -> Tensor:  # noqa: A002
+    """``beta * input + alpha * product`` with ``input`` broadcast to the product's shape
+    (PyTorch's ``add*`` family); beta = 0 ignores input, NaN and inf included."""
+    input = check_tensor(fname, input)  # noqa: A001
+    try:
+        fits = np.broadcast_shapes(input.shape, product.shape) == tuple(product.shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{fname}: input of shape {tuple(input.shape)} does not broadcast to "
+                         f"the product's shape {tuple(product.shape)}")
+    scaled = product if alpha == 1 else product * alpha
+    if beta == 0:  # zeros in input's place, and a zero gradient to it, as PyTorch
+        never = Tensor._make(input.xp.zeros((), bool), False)
+        return _ew.where(never, input, 0.0) + scaled
+    return (input if beta == 1 else input * beta) + scaled
+
+
+def _ndim(fname, argname, t, ndim) -> Tensor:
+    t = check_tensor(fname, t, argname)
+    if t.ndim != ndim:
+        raise ValueError(f"{fname}: {argname} must be {ndim}-d, got shape {tuple(t.shape)}")
+    return t
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
+    return _beta_input_plus("addmm", input, mm(_ndim("addmm", "mat1", mat1, 2), mat2),
+                            beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * (mat @ vec)."""
+    mat, vec = _ndim("addmv", "mat", mat, 2), _ndim("addmv", "vec", vec, 1)
+    if mat.shape[1] != vec.shape[0]:
+        raise ValueError(f"addmv: mat of shape {tuple(mat.shape)} and vec of shape "
+                         f"{tuple(vec.shape)} cannot be multiplied")
+    return _beta_input_plus("addmv", input, _linalg.matmul(mat, vec), beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * outer(vec1, vec2)."""
+    vec1, vec2 = _ndim("addr", "vec1", vec1, 1), _ndim("addr", "vec2", vec2, 1)
+    return _beta_input_plus("addr", input, _linalg.outer(vec1, vec2), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * (batch1 @ batch2), batched over the first dim."""
+    return _beta_input_plus("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1) -> Tensor:  # noqa: A002
+    """beta * input + alpha * sum_b batch1[b] @ batch2[b] (the batch summed away)."""
+    return _beta_input_plus("addbmm", input, _reduce.sum(bmm(batch1, batch2), axis=0),
+                            beta, alpha)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1) -> Tensor:  # noqa: A002
+    """input + value * tensor1 * tensor2 (broadcast)."""
+    check_tensor("addcmul", input)
+    return input + _ew.mul(tensor1, tensor2) * value
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1) -> Tensor:  # noqa: A002
+    """input + value * tensor1 / tensor2 (broadcast); integer tensors are refused, as
+    PyTorch (the quotient would be rounded)."""
+    check_tensor("addcdiv", input)
+    for name, t in (("tensor1", tensor1), ("tensor2", tensor2)):
+        if isinstance(t, Tensor) and t.dtype.kind != "f":
+            raise TypeError(f"addcdiv: integer division of tensors is not supported; "
+                            f"{name} is {t.dtype} (convert to float first)")
+    return input + _ew.div(tensor1, tensor2) * value
+
+
 def gather(x, dim: int, index) -> Tensor:
     """``out[i][j][k] = x[i][index[i][j][k]][k]`` for ``dim=1`` (``torch.gather``); the
     gradient adds up at repeated indices."""
@@ -502,4 +576,5 @@ __all__ = [
     "log2", "lt", "masked_fill", "median", "mm", "ne", "numel", "repeat", "rsqrt", "select",
     "sort", "square", "topk", "unbind", "meshgrid", "tril", "triu", "diagonal", "diag",
     "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode", "erfinv",
+    "addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul", "addcdiv",
 ]  # fmt: skip

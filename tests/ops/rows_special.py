@@ -93,6 +93,10 @@ CASES: list = [
               _as_input_dtype(torch_op("float_power"))),
     *variants("nan_to_num", cr.nan_to_num, UNARY, normal, torch_op("nan_to_num")),
     *variants("ldexp", cr.ldexp, BINARY, normal, torch_op("ldexp")),
+    *variants("renorm", lambda x: cr.renorm(x, 2, 0, 1.5), [((3, 4),), ((2, 3, 2),)], normal,
+              lambda x: torch_op("renorm")(x, 2, 0, 1.5)),
+    *variants("renorm(p=1)", lambda x: cr.renorm(x, 1, -1, 2.0), [((3, 4),)], normal,
+              lambda x: torch_op("renorm")(x, 1, -1, 2.0)),
     *variants("multiply", cr.multiply, [((2, 3), (3,))], normal, torch_op("multiply")),
     *variants("divide", cr.divide, [((2, 3), (3,))], away_from_zero, torch_op("divide")),
     *variants("true_divide", cr.true_divide, [((2, 3), (3,))], away_from_zero,
@@ -133,5 +137,6 @@ INPLACE_CASES: list = [
     _case("multiply_", lambda x, w: (x * 1).multiply_(w) * x, [X, W]),
     _case("divide_", lambda x, w: (x * 1).divide_(w), [X, W], positive),
     _case("true_divide_", lambda x, w: (x * 1).true_divide_(w), [X, W], positive),
+    _case("renorm_", lambda x: (x * 1).renorm_(2, 1, 1.0) * x, [(3, 4)]),
     _case("subtract_", lambda x, w: (x * 1).subtract_(w, alpha=2.0), [X, W]),
 ]  # fmt: skip

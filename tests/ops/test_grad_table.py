@@ -72,6 +72,12 @@ def _twhere(a, b):
     return torch.where(cond, a, b)
 
 
+def _t_alternating(shape):
+    import torch
+
+    return torch.from_numpy(_alternating(shape))
+
+
 MASK = np.array([[True, False, True, True], [False, False, True, False],
                  [True, True, False, False]])  # fmt: skip
 
@@ -316,6 +322,32 @@ CASES = [
            lambda x: x.mode(1).values),
     *variants("pad_int", lambda x: x.pad(1, constant_values=0.5), [((3,),), ((2, 3),)], normal,
            None),
+    *variants("addmm", lambda i, a, b: cr.addmm(i, a, b, beta=0.5, alpha=2.0),
+              [((2, 4), (2, 3), (3, 4)), ((4,), (2, 3), (3, 4))], normal,
+              lambda i, a, b: torch_op("addmm")(i, a, b, beta=0.5, alpha=2.0)),
+    *variants("addmm(beta=0)", lambda i, a, b: cr.addmm(i, a, b, beta=0),
+              [((2, 4), (2, 3), (3, 4))], normal,
+              lambda i, a, b: torch_op("addmm")(i, a, b, beta=0)),
+    *variants("addmv", lambda i, a, v: cr.addmv(i, a, v, alpha=-1.5),
+              [((2,), (2, 3), (3,)), ((), (2, 3), (3,))], normal,
+              lambda i, a, v: torch_op("addmv")(i, a, v, alpha=-1.5)),
+    *variants("addr", lambda i, a, b: cr.addr(i, a, b, beta=2.0), [((2, 3), (2,), (3,))],
+              normal, lambda i, a, b: torch_op("addr")(i, a, b, beta=2.0)),
+    *variants("baddbmm", lambda i, a, b: cr.baddbmm(i, a, b, alpha=0.5),
+              [((2, 2, 4), (2, 2, 3), (2, 3, 4)), ((2, 4), (2, 2, 3), (2, 3, 4))], normal,
+              lambda i, a, b: torch_op("baddbmm")(i, a, b, alpha=0.5)),
+    *variants("addbmm", lambda i, a, b: cr.addbmm(i, a, b, beta=-1.0),
+              [((2, 4), (3, 2, 3), (3, 3, 4))], normal,
+              lambda i, a, b: torch_op("addbmm")(i, a, b, beta=-1.0)),
+    *variants("addcmul", lambda i, a, b: cr.addcmul(i, a, b, value=0.5),
+              [((2, 3), (3,), (2, 1)), ((), (), ())], normal,
+              lambda i, a, b: torch_op("addcmul")(i, a, b, value=0.5)),
+    *variants("addcdiv", lambda i, a, b: cr.addcdiv(i, a, b, value=-2.0),
+              [((2, 3), (3,), (2, 1)), ((), (), ())], away_from_zero,
+              lambda i, a, b: torch_op("addcdiv")(i, a, b, value=-2.0)),
+    *variants("tensor_where", lambda a, b: a.where(cr.tensor(_alternating((2, 3))), b),
+              [((2, 3), (3,))], normal,
+              lambda a, b: a.where(_t_alternating((2, 3)), b)),
     # -- indexing ------------------------------------------------------------------------
     *variants("getitem_int", lambda x: x[1], [((3, 4),)], normal, lambda x: x[1]),
     *variants("getitem_slices", lambda x: x[:, 1:3], [((3, 4),)], normal, lambda x: x[:, 1:3]),

@@ -319,3 +319,43 @@ def test_sum_rows_equals_numpy_sum(shape, dtype, transpose):
     assert got.dtype == a.dtype and got.shape == (shape[1],)
     rtol = 1e-5 if dtype == "float32" else 1e-12
     np.testing.assert_allclose(got, a.sum(axis=0, dtype="float64"), rtol=rtol, atol=rtol * 100)
+
+
+def test_add_family_scales_like_pytorch_and_names_bad_shapes():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    i, a, b = rng.standard_normal((4,)), rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    i[0] = np.nan  # beta=0 ignores input, NaN included
+    got = cr.addmm(cr.tensor(i), cr.tensor(a), cr.tensor(b), beta=0, alpha=3).numpy()
+    want = torch.addmm(torch.tensor(i), torch.tensor(a), torch.tensor(b), beta=0,
+                       alpha=3).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"addmm: input of shape \(3,\) does not broadcast "
+                                         r"to the product's shape \(2, 4\)"):
+        cr.addmm(cr.zeros(3), cr.tensor(a), cr.tensor(b))
+    with pytest.raises(ValueError, match=r"addmv: vec must be 1-d, got shape \(3, 1\)"):
+        cr.addmv(cr.zeros(2), cr.tensor(a), cr.zeros(3, 1))
+    with pytest.raises(ValueError, match=r"addmv: mat of shape \(2, 3\) and vec of shape"):
+        cr.addmv(cr.zeros(2), cr.tensor(a), cr.zeros(4))
+    with pytest.raises(TypeError, match="addcdiv: integer division"):
+        cr.addcdiv(cr.zeros(2), cr.tensor([1, 2]), cr.tensor([3, 4]))
+    x = cr.zeros(2, 4)
+    with pytest.raises(Exception, match=r"addmm_: the result has shape \(2, 4\)"):
+        cr.zeros(4).addmm_(cr.tensor(a, dtype="float32"), cr.tensor(b, dtype="float32"))
+    assert x.addmm_(cr.ones(2, 3), cr.ones(3, 4), alpha=0.5) is x
+    np.testing.assert_array_equal(x.numpy(), np.full((2, 4), 1.5))
+
+
+def test_fill_diagonal_and_where_method_follow_pytorch():
+    torch = pytest.importorskip("torch")
+    for shape, wrap in [((7, 3), True), ((7, 3), False), ((3, 7), True), ((3, 3, 3), False)]:
+        x, t = cr.zeros(*shape), torch.zeros(*shape)
+        x.fill_diagonal_(2.0, wrap=wrap)
+        t.fill_diagonal_(2.0, wrap=wrap)
+        np.testing.assert_array_equal(x.numpy(), t.numpy())
+    with pytest.raises(ValueError, match=r"fill_diagonal_: beyond 2 dims all lengths must be "
+                                         r"equal, got shape \(2, 3, 3\)"):
+        cr.zeros(2, 3, 3).fill_diagonal_(1.0)
+    a, b = cr.tensor([1.0, 2.0, 3.0]), cr.tensor([-1.0, -2.0, -3.0])
+    np.testing.assert_array_equal(a.where(cr.tensor([True, False, True]), b).numpy(),
+                                  [1.0, -2.0, 3.0])
