@@ -117,32 +117,32 @@ class Atanh(_Unary):
         return (1.0 - x * x) ** -1
 
 
-class Expm1(Function):
+class _FromOutput(_Unary):
+    """An elementwise function whose derivative reads only its output."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def backward(self, gy):
+        return gy * self.derivative(self.output())
+
+
+class Expm1(_FromOutput):
     """e^x - 1, accurate for small x; d/dx = y + 1."""
 
-    elementwise = True
-    saves_inputs = False
-    saves_output = True
+    ufunc = "expm1"
 
-    def forward(self, x):
-        return get_array_module(x).expm1(x)
-
-    def backward(self, gy):
-        return gy * (self.output() + 1.0)
+    def derivative(self, y):
+        return y + 1.0
 
 
-class Exp2(Function):
+class Exp2(_FromOutput):
     """2^x; d/dx = y ln 2."""
 
-    elementwise = True
-    saves_inputs = False
-    saves_output = True
+    ufunc = "exp2"
 
-    def forward(self, x):
-        return get_array_module(x).exp2(x)
-
-    def backward(self, gy):
-        return gy * self.output() * _LN2
+    def derivative(self, y):
+        return y * _LN2
 
 
 def erfc_array(x):
