@@ -225,6 +225,11 @@ CASES = [
     _case("view_element_mul_", lambda x, w: (lambda y: (y[0, 1].mul_(w), y * y)[1])(x * 1),
           [X, ()]),
     _case("view_used_after_change", _view_used_after, [X, W]),
+    _case("view_diagonal_mul_",
+          lambda x, w: (lambda y: (y.diagonal(1).mul_(w[:2]), y * y)[1])(x * 1), [X, W]),
+    _case("view_diagonal_3d_fill_",
+          lambda x: (lambda y: (y.diagonal(0, 2, 0).fill_(0.5), y * x)[1])(x * 1),
+          [(2, 3, 4)]),
 ]
 
 

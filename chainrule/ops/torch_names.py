@@ -360,16 +360,75 @@ def triu(x, diagonal: int = 0) -> Tensor:
     return _tri("triu", x, diagonal, False)
 
 
+def _diagonal_view(x, offset: int, a: int, b: int):
+    """The diagonal of array ``x`` over axes (a, b), last, as a writable view of ``x`` (NumPy's
+    ``diagonal`` gives a read-only one): the same shape and strides, from the first
+    diagonal element."""
+    xp = get_array_module(x)
+    d = xp.diagonal(x, offset, a, b)
+    if d.size == 0:
+        return d.copy()
+    start = [slice(None)] * x.ndim
+    start[b if offset >= 0 else a] = slice(abs(offset), None)
+    return xp.lib.stride_tricks.as_strided(x[tuple(start)], d.shape, d.strides)
+
+
+class Diagonal(Function):
+    """A view of the diagonal of dims (a, b) with ``offset``, as ``torch.diagonal``; the
+    gradient is ``gy`` written on the diagonal of zeros."""
+
+    saves_inputs = False
+    makes_view = True
+
+    def __init__(self, offset, a, b):
+        self.offset, self.a, self.b = offset, a, b
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return _diagonal_view(x, self.offset, self.a, self.b)
+
+    def backward(self, gy):
+        return DiagonalScatter(self)(gy)
+
+    def view_again(self, base):
+        return Diagonal(self.offset, self.a, self.b)(base)
+
+    def view_into(self, base, v):
+        mask = get_array_module(base.array).zeros(self.in_shape, bool)
+        _diagonal_view(mask, self.offset, self.a, self.b)[...] = True
+        return _ew.where(Tensor._make(mask, False), DiagonalScatter(self)(v), base)
+
+
+class DiagonalScatter(Function):
+    """Zeros of the diagonal's base shape with ``g`` on the diagonal (diagonal's gradient)."""
+
+    saves_inputs = False
+
+    def __init__(self, view: Diagonal):
+        self.view = view
+
+    def forward(self, g):
+        v = self.view
+        out = get_array_module(g).zeros(v.in_shape, g.dtype)
+        _diagonal_view(out, v.offset, v.a, v.b)[...] = g
+        return out
+
+    def backward(self, gg):
+        v = self.view
+        return Diagonal(v.offset, v.a, v.b)(gg)
+
+
 def diagonal(x, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """The diagonal of dims (dim1, dim2), moved last (``torch.diagonal``)."""
+    """The diagonal of dims (dim1, dim2), moved last: a view, as ``torch.diagonal``
+    (``x.diagonal().fill_(0)`` changes ``x``)."""
     x = check_tensor("diagonal", x)
+    if x.ndim < 2:
+        raise ValueError(f"diagonal: input needs at least 2 dims, got shape {tuple(x.shape)}")
     a, b = normalize_axis("diagonal", (dim1, dim2), x.ndim)
-    rest = [i for i in range(x.ndim) if i not in (a, b)]
-    y = _shape.permute(x, (*rest, a, b))
-    n, m = y.shape[-2:]
-    i = np.arange(max(0, -offset), min(n, m - offset)) if min(n, m - offset) > max(0, -offset) \
-        else np.arange(0)
-    return _shape.getitem(y, (Ellipsis, i, i + offset))
+    if a == b:
+        raise ValueError(f"diagonal: dim1 and dim2 must differ, got {dim1} and {dim2}")
+    op = Diagonal(int(offset), a, b)
+    return op(x)._share_version(x, op)
 
 
 def diag(x, diagonal: int = 0) -> Tensor:
