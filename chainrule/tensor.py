@@ -1103,20 +1103,11 @@ class Tensor:
         return _ops.reshape(self, -1)
 
     def unfold(self, dimension: int, size: int, step: int) -> Tensor:
-        """All windows of ``size`` elements along ``dimension``, ``step`` apart, as a new
-        last dim (``Tensor.unfold``); the gradient adds up where windows overlap."""
-        from .ops._convert import normalize_axis
+        """All windows of ``size`` elements along ``dimension``, ``step`` apart, as a new last
+        dim: a view (``Tensor.unfold``); the gradient adds up where windows overlap."""
+        from .ops.shape import unfold
 
-        (d,) = normalize_axis("unfold", dimension, self.ndim)
-        n = self.shape[d] if self.ndim else 1
-        if size < 0 or step <= 0 or size > n:
-            raise ValueError(
-                f"unfold: size {size} and step {step} do not fit dim {d} of length {n}"
-            )
-        starts = np.arange(0, n - size + 1, step)
-        idx = starts[:, None] + np.arange(size)  # (windows, size)
-        y = self[(slice(None),) * d + (idx,)]  # (..., windows, size, ...)
-        return _ops.permute(y, (*range(d + 1), *range(d + 2, y.ndim), d + 1))
+        return unfold(self, dimension, size, step)
 
     # -- PyTorch's method names for ops ---------------------------------------------------
 

@@ -227,6 +227,8 @@ CASES = [
     _case("view_used_after_change", _view_used_after, [X, W]),
     _case("view_diagonal_mul_",
           lambda x, w: (lambda y: (y.diagonal(1).mul_(w[:2]), y * y)[1])(x * 1), [X, W]),
+    _case("view_unfold_mul_",
+          lambda x, w: (lambda y: (y.unfold(1, 1, 2).mul_(w[:1]), y * y)[1])(x * 1), [X, W]),
     _case("view_diagonal_3d_fill_",
           lambda x: (lambda y: (y.diagonal(0, 2, 0).fill_(0.5), y * x)[1])(x * 1),
           [(2, 3, 4)]),

@@ -577,3 +577,82 @@ def getitem(x, index) -> Tensor:
         return op(x)._share_version(x, op)
     except IndexError as e:
         raise IndexError(f"getitem: {e} (tensor shape {tuple(x.shape)})") from None
+
+
+class Unfold(Function):
+    """All windows of ``size`` elements along ``dim``, ``step`` apart, as a new last dim: a
+    strided view of the input (``Tensor.unfold``). The gradient adds up where windows
+    overlap; overlapping windows cannot be changed in place inside a graph (no
+    ``view_into``: which write wins is undefined)."""
+
+    saves_inputs = False
+    makes_view = True
+
+    def __init__(self, dim, size, step):
+        self.dim, self.size, self.step = dim, size, step
+        if step < size:
+            self.view_into = None
+
+    def windows(self, x):
+        d, n = self.dim, x.shape[self.dim]
+        shape = (*x.shape[:d], (n - self.size) // self.step + 1, *x.shape[d + 1:], self.size)
+        strides = (*x.strides[:d], x.strides[d] * self.step, *x.strides[d + 1:], x.strides[d])
+        return get_array_module(x).lib.stride_tricks.as_strided(x, shape, strides)
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return self.windows(x)
+
+    def backward(self, gy):
+        return UnfoldAdd(self)(gy)
+
+    def view_again(self, base):
+        return Unfold(self.dim, self.size, self.step)(base)
+
+    def view_into(self, base, v):
+        mask = get_array_module(base.array).zeros(self.in_shape, bool)
+        self.windows(mask)[...] = True
+        return where_constant(mask, UnfoldAdd(self)(v), base)
+
+
+class UnfoldAdd(Function):
+    """The windows ``g`` added back into zeros of the unfolded input's shape."""
+
+    saves_inputs = False
+
+    def __init__(self, view: Unfold):
+        self.view = view
+
+    def forward(self, g):
+        v = self.view
+        out = get_array_module(g).zeros(v.in_shape, g.dtype)
+        w = g.shape[v.dim]
+        for k in range(v.size):  # the k-th element of every window, all windows at once
+            at = (slice(None),) * v.dim + (slice(k, k + v.step * (w - 1) + 1, v.step),)
+            out[at] += g[..., k]
+        return out
+
+    def backward(self, gg):
+        v = self.view
+        return Unfold(v.dim, v.size, v.step)(gg)
+
+
+def where_constant(mask, a: Tensor, b: Tensor) -> Tensor:
+    from .elementwise import where
+
+    return where(Tensor._make(mask, False), a, b)
+
+
+def unfold(x, dimension: int, size: int, step: int) -> Tensor:
+    """All windows of ``size`` elements along ``dimension``, ``step`` apart, as a new last
+    dim: a view of ``x``, as ``Tensor.unfold``."""
+    x = check_tensor("unfold", x)
+    (d,) = normalize_axis("unfold", dimension, x.ndim)
+    n = x.shape[d] if x.ndim else 1
+    if isinstance(size, bool) or isinstance(step, bool) or size < 0 or step <= 0 or size > n:
+        raise ValueError(f"unfold: size {size} and step {step} do not fit dim {d} of length {n}")
+    if x.ndim == 0:
+        return reshape(x, 1)
+    op = Unfold(d, int(size), int(step))
+    return op(x)._share_version(x, op)
+

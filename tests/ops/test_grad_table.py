@@ -348,6 +348,10 @@ CASES = [
     *variants("tensor_where", lambda a, b: a.where(cr.tensor(_alternating((2, 3))), b),
               [((2, 3), (3,))], normal,
               lambda a, b: a.where(_t_alternating((2, 3)), b)),
+    *variants("tensor_unfold", lambda x: x.unfold(1, 3, 2), [((2, 7),)], normal,
+              lambda x: x.unfold(1, 3, 2)),
+    *variants("tensor_unfold_overlapping", lambda x: x.unfold(-1, 3, 1), [((5,),), ((2, 4),)],
+              normal, lambda x: x.unfold(-1, 3, 1)),
     # -- indexing ------------------------------------------------------------------------
     *variants("getitem_int", lambda x: x[1], [((3, 4),)], normal, lambda x: x[1]),
     *variants("getitem_slices", lambda x: x[:, 1:3], [((3, 4),)], normal, lambda x: x[:, 1:3]),
