@@ -1417,8 +1417,9 @@ for _name in _ops.INPLACE_TWINS:
     if not hasattr(Tensor, _name + "_"):
         setattr(Tensor, _name + "_", _inplace_twin(_name + "_", getattr(_ops, _name)))
 Tensor.reciprocal_ = _inplace_twin("reciprocal_", lambda x: 1.0 / x)
-Tensor.clamp_min_ = _inplace_twin("clamp_min_", lambda x, m: _ops.clip(x, m, None))
-Tensor.clamp_max_ = _inplace_twin("clamp_max_", lambda x, m: _ops.clip(x, None, m))
+Tensor.clamp_min_ = _inplace_twin("clamp_min_", _ops.clamp_min)
+Tensor.clamp_max_ = _inplace_twin("clamp_max_", _ops.clamp_max)
+Tensor.sum_to_size = _ops.arrays.sum_to_size  # a method only, as in PyTorch
 del _name
 
 

@@ -100,6 +100,20 @@ def torch_op(name):
     return f
 
 
+def lib_of(t):
+    """chainrule or torch, whichever made ``t``: rows written once for both libraries."""
+    if isinstance(t, cr.Tensor):
+        return cr
+    import torch
+
+    return torch
+
+
+def like(t, values):
+    """``values`` (an index, a mask, a constant) as a tensor of ``t``'s library."""
+    return lib_of(t).tensor(values)
+
+
 def make_inputs(case: Case, seed: int = 0):
     rng = np.random.default_rng(seed)
     sample = case.sample or normal

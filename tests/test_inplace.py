@@ -20,24 +20,13 @@ from tests.gradtable import (
     check_case,
     check_float32,
     distinct,
+    lib_of,
+    like,
     positive,
 )
 from tests.ops.rows_arrays import INPLACE_CASES as ROWS_ARRAYS
 from tests.ops.rows_indexing import INPLACE_CASES as ROWS_INDEXING
 from tests.ops.rows_special import INPLACE_CASES as ROWS_SPECIAL
-
-
-def _lib(t):
-    """chainrule or torch, whichever made ``t``."""
-    if isinstance(t, cr.Tensor):
-        return cr
-    import torch
-
-    return torch
-
-
-def _idx(t, values):
-    return _lib(t).tensor(values)
 
 
 def _set(y, index, v):
@@ -46,14 +35,14 @@ def _set(y, index, v):
 
 
 def _issue_example(w):
-    buf = _lib(w).zeros(2, 3, dtype=w.dtype)
+    buf = lib_of(w).zeros(2, 3, dtype=w.dtype)
     buf[0] = w * 2
     return buf.sum() + w.sum()
 
 
 def _rnn_buffer(x, w):
     """A decoder's loop: each step's state written into a preallocated buffer row."""
-    buf = _lib(x).zeros(4, 3, dtype=x.dtype)
+    buf = lib_of(x).zeros(4, 3, dtype=x.dtype)
     h = x[0]
     for i in range(4):
         h = (h * w + x[1]).tanh()
@@ -62,12 +51,12 @@ def _rnn_buffer(x, w):
 
 
 def _scatter(x, w):
-    return (x * 1).scatter_(0, _idx(x, [[1, 0, 1]]), w)
+    return (x * 1).scatter_(0, like(x, [[1, 0, 1]]), w)
 
 
 def _index_put(accumulate):
     def fn(x, w):
-        return (x * 1).index_put_((_idx(x, [0, 1, 0]), _idx(x, [2, 0, 1])), w,
+        return (x * 1).index_put_((like(x, [0, 1, 0]), like(x, [2, 0, 1])), w,
                                   accumulate=accumulate)
 
     return fn
@@ -135,7 +124,7 @@ CASES = [
     _case("setitem_bool_mask", lambda x, w: _set(x * 1, x.detach() > 0, w[0]), [X, W],
           away_from_zero),
     _case("setitem_int_arrays",
-          lambda x, w: _set(x * 1, (_idx(x, [0, 1]), _idx(x, [2, 0])), w[:2] * 3), [X, W]),
+          lambda x, w: _set(x * 1, (like(x, [0, 1]), like(x, [2, 0])), w[:2] * 3), [X, W]),
     _case("setitem_list_index", lambda x, w: _set(x * 1, [1, 0], w * w), [X, W]),
     _case("setitem_into_plain_buffer", _issue_example, [W]),
     _case("setitem_rnn_buffer", _rnn_buffer, [X, W]),
@@ -154,7 +143,7 @@ CASES = [
     _case("index_put_", _index_put(False), [X, W]),
     _case("index_put_accumulate", _index_put(True), [X, W]),
     _case("scatter_", _scatter, [X, (1, 3)]),
-    _case("scatter_add", lambda x, w: (x * 1).scatter_(0, _idx(x, [[1, 0, 1]]), w,
+    _case("scatter_add", lambda x, w: (x * 1).scatter_(0, like(x, [[1, 0, 1]]), w,
                                                        reduce="add"), [X, X], torch=False),
     _case("unsqueeze_", lambda x, w: (x * 1).unsqueeze_(1) * w, [X, W]),
     _case("squeeze_", lambda x, w: (x * 1).squeeze_(0) * w, [(1, 3), W]),
@@ -345,7 +334,7 @@ def test_change_after_inplace_op_that_saved_the_old_value():
 def _plain_buffer_views(x, w):
     """Views of a buffer outside the graph, taken before the buffer enters it: each is taken
     again from the buffer's new history (PyTorch regenerates their grad_fn)."""
-    lib = _lib(x)
+    lib = lib_of(x)
     buf = lib.zeros(2, 3, dtype=x.dtype)
     row, col, flat = buf[0], buf.t()[1], buf.reshape(6)
     stretched = buf[1:].expand(4, 3)
@@ -357,7 +346,7 @@ def _plain_buffer_views(x, w):
 def _plain_buffer_split(x, w):
     """Split outputs too are taken again (PyTorch refuses to use them after the change, so
     this case is checked by finite differences only)."""
-    buf = _lib(x).zeros(2, 3, dtype=x.dtype)
+    buf = lib_of(x).zeros(2, 3, dtype=x.dtype)
     head, tail = buf.reshape(6).split([2, 4])
     buf[0] = w * 2
     buf[1, 1:] = x[1, :2].exp()
@@ -366,7 +355,7 @@ def _plain_buffer_split(x, w):
 
 def _write_through_plain_view(x, w):
     """In-place changes made through views of a plain buffer reach the buffer."""
-    lib = _lib(x)
+    lib = lib_of(x)
     buf = lib.zeros(3, 3, dtype=x.dtype)
     row = buf[0]
     row.add_(w)
@@ -380,7 +369,7 @@ def _write_through_earlier_views(x, w):
     PyTorch 2.13 takes ``col`` for a leaf here ("a leaf Variable that requires grad is
     being used in an in-place operation") unless its ``grad_fn`` was read first, so this
     case is checked by finite differences only."""
-    lib = _lib(x)
+    lib = lib_of(x)
     buf = lib.zeros(3, 3, dtype=x.dtype)
     row, col, flat = buf[0], buf[:, 2], buf.reshape(9)
     row.add_(w)

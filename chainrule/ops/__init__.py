@@ -120,7 +120,7 @@ TENSOR_METHODS = [
     "kthvalue", "median", "cumsum", "square", "rsqrt", "log2", "log10", "allclose",
     "isclose", "is_floating_point", "expand", "equal", "allclose", "tril", "triu",
     "diagonal", "diag", "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode",
-    "addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul", "addcdiv", "erfinv",
+    "addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul", "addcdiv",
 ]  # fmt: skip
 TENSOR_METHODS += _special.TENSOR_METHODS + _indexing.TENSOR_METHODS + _arrays.TENSOR_METHODS
 
