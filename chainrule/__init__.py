@@ -24,8 +24,10 @@ from .autograd import (
 )
 from .backend import cupy_available
 from .creation import (
+    bernoulli,
     multinomial,
     normal,
+    poisson,
     arange,
     as_tensor,
     empty,
@@ -102,6 +104,7 @@ __all__ = [
     "set_rng_state", "tensor", "zeros", "zeros_like", *ops.__all__,
     "Size", "accelerator", "amp", "autocast", "backends", "cuda", "device", "initial_seed",
     "linalg", "norm", "seed", "serialization", *_dtype_names, *_tensor_types, "testing",
-    "version", "inference_mode", "multinomial", "normal", "get_default_dtype",
+    "version", "inference_mode", "multinomial", "normal", "get_default_dtype", "bernoulli",
+    "poisson",
     "get_float32_matmul_precision", "set_float32_matmul_precision",
 ]  # fmt: skip

@@ -321,3 +321,35 @@ def multinomial(input, num_samples: int, replacement: bool = False, *,
         out[i] = g.choice(r.size, size=int(num_samples), replace=replacement, p=r / total)
     device = input.device if isinstance(input, Tensor) else None
     return _finish(out.reshape(w.shape[:-1] + (int(num_samples),)), None, False, device)
+
+
+def _probabilities(fname: str, p, argname: str = "input") -> np.ndarray:
+    a = p.numpy() if isinstance(p, Tensor) else np.asarray(p, dtype=np.float64)
+    if a.dtype.kind not in "biuf":
+        raise TypeError(f"{fname}: {argname} must be a number or a float tensor, got {a.dtype}")
+    if a.size and (np.isnan(a).any() or (a < 0).any() or (a > 1).any()):
+        raise ValueError(f"{fname}: {argname} must hold probabilities in [0, 1], got values "
+                         f"in [{a.min()}, {a.max()}]")
+    return a
+
+
+def bernoulli(input, p=None, *, generator=None) -> Tensor:
+    """0 or 1 for each element, 1 with probability ``input`` (or ``p`` when given), in the
+    input's dtype (``torch.bernoulli``; no gradient)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"bernoulli: input must be a Tensor, got {type(input).__name__}")
+    prob = _probabilities("bernoulli", input if p is None else p, "input" if p is None else "p")
+    draws = rng(generator).random(tuple(input.shape)) < prob
+    dtype = input.dtype if input.dtype.kind == "f" else np.dtype(np.float32)
+    return _finish(draws.astype(dtype), None, False, input.device)
+
+
+def poisson(input, generator=None) -> Tensor:
+    """A Poisson draw for each element with rate ``input`` (``torch.poisson``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"poisson: input must be a Tensor, got {type(input).__name__}")
+    rate = input.numpy()
+    if rate.size and (np.isnan(rate).any() or (rate < 0).any()):
+        raise ValueError("poisson: rates must be non-negative")
+    return _finish(rng(generator).poisson(rate).astype(input.dtype), None, False, input.device)
+

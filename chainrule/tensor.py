@@ -987,6 +987,72 @@ class Tensor:
             low, high = 0, low
         return self._fill_random("random_", rng(generator).integers(low, high, self.shape))
 
+    def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
+        """Fill with 0 or 1, 1 with probability ``p`` (a number or a tensor of
+        probabilities broadcast to this shape)."""
+        from .creation import _probabilities
+        from .random import rng
+
+        prob = _probabilities("bernoulli_", p, "p")
+        return self._fill_random("bernoulli_", rng(generator).random(self.shape) < prob)
+
+    def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> Tensor:
+        """Fill with samples from the Cauchy distribution (``median``, scale ``sigma``)."""
+        from .random import rng
+
+        return self._fill_random(
+            "cauchy_", median + sigma * rng(generator).standard_cauchy(self.shape))
+
+    def exponential_(self, lambd: float = 1.0, *, generator=None) -> Tensor:
+        """Fill with samples from the exponential distribution of rate ``lambd``."""
+        from .random import rng
+
+        if not lambd > 0:
+            raise ValueError(f"exponential_: lambd must be positive, got {lambd!r}")
+        return self._fill_random("exponential_", rng(generator).exponential(1 / lambd,
+                                                                            self.shape))
+
+    def geometric_(self, p: float, *, generator=None) -> Tensor:
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2...)."""
+        from .random import rng
+
+        if not 0 < p <= 1:
+            raise ValueError(f"geometric_: p must be in (0, 1], got {p!r}")
+        return self._fill_random("geometric_", rng(generator).geometric(p, self.shape))
+
+    def log_normal_(self, mean: float = 1.0, std: float = 2.0, *, generator=None) -> Tensor:
+        """Fill with exp(N(mean, std^2)) samples."""
+        from .random import rng
+
+        if not std > 0:
+            raise ValueError(f"log_normal_: std must be positive, got {std!r}")
+        return self._fill_random("log_normal_", rng(generator).lognormal(mean, std, self.shape))
+
+    def bernoulli(self, p=None, *, generator=None) -> Tensor:
+        from .creation import bernoulli
+
+        return bernoulli(self, p, generator=generator)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, *,
+                    generator=None) -> Tensor:
+        from .creation import multinomial
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def float_power_(self, exponent) -> Tensor:
+        """``float_power`` in place: only a float64 tensor can hold its result, as PyTorch."""
+        if self.dtype != np.float64:
+            from ._errors import DtypeError
+
+            raise DtypeError(f"float_power_: the result is float64 but the tensor is "
+                             f"{self.dtype}; convert first (x = x.double())")
+        return self._inplace_op("float_power_", _ops.float_power, exponent)
+
+    def share_memory_(self) -> Tensor:
+        """Nothing to do: NumPy arrays are shared by reference within a process (processes
+        exchange tensors by pickling)."""
+        return self
+
     def _reshape_(self, name: str, op, *args) -> Tensor:
         """A shape change in place (``unsqueeze_``, ``squeeze_``, ``t_``): same memory, new
         shape; recorded as the out-of-place op when this tensor is in a graph. The version

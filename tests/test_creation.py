@@ -201,3 +201,39 @@ def test_creation_takes_a_device(make):
     assert make("cpu").device == "cpu"
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
         make("tpu")
+
+
+def test_random_fills_draw_from_their_distributions_reproducibly():
+    cr.manual_seed(0)
+    n = 20000
+    assert abs(float(cr.empty(n).bernoulli_(0.3).mean()) - 0.3) < 0.02
+    assert abs(float(cr.empty(n).exponential_(2.0).mean()) - 0.5) < 0.02
+    assert abs(float(cr.empty(n).geometric_(0.5).mean()) - 2.0) < 0.05
+    logs = cr.empty(n, dtype="float64").log_normal_(1.0, 0.5).log()
+    assert abs(float(logs.mean()) - 1.0) < 0.02 and abs(float(logs.std()) - 0.5) < 0.02
+    c = cr.empty(n).cauchy_(2.0, 1.0)
+    assert abs(float(c.median()) - 2.0) < 0.05
+    g = cr.empty(n).geometric_(0.5)
+    assert float(g.min()) >= 1 and g.dtype == np.float32
+    a, b = cr.empty(5).cauchy_(generator=3), cr.empty(5).cauchy_(generator=3)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    p = cr.tensor([0.0, 1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(cr.bernoulli(p).numpy(), p.numpy())
+    np.testing.assert_array_equal(cr.empty(4).bernoulli_(p).numpy(), p.numpy())
+    assert p.bernoulli().dtype == np.float32
+    assert cr.poisson(cr.full((3,), 4.0)).dtype == np.float32
+    assert cr.tensor([0.0, 1.0]).multinomial(3, True).numpy().tolist() == [1, 1, 1]
+
+
+def test_random_fills_name_bad_arguments():
+    with pytest.raises(ValueError, match=r"bernoulli: input must hold probabilities in \[0, 1\]"):
+        cr.bernoulli(cr.tensor([1.5]))
+    with pytest.raises(ValueError, match="exponential_: lambd must be positive"):
+        cr.empty(2).exponential_(0.0)
+    with pytest.raises(ValueError, match=r"geometric_: p must be in \(0, 1\]"):
+        cr.empty(2).geometric_(0.0)
+    with pytest.raises(ValueError, match="poisson: rates must be non-negative"):
+        cr.poisson(cr.tensor([-1.0]))
+    w = cr.zeros(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="bernoulli_: a leaf tensor that requires grad"):
+        w.bernoulli_()

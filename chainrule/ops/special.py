@@ -27,7 +27,8 @@ __all__ = [
     "deg2rad", "rad2deg", "frac", "fix", "sgn", "absolute", "negative", "positive",
     "atan2", "arctan2", "hypot", "xlogy", "copysign", "logaddexp", "logaddexp2", "fmax",
     "fmin", "float_power", "heaviside", "nan_to_num", "ldexp", "multiply", "divide",
-    "true_divide", "subtract", "renorm",
+    "true_divide", "subtract", "renorm", "gcd", "lcm", "bitwise_left_shift",
+    "bitwise_right_shift", "nextafter",
 ]  # fmt: skip
 
 # Ops of this module that are also Tensor methods (the tensor as first argument), and the
@@ -39,7 +40,8 @@ INPLACE_TWINS: list[str] = [
     "arctan", "arcsinh", "arccosh", "arctanh", "expm1", "exp2", "erfc", "sinc", "logit",
     "deg2rad", "rad2deg", "frac", "fix", "sgn", "absolute", "negative", "atan2", "arctan2",
     "hypot", "xlogy", "copysign", "heaviside", "nan_to_num", "ldexp",
-    "multiply", "divide", "true_divide", "subtract", "renorm",
+    "multiply", "divide", "true_divide", "subtract", "renorm", "gcd", "lcm",
+    "bitwise_left_shift", "bitwise_right_shift", "nextafter",
 ]  # fmt: skip
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -529,6 +531,46 @@ def renorm(input, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
     norm = vector_norm(x, p, tuple(a for a in range(x.ndim) if a != d), keepdim=True)
     over = Tensor._make(norm.array > maxnorm, False)
     return x * _ew.where(over, maxnorm / (norm + 1e-7), 1.0)
+
+
+def _integer_pair(fname, a, b, ufunc) -> Tensor:
+    for name, t in (("input", a), ("other", b)):
+        kind = t.dtype.kind if isinstance(t, Tensor) else np.asarray(t).dtype.kind
+        if kind not in "biu":
+            dtype = t.dtype if isinstance(t, Tensor) else type(t).__name__
+            raise TypeError(f"{fname}: {name} must be an integer tensor, got {dtype}")
+    a, b = _ew.pair(a, b)
+    try:
+        return Tensor._make(getattr(a.xp, ufunc)(a.array, b.array), False)
+    except ValueError:
+        raise _ew._broadcast_error(fname, a, b) from None
+
+
+def gcd(input, other) -> Tensor:  # noqa: A002
+    """Greatest common divisor of integer tensors (non-negative; gcd(0, 0) = 0)."""
+    return _integer_pair("gcd", input, other, "gcd")
+
+
+def lcm(input, other) -> Tensor:  # noqa: A002
+    """Least common multiple of integer tensors (non-negative)."""
+    return _integer_pair("lcm", input, other, "lcm")
+
+
+def bitwise_left_shift(input, other) -> Tensor:  # noqa: A002
+    return _integer_pair("bitwise_left_shift", input, other, "left_shift")
+
+
+def bitwise_right_shift(input, other) -> Tensor:  # noqa: A002
+    return _integer_pair("bitwise_right_shift", input, other, "right_shift")
+
+
+def nextafter(input, other) -> Tensor:  # noqa: A002
+    """The next representable float after ``input`` towards ``other`` (no gradient)."""
+    a, b = float_pair(input, other)
+    try:
+        return Tensor._make(a.xp.nextafter(a.array, b.array), False)
+    except ValueError:
+        raise _ew._broadcast_error("nextafter", a, b) from None
 
 
 # -- PyTorch's other names for the arithmetic ---------------------------------------------

@@ -48,7 +48,8 @@ def _as_input_dtype(fn):
     return lambda a, b: fn(a, b).to(a.dtype)
 
 
-NO_GRADIENT: set[str] = {"sgn", "heaviside"}
+NO_GRADIENT: set[str] = {"sgn", "heaviside", "gcd", "lcm", "bitwise_left_shift",
+                         "bitwise_right_shift", "nextafter"}
 
 CASES: list = [
     *variants("asin", cr.asin, UNARY, inside_unit, torch_op("asin")),
@@ -137,6 +138,7 @@ INPLACE_CASES: list = [
     _case("multiply_", lambda x, w: (x * 1).multiply_(w) * x, [X, W]),
     _case("divide_", lambda x, w: (x * 1).divide_(w), [X, W], positive),
     _case("true_divide_", lambda x, w: (x * 1).true_divide_(w), [X, W], positive),
+    _case("float_power_", lambda x, w: (x * 1).float_power_(w) * x, [X, W], positive),
     _case("renorm_", lambda x: (x * 1).renorm_(2, 1, 1.0) * x, [(3, 4)]),
     _case("subtract_", lambda x, w: (x * 1).subtract_(w, alpha=2.0), [X, W]),
 ]  # fmt: skip

@@ -163,3 +163,28 @@ def test_inplace_twin_cannot_change_the_dtype_or_shape():
     x = cr.tensor([1.0, 2.0])
     assert x.sinh_() is x  # in place: the same tensor, changed
     np.testing.assert_allclose(x.numpy(), np.sinh([1.0, 2.0]).astype(np.float32))
+
+
+def test_integer_ops_match_pytorch():
+    torch = pytest.importorskip("torch")
+    a, b = np.array([12, -18, 0, 7]), np.array([8, 12, 0, 3])
+    for name in ("gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift"):
+        got = getattr(cr, name)(cr.tensor(a), cr.tensor(b % 4)).numpy()
+        want = getattr(torch, name)(torch.tensor(a), torch.tensor(b % 4)).numpy()
+        np.testing.assert_array_equal(got, want, err_msg=name)
+    x = cr.tensor(a)
+    assert x.gcd_(cr.tensor(b)) is x
+    np.testing.assert_array_equal(x.numpy(), [4, 6, 0, 1])
+    with pytest.raises(TypeError, match="gcd: other must be an integer tensor, got float32"):
+        cr.gcd(cr.tensor(a), cr.tensor([1.0]))
+    up = cr.nextafter(cr.tensor([1.0]), cr.tensor([2.0]))
+    assert float(up) == float(np.nextafter(np.float32(1), np.float32(2)))
+
+
+def test_float_power_in_place_needs_a_float64_tensor():
+    with pytest.raises(DtypeError, match="float_power_: the result is float64 but the tensor "
+                                         "is float32"):
+        cr.tensor([1.0, 2.0]).float_power_(2)
+    x = f64([1.0, 3.0])
+    x.float_power_(2)
+    np.testing.assert_array_equal(x.numpy(), [1.0, 9.0])
