@@ -26,7 +26,9 @@ from tests.gradtable import (
 )
 from tests.ops.rows_arrays import INPLACE_CASES as ROWS_ARRAYS
 from tests.ops.rows_indexing import INPLACE_CASES as ROWS_INDEXING
+from tests.ops.rows_matrix import INPLACE_CASES as ROWS_MATRIX
 from tests.ops.rows_special import INPLACE_CASES as ROWS_SPECIAL
+from tests.ops.rows_stats import INPLACE_CASES as ROWS_STATS
 
 
 def _set(y, index, v):
@@ -224,7 +226,7 @@ CASES = [
 ]
 
 
-CASES += ROWS_SPECIAL + ROWS_INDEXING + ROWS_ARRAYS
+CASES += ROWS_SPECIAL + ROWS_INDEXING + ROWS_ARRAYS + ROWS_MATRIX + ROWS_STATS
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

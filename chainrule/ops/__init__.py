@@ -9,7 +9,9 @@ network ops that ``nn`` layers call: ``linear``, ``conv``, ``pool``, ``norm``, `
 
 from . import arrays as _arrays  # noqa: E402
 from . import indexing as _indexing
+from . import matrix as _matrix
 from . import special as _special
+from . import stats as _stats
 from .arrays import *  # noqa: F403, E402
 from .elementwise import (
     abs,
@@ -49,6 +51,7 @@ from .elementwise import (
 )
 from .indexing import *  # noqa: F403, E402
 from .linalg import dot, einsum, matmul, outer
+from .matrix import *  # noqa: F403, E402
 from .nonlinear import elu, erf, gelu, leaky_relu, silu, softplus
 from .reduce import (
     amax,
@@ -102,6 +105,7 @@ from .shape import (
 )
 from .softmax import log_softmax, one_hot, softmax
 from .special import *  # noqa: F403, E402
+from .stats import *  # noqa: F403, E402
 from .torch_names import *  # noqa: F403, E402 - PyTorch's names for composed ops
 
 clamp = clip
@@ -122,7 +126,8 @@ TENSOR_METHODS = [
     "diagonal", "diag", "trace", "flip", "roll", "lerp", "tan", "unflatten", "unique", "mode",
     "addmm", "addmv", "addr", "baddbmm", "addbmm", "addcmul", "addcdiv",
 ]  # fmt: skip
-TENSOR_METHODS += _special.TENSOR_METHODS + _indexing.TENSOR_METHODS + _arrays.TENSOR_METHODS
+TENSOR_METHODS += (_special.TENSOR_METHODS + _indexing.TENSOR_METHODS + _arrays.TENSOR_METHODS
+                   + _matrix.TENSOR_METHODS + _stats.TENSOR_METHODS)
 
 # Ops whose in-place twin ``x.<op>_(...)`` is recorded as the op applied to x.
 INPLACE_TWINS = [
@@ -133,6 +138,7 @@ INPLACE_TWINS = [
     "logical_and", "logical_or", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor",
     "bitwise_not", "floor_divide",
     *_special.INPLACE_TWINS, *_indexing.INPLACE_TWINS, *_arrays.INPLACE_TWINS,
+    *_matrix.INPLACE_TWINS, *_stats.INPLACE_TWINS,
 ]  # fmt: skip
 
 # Every op function imported above (and PyTorch's names from torch_names), read from the

@@ -48,8 +48,12 @@ from tests.ops.rows_arrays import CASES as ROWS_ARRAYS
 from tests.ops.rows_arrays import NO_GRADIENT as NO_GRADIENT_ARRAYS
 from tests.ops.rows_indexing import CASES as ROWS_INDEXING
 from tests.ops.rows_indexing import NO_GRADIENT as NO_GRADIENT_INDEXING
+from tests.ops.rows_matrix import CASES as ROWS_MATRIX
+from tests.ops.rows_matrix import NO_GRADIENT as NO_GRADIENT_MATRIX
 from tests.ops.rows_special import CASES as ROWS_SPECIAL
 from tests.ops.rows_special import NO_GRADIENT as NO_GRADIENT_SPECIAL
+from tests.ops.rows_stats import CASES as ROWS_STATS
+from tests.ops.rows_stats import NO_GRADIENT as NO_GRADIENT_STATS
 
 
 def above_minus_one(rng, shape):
@@ -450,7 +454,7 @@ CASES += [
 
 # -- rows kept beside the table, one module per ops module ------------------------------
 
-CASES += ROWS_SPECIAL + ROWS_INDEXING + ROWS_ARRAYS
+CASES += ROWS_SPECIAL + ROWS_INDEXING + ROWS_ARRAYS + ROWS_MATRIX + ROWS_STATS
 
 
 # -- the tests ---------------------------------------------------------------------------
@@ -487,7 +491,8 @@ NO_GRADIENT = {
     "is_floating_point", "is_tensor", "numel", "argsort", "floor_divide", "bitwise_and",
     "bitwise_or", "bitwise_xor", "bitwise_not", "unique",
 }  # fmt: skip
-NO_GRADIENT |= NO_GRADIENT_SPECIAL | NO_GRADIENT_INDEXING | NO_GRADIENT_ARRAYS
+NO_GRADIENT |= (NO_GRADIENT_SPECIAL | NO_GRADIENT_INDEXING | NO_GRADIENT_ARRAYS
+                | NO_GRADIENT_MATRIX | NO_GRADIENT_STATS)
 SAME_AS = {"cat": "concatenate", "clamp": "clip", "unsqueeze": "expand_dims",
            "sum_to": "add"}  # sum_to undoes broadcasting: every broadcast "add" case uses it
 
