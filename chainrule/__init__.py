@@ -58,7 +58,7 @@ from .random import (
 )
 from .tensor import Size
 from ._device import device
-from . import linalg
+from . import linalg, special
 from .linalg import torch_norm as norm
 from . import amp, backends, cuda, accelerator, serialization  # noqa: E402
 from .amp import autocast
@@ -103,7 +103,7 @@ __all__ = [
     "set_num_threads",
     "set_rng_state", "tensor", "zeros", "zeros_like", *ops.__all__,
     "Size", "accelerator", "amp", "autocast", "backends", "cuda", "device", "initial_seed",
-    "linalg", "norm", "seed", "serialization", *_dtype_names, *_tensor_types, "testing",
+    "linalg", "norm", "seed", "serialization", "special", *_dtype_names, *_tensor_types, "testing",
     "version", "inference_mode", "multinomial", "normal", "get_default_dtype", "bernoulli",
     "poisson",
     "get_float32_matmul_precision", "set_float32_matmul_precision",

@@ -1486,6 +1486,8 @@ Tensor.reciprocal_ = _inplace_twin("reciprocal_", lambda x: 1.0 / x)
 Tensor.clamp_min_ = _inplace_twin("clamp_min_", _ops.clamp_min)
 Tensor.clamp_max_ = _inplace_twin("clamp_max_", _ops.clamp_max)
 Tensor.sum_to_size = _ops.arrays.sum_to_size  # a method only, as in PyTorch
+Tensor.polygamma = lambda self, n: _ops.polygamma(n, self)  # x.polygamma(n): n second
+Tensor.polygamma_ = _inplace_twin("polygamma_", lambda x, n: _ops.polygamma(n, x))
 del _name
 
 

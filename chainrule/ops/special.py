@@ -28,20 +28,22 @@ __all__ = [
     "atan2", "arctan2", "hypot", "xlogy", "copysign", "logaddexp", "logaddexp2", "fmax",
     "fmin", "float_power", "heaviside", "nan_to_num", "ldexp", "multiply", "divide",
     "true_divide", "subtract", "renorm", "gcd", "lcm", "bitwise_left_shift",
-    "bitwise_right_shift", "nextafter",
+    "bitwise_right_shift", "nextafter", "lgamma", "digamma", "polygamma", "mvlgamma",
 ]  # fmt: skip
 
 # Ops of this module that are also Tensor methods (the tensor as first argument), and the
 # ops whose in-place twin ``x.<op>_(...)`` Tensor has, recorded as the op applied to x.
 TENSOR_METHODS: list[str] = [  # Tensor has its own multiply, divide, true_divide, subtract
-    n for n in __all__ if n not in ("multiply", "divide", "true_divide", "subtract")]
+    # and x.polygamma(n) takes n second
+    n for n in __all__
+    if n not in ("multiply", "divide", "true_divide", "subtract", "polygamma")]
 INPLACE_TWINS: list[str] = [
     "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "arcsin", "arccos",
     "arctan", "arcsinh", "arccosh", "arctanh", "expm1", "exp2", "erfc", "sinc", "logit",
     "deg2rad", "rad2deg", "frac", "fix", "sgn", "absolute", "negative", "atan2", "arctan2",
     "hypot", "xlogy", "copysign", "heaviside", "nan_to_num", "ldexp",
     "multiply", "divide", "true_divide", "subtract", "renorm", "gcd", "lcm",
-    "bitwise_left_shift", "bitwise_right_shift", "nextafter",
+    "bitwise_left_shift", "bitwise_right_shift", "nextafter", "lgamma", "digamma", "mvlgamma",
 ]  # fmt: skip
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -167,6 +169,39 @@ def erfc_array(x):
     tail = xp.where(ax < 8.0, mid, far)
     y = xp.where(ax < 1.0, near, xp.where(a < 0, 2.0 - tail, tail))
     return y.astype(x.dtype)
+
+
+def erfcx_array(x):
+    """exp(x^2) erfc(x) in float64, returned in x's dtype: the same pieces as
+    ``erfc_array`` without their exp(-x^2) factor from 1 on, so it stays finite and precise
+    in the tail (~ 1 / (x sqrt(pi))); exp(x^2) erfc(x) below 1 (inf far below 0)."""
+    xp = get_array_module(x)
+    a = x.astype(np.float64)
+    b = xp.clip(a, 1.0, 8.0)
+    mid = _polyval(_P, b) / _polyval(_Q, b)
+    c = xp.maximum(a, 8.0)
+    inv, term, series = 1.0 / (2.0 * c * c), xp.ones_like(c), xp.ones_like(c)
+    for n in range(1, 19):
+        term = term * -(2 * n - 1) * inv
+        series = series + term
+    far = series / (c * math.sqrt(math.pi))
+    with np.errstate(over="ignore", invalid="ignore"):
+        low = xp.exp(xp.minimum(a, 1.0) ** 2) * erfc_array(xp.minimum(a, 1.0))
+    y = xp.where(a < 1.0, low, xp.where(a < 8.0, mid, far))
+    return y.astype(x.dtype)
+
+
+class Erfcx(Function):
+    """exp(x^2) erfc(x); d/dx = 2 x erfcx(x) - 2 / sqrt(pi)."""
+
+    elementwise = True
+    saves_output = True
+
+    def forward(self, x):
+        return erfcx_array(x)
+
+    def backward(self, gy):
+        return gy * (self.inputs[0] * self.output() * 2.0 - _TWO_OVER_SQRT_PI)
 
 
 class Erfc(Function):
@@ -369,6 +404,26 @@ class Xlogy(Function):
                 g * x / y if self.needs_grad[1] else None)
 
 
+class Xlog1py(Function):
+    """x log(1 + y), and 0 where x == 0 (NaN where y is NaN); d/dx = log1p(y) (0 where
+    x == 0 and y <= -1), d/dy = x / (1 + y)."""
+
+    elementwise = True
+
+    def forward(self, x, y):
+        xp = get_array_module(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return xp.where((x == 0) & ~xp.isnan(y), 0.0, x * xp.log1p(y)).astype(x.dtype)
+
+    def backward(self, g):
+        x, y = self.inputs
+        if self.needs_grad[0]:
+            undefined = Tensor._make((x.array == 0) & (y.array <= -1), False)
+            gx = _ew.where(undefined, 0.0, xlog1py(g, y))
+        return (gx if self.needs_grad[0] else None,
+                g * x / (y + 1.0) if self.needs_grad[1] else None)
+
+
 class Copysign(Function):
     """|a| with the sign of b; d/da = +-1 (0 where a == 0), d/db = 0."""
 
@@ -434,6 +489,16 @@ def xlogy(input, other) -> Tensor:  # noqa: A002
     """input * log(other), 0 where input is 0 and other is not NaN (the entropy terms'
     convention)."""
     return _float_binary(Xlogy, "xlogy", input, other)
+
+
+def xlog1py(input, other) -> Tensor:  # noqa: A002
+    """input * log1p(other), 0 where input is 0 and other is not NaN."""
+    return _float_binary(Xlog1py, "xlog1py", input, other)
+
+
+def erfcx(input) -> Tensor:  # noqa: A002
+    """The scaled complementary error function exp(x^2) erfc(x)."""
+    return _unary(Erfcx, "erfcx", input)
 
 
 def copysign(input, other) -> Tensor:  # noqa: A002
@@ -531,6 +596,174 @@ def renorm(input, p: float, dim: int, maxnorm: float) -> Tensor:  # noqa: A002
     norm = vector_norm(x, p, tuple(a for a in range(x.ndim) if a != d), keepdim=True)
     over = Tensor._make(norm.array > maxnorm, False)
     return x * _ew.where(over, maxnorm / (norm + 1e-7), 1.0)
+
+
+# -- the gamma function's logarithm and its derivatives -------------------------------------
+
+# Lanczos's approximation with g = 7 and nine terms (relative error about 1e-15):
+# Gamma(z + 1) = sqrt(2 pi) t^(z + 1/2) e^-t A(z), t = z + g + 1/2, A(z) = p0 + sum pk / (z + k).
+_LANCZOS_G = 7.0
+_LANCZOS = (0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
+            -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+            9.9843695780195716e-6, 1.5056327351493116e-7)  # fmt: skip
+_HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
+
+
+def _lgamma_array(x):
+    """log |Gamma(x)| in float64: Lanczos for x >= 1/2, the reflection
+    Gamma(x) Gamma(1 - x) = pi / sin(pi x) below (inf at 0, -1, -2...)."""
+    xp = get_array_module(x)
+    a = x.astype(np.float64)
+    small = a < 0.5
+    z = xp.where(small, -a, a - 1.0)  # the Lanczos argument of x or of 1 - x
+    acc = xp.full_like(z, _LANCZOS[0])
+    for k, c in enumerate(_LANCZOS[1:], 1):
+        acc += c / (z + k)
+    t = z + _LANCZOS_G + 0.5
+    big = _HALF_LOG_2PI + (z + 0.5) * xp.log(t) - t + xp.log(acc)
+    with np.errstate(divide="ignore"):
+        s = xp.abs(xp.sin(math.pi * (a - xp.floor(a))))  # exact zeros at the integers
+        reflected = math.log(math.pi) - xp.log(s) - big
+    return xp.where(small, reflected, big).astype(x.dtype)
+
+
+def _digamma_array(x):
+    """The digamma function psi = Gamma'/Gamma in float64: the recurrence psi(x) =
+    psi(x + 1) - 1/x up to 10, then the asymptotic series; psi(1 - x) - pi / tan(pi x)
+    below 1/2; -inf at 0 and NaN at the negative integers, as PyTorch."""
+    xp = get_array_module(x)
+    a = x.astype(np.float64)
+    small = a < 0.5
+    y = xp.where(small, 1.0 - a, a)
+    acc = xp.zeros_like(y)
+    while True:
+        low = y < 10.0
+        if not low.any():
+            break
+        acc -= xp.where(low, 1.0 / xp.where(low, y, 1.0), 0.0)
+        y = xp.where(low, y + 1.0, y)
+    r = 1.0 / (y * y)
+    series = r * (1 / 12 - r * (1 / 120 - r * (1 / 252 - r * (1 / 240 - r * (1 / 132 - r * (
+        691 / 32760 - r / 12))))))
+    psi = acc + xp.log(y) - 0.5 / y - series
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = a - xp.floor(a)
+        reflected = psi - math.pi / xp.tan(math.pi * frac)
+        reflected = xp.where(frac == 0, xp.where(a == 0, -xp.inf, xp.nan), reflected)
+    return xp.where(small, reflected, psi).astype(x.dtype)
+
+
+# Bernoulli numbers B2, B4, ... B18 for the Euler-Maclaurin tail of the Hurwitz zeta function
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
+              43867 / 798)  # fmt: skip
+
+
+def _zeta_array(s, q):
+    """The Hurwitz zeta function sum_k (q + k)^-s for s > 1, in float64: the sum's first
+    terms up to q + k >= 20, then Euler-Maclaurin; inf at the poles q = 0, -1, -2..."""
+    xp = get_array_module(q)
+    s, y = xp.asarray(s, np.float64), q.astype(np.float64)
+    s, y = xp.broadcast_arrays(s, y)
+    acc = xp.zeros(y.shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        while True:
+            low = y < 20.0
+            if not low.any():
+                break
+            acc += xp.where(low, xp.abs(y) ** -s * xp.where(y < 0, (-1.0) ** s, 1.0), 0.0)
+            y = xp.where(low, y + 1.0, y)
+        tail = y ** (1.0 - s) / (s - 1.0) + 0.5 * y ** -s
+        rising, power, fact = s, y ** (-s - 1.0), 2.0  # (s)_(2k-1), y^(-s-2k+1), (2k)!
+        for k, b in enumerate(_BERNOULLI, 1):
+            tail = tail + b / fact * rising * power
+            rising = rising * (s + 2 * k - 1) * (s + 2 * k)
+            power = power / (y * y)
+            fact *= (2 * k + 1) * (2 * k + 2)
+        out = acc + tail
+    pole = (q <= 0) & (q == xp.floor(q))
+    return xp.where(pole, xp.inf, xp.where(s < 1, xp.nan, xp.where(s == 1, xp.inf, out)))
+
+
+def _polygamma_array(n: int, x):
+    """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x) for n >= 1; at the poles 0, -1, -2...
+    +inf for odd n (a pole of even order) and NaN for even n."""
+    xp = get_array_module(x)
+    out = (-1.0) ** (n + 1) * math.factorial(n) * _zeta_array(n + 1.0, x)
+    pole = (x <= 0) & (x == xp.floor(x))
+    return xp.where(pole, xp.inf if n % 2 else xp.nan, out).astype(x.dtype)
+
+
+class Lgamma(Function):
+    """log |Gamma(x)|; d/dx = digamma(x)."""
+
+    elementwise = True
+
+    def forward(self, x):
+        return _lgamma_array(x)
+
+    def backward(self, gy):
+        return gy * digamma(self.inputs[0])
+
+
+class Digamma(Function):
+    """psi(x) = d/dx log Gamma(x); d/dx = polygamma(1, x)."""
+
+    elementwise = True
+
+    def forward(self, x):
+        return _digamma_array(x)
+
+    def backward(self, gy):
+        return gy * polygamma(1, self.inputs[0])
+
+
+class Polygamma(Function):
+    """The n-th derivative of digamma; d/dx = polygamma(n + 1, x)."""
+
+    elementwise = True
+
+    def __init__(self, n):
+        self.n = n
+
+    def forward(self, x):
+        return _polygamma_array(self.n, x)
+
+    def backward(self, gy):
+        return gy * polygamma(self.n + 1, self.inputs[0])
+
+
+def lgamma(input) -> Tensor:  # noqa: A002
+    """log |Gamma(x)| (inf at 0 and the negative integers)."""
+    return _unary(Lgamma, "lgamma", input)
+
+
+def digamma(input) -> Tensor:  # noqa: A002
+    """The digamma function Gamma'(x) / Gamma(x) (-inf at 0, NaN at negative integers)."""
+    return _unary(Digamma, "digamma", input)
+
+
+def polygamma(n: int, input) -> Tensor:  # noqa: A002
+    """The n-th derivative of digamma (``polygamma(0, x)`` is digamma)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"polygamma: n must be a non-negative int, got {n!r}")
+    x = float_input("polygamma", input)
+    return Digamma()(x) if n == 0 else Polygamma(int(n))(x)
+
+
+def mvlgamma(input, p: int) -> Tensor:  # noqa: A002
+    """The multivariate log-gamma function of dimension ``p``:
+    p (p - 1) / 4 log pi + sum_j lgamma(x + (1 - j) / 2); every element must exceed
+    (p - 1) / 2."""
+    x = float_input("mvlgamma", input)
+    if isinstance(p, bool) or not isinstance(p, (int, np.integer)) or p < 1:
+        raise ValueError(f"mvlgamma: p must be a positive int, got {p!r}")
+    if x.numel() and not bool((x.array > (p - 1) / 2).all()):
+        raise ValueError(f"mvlgamma: all elements must be greater than (p-1)/2 = "
+                         f"{(p - 1) / 2}")
+    out = lgamma(x)
+    for j in range(2, p + 1):
+        out = out + lgamma(x + (1 - j) / 2)
+    return out + p * (p - 1) / 4 * math.log(math.pi)
 
 
 def _integer_pair(fname, a, b, ufunc) -> Tensor:

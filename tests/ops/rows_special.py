@@ -37,6 +37,16 @@ def clamped_or_not(rng, shape):
     return rng.choice([rng.uniform(0.02, 0.15), rng.uniform(0.25, 0.75)], size=shape)
 
 
+def gamma_domain(rng, shape):
+    """Values in (0.3, 4) and in (-2.7, -2.3): both sides of the reflection."""
+    return rng.choice([rng.uniform(0.3, 4.0), rng.uniform(-2.7, -2.3)], size=shape)
+
+
+def above_one_and_a_half(rng, shape):
+    """Values in (1.5, 4): mvlgamma's domain for p = 3 (x > (p - 1) / 2)."""
+    return rng.uniform(1.5, 4.0, shape)
+
+
 def halves(rng, shape):
     """Values a quarter away from every integer (no kink of trunc and frac)."""
     return rng.integers(-3, 3, size=shape) + 0.25 + 0.5 * rng.integers(0, 2, size=shape)
@@ -98,6 +108,23 @@ CASES: list = [
               lambda x: torch_op("renorm")(x, 2, 0, 1.5)),
     *variants("renorm(p=1)", lambda x: cr.renorm(x, 1, -1, 2.0), [((3, 4),)], normal,
               lambda x: torch_op("renorm")(x, 1, -1, 2.0)),
+    *variants("lgamma", cr.lgamma, UNARY, gamma_domain, torch_op("lgamma")),
+    *variants("digamma", cr.digamma, UNARY, gamma_domain, torch_op("digamma")),
+    *variants("polygamma", lambda x: cr.polygamma(1, x), UNARY, gamma_domain,
+              lambda x: torch_op("polygamma")(1, x)),
+    *variants("polygamma(n=3)", lambda x: cr.polygamma(3, x), [((5,),)], positive,
+              lambda x: torch_op("polygamma")(3, x)),
+    *variants("mvlgamma", lambda x: cr.mvlgamma(x, 3), [((5,),), ((2, 3),)],
+              above_one_and_a_half, lambda x: torch_op("mvlgamma")(x, 3)),
+    *variants("special.erfcx", cr.special.erfcx, UNARY, normal, torch_op("special.erfcx")),
+    *variants("special.xlog1py", cr.special.xlog1py, BINARY, positive,
+              torch_op("special.xlog1py")),
+    *variants("special.entr", cr.special.entr, UNARY, positive, torch_op("special.entr")),
+    *variants("special.ndtr", cr.special.ndtr, UNARY, normal, torch_op("special.ndtr")),
+    *variants("special.ndtri", cr.special.ndtri, UNARY, probabilities,
+              torch_op("special.ndtri")),
+    *variants("special.log_ndtr", cr.special.log_ndtr, UNARY, normal,
+              torch_op("special.log_ndtr")),
     *variants("multiply", cr.multiply, [((2, 3), (3,))], normal, torch_op("multiply")),
     *variants("divide", cr.divide, [((2, 3), (3,))], away_from_zero, torch_op("divide")),
     *variants("true_divide", cr.true_divide, [((2, 3), (3,))], away_from_zero,
@@ -139,6 +166,10 @@ INPLACE_CASES: list = [
     _case("divide_", lambda x, w: (x * 1).divide_(w), [X, W], positive),
     _case("true_divide_", lambda x, w: (x * 1).true_divide_(w), [X, W], positive),
     _case("float_power_", lambda x, w: (x * 1).float_power_(w) * x, [X, W], positive),
+    _case("lgamma_", _twin("lgamma"), [X], gamma_domain),
+    _case("digamma_", _twin("digamma"), [X], gamma_domain),
+    _case("polygamma_", lambda x: (x * 1).polygamma_(2) * x, [X], positive),
+    _case("mvlgamma_", lambda x: (x * 1).mvlgamma_(2) * x, [X], above_one_and_a_half),
     _case("renorm_", lambda x: (x * 1).renorm_(2, 1, 1.0) * x, [(3, 4)]),
     _case("subtract_", lambda x, w: (x * 1).subtract_(w, alpha=2.0), [X, W]),
 ]  # fmt: skip
