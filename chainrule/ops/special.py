@@ -239,64 +239,32 @@ def _unary(cls, fname, x) -> Tensor:
     return cls()(float_input(fname, x))
 
 
-def asin(input) -> Tensor:  # noqa: A002 - PyTorch's argument name
-    """arcsin; d/dx = 1 / sqrt(1 - x^2)."""
-    return _unary(Asin, "asin", input)
+def _float_op(cls, name: str, doc: str):
+    """The function ``name(input)``: ``cls`` applied to ``input`` (integers as float32)."""
+
+    def op(input) -> Tensor:  # noqa: A002 - PyTorch's argument name
+        return _unary(cls, name, input)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
 
 
-def acos(input) -> Tensor:  # noqa: A002
-    """arccos; d/dx = -1 / sqrt(1 - x^2)."""
-    return _unary(Acos, "acos", input)
-
-
-def atan(input) -> Tensor:  # noqa: A002
-    """arctan; d/dx = 1 / (1 + x^2)."""
-    return _unary(Atan, "atan", input)
-
-
-def sinh(input) -> Tensor:  # noqa: A002
-    return _unary(Sinh, "sinh", input)
-
-
-def cosh(input) -> Tensor:  # noqa: A002
-    return _unary(Cosh, "cosh", input)
-
-
-def asinh(input) -> Tensor:  # noqa: A002
-    return _unary(Asinh, "asinh", input)
-
-
-def acosh(input) -> Tensor:  # noqa: A002
-    """arccosh on [1, inf); d/dx = 1 / sqrt(x^2 - 1)."""
-    return _unary(Acosh, "acosh", input)
-
-
-def atanh(input) -> Tensor:  # noqa: A002
-    """arctanh on (-1, 1); d/dx = 1 / (1 - x^2)."""
-    return _unary(Atanh, "atanh", input)
-
-
+asin = _float_op(Asin, "asin", "arcsin on [-1, 1]; d/dx = 1 / sqrt(1 - x^2).")
+acos = _float_op(Acos, "acos", "arccos on [-1, 1]; d/dx = -1 / sqrt(1 - x^2).")
+atan = _float_op(Atan, "atan", "arctan; d/dx = 1 / (1 + x^2).")
+sinh = _float_op(Sinh, "sinh", "Hyperbolic sine; d/dx = cosh(x).")
+cosh = _float_op(Cosh, "cosh", "Hyperbolic cosine; d/dx = sinh(x).")
+asinh = _float_op(Asinh, "asinh", "Inverse hyperbolic sine; d/dx = 1 / sqrt(x^2 + 1).")
+acosh = _float_op(Acosh, "acosh", "arccosh on [1, inf); d/dx = 1 / sqrt(x^2 - 1).")
+atanh = _float_op(Atanh, "atanh", "arctanh on (-1, 1); d/dx = 1 / (1 - x^2).")
 arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
-
-
-def expm1(input) -> Tensor:  # noqa: A002
-    """e^x - 1, accurate for small x."""
-    return _unary(Expm1, "expm1", input)
-
-
-def exp2(input) -> Tensor:  # noqa: A002
-    return _unary(Exp2, "exp2", input)
-
-
-def erfc(input) -> Tensor:  # noqa: A002
-    """The complementary error function 1 - erf(x), precise in the tails."""
-    return _unary(Erfc, "erfc", input)
-
-
-def sinc(input) -> Tensor:  # noqa: A002
-    """The normalized sinc, sin(pi x) / (pi x), with sinc(0) = 1."""
-    return _unary(Sinc, "sinc", input)
+expm1 = _float_op(Expm1, "expm1", "e^x - 1, accurate for small x.")
+exp2 = _float_op(Exp2, "exp2", "2^x.")
+erfc = _float_op(Erfc, "erfc", "The complementary error function 1 - erf(x), precise in "
+                 "the tails.")
+sinc = _float_op(Sinc, "sinc", "The normalized sinc, sin(pi x) / (pi x), with sinc(0) = 1.")
 
 
 def logit(input, eps: float | None = None) -> Tensor:  # noqa: A002
@@ -496,9 +464,8 @@ def xlog1py(input, other) -> Tensor:  # noqa: A002
     return _float_binary(Xlog1py, "xlog1py", input, other)
 
 
-def erfcx(input) -> Tensor:  # noqa: A002
-    """The scaled complementary error function exp(x^2) erfc(x)."""
-    return _unary(Erfcx, "erfcx", input)
+erfcx = _float_op(Erfcx, "erfcx", "The scaled complementary error function exp(x^2) "
+                  "erfc(x).")
 
 
 def copysign(input, other) -> Tensor:  # noqa: A002
@@ -732,14 +699,9 @@ class Polygamma(Function):
         return gy * polygamma(self.n + 1, self.inputs[0])
 
 
-def lgamma(input) -> Tensor:  # noqa: A002
-    """log |Gamma(x)| (inf at 0 and the negative integers)."""
-    return _unary(Lgamma, "lgamma", input)
-
-
-def digamma(input) -> Tensor:  # noqa: A002
-    """The digamma function Gamma'(x) / Gamma(x) (-inf at 0, NaN at negative integers)."""
-    return _unary(Digamma, "digamma", input)
+lgamma = _float_op(Lgamma, "lgamma", "log |Gamma(x)| (inf at 0 and the negative integers).")
+digamma = _float_op(Digamma, "digamma", "The digamma function Gamma'(x) / Gamma(x) (-inf at "
+                    "0, NaN at the negative integers).")
 
 
 def polygamma(n: int, input) -> Tensor:  # noqa: A002
