@@ -1487,6 +1487,10 @@ Tensor.clamp_min_ = _inplace_twin("clamp_min_", _ops.clamp_min)
 Tensor.clamp_max_ = _inplace_twin("clamp_max_", _ops.clamp_max)
 Tensor.sum_to_size = _ops.arrays.sum_to_size  # a method only, as in PyTorch
 Tensor.polygamma = lambda self, n: _ops.polygamma(n, self)  # x.polygamma(n): n second
+for _name in _ops.stats.TENSOR_ONLY:  # methods PyTorch has on tensors only
+    setattr(Tensor, _name, getattr(_ops.stats, _name))
+for _name in _ops.stats.TENSOR_PROPERTIES:
+    setattr(Tensor, _name, property(getattr(_ops.stats, _name)))
 Tensor.polygamma_ = _inplace_twin("polygamma_", lambda x, n: _ops.polygamma(n, x))
 del _name
 

@@ -294,3 +294,13 @@ def test_pickle_and_deepcopy_keep_data_not_graph():
     w = cr.ones(2, requires_grad=True)
     a, b = copy.deepcopy([w, w])
     assert a is b and a is not w
+
+
+def test_pytorch_tensor_properties():
+    w = cr.randn(3, 4, requires_grad=True)
+    y = w * 1
+    y.retain_grad()
+    assert y.retains_grad and not w.retains_grad
+    assert (w.itemsize, w.nbytes, w.is_cpu) == (4, 48, True)
+    assert w.H.shape == (4, 3) and w.mH.shape == (4, 3)
+    assert w[1:].storage_offset() == 4 and w.storage_offset() == 0

@@ -285,7 +285,8 @@ def return_types(name: str) -> type:
 
 _RETURN_TYPES = {
     n: type(n, (_ValuesIndices,), {"__slots__": (), "_kind": f"return_types.{n}"})
-    for n in ("max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin")
+    for n in ("max", "min", "sort", "topk", "kthvalue", "median", "mode", "cummax", "cummin",
+              "nanmedian")
 }
 
 

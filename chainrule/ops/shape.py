@@ -385,8 +385,12 @@ def tensor_split(x, indices_or_sections, dim: int = 0, *, axis=None) -> tuple:
     else:
         bounds = [int(i) for i in indices_or_sections]
     bounds = [min(max(b if b >= 0 else b + n, 0), n) for b in bounds]
-    for i in range(1, len(bounds)):
-        bounds[i] = max(bounds[i], bounds[i - 1])
+    if any(b < a for a, b in zip(bounds, bounds[1:])):
+        # cut points out of order: each piece is x[start:end] on its own (empty where end <
+        # start, overlapping the others where the next start goes back), as PyTorch's
+        ends = [0, *bounds, n]
+        return tuple(getitem(x, (slice(None),) * d + (slice(a, max(a, b)),))
+                     for a, b in zip(ends, ends[1:]))
     return tuple(_split_at("tensor_split", x, bounds, d))
 
 

@@ -359,3 +359,14 @@ def test_fill_diagonal_and_where_method_follow_pytorch():
     a, b = cr.tensor([1.0, 2.0, 3.0]), cr.tensor([-1.0, -2.0, -3.0])
     np.testing.assert_array_equal(a.where(cr.tensor([True, False, True]), b).numpy(),
                                   [1.0, -2.0, 3.0])
+
+
+def test_tensor_split_with_cut_points_out_of_order_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x = cr.arange(5.0)
+    for cuts in ([3, 1], [-1, 2, 9], [4, 2, 3], [1, 3]):
+        got = [t.tolist() for t in cr.tensor_split(x, cuts)]
+        assert got == [t.tolist() for t in torch.tensor_split(torch.arange(5.0), cuts)], cuts
+    w = cr.arange(5.0, requires_grad=True)
+    sum(p.sum() for p in cr.tensor_split(w, [4, 2, 3])).backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [1, 1, 2, 2, 1])  # the pieces overlap
