@@ -318,7 +318,15 @@ class Function:
             return y
         from .tensor import Tensor
 
-        return Tensor(self.out_data[i])
+        if not _state["grad_enabled"]:
+            return Tensor(self.out_data[i])
+        # A backward recorded for a second derivative (create_graph) reads an output the
+        # caller dropped (U of an SVD whose S alone is used): remade as this node's output,
+        # so the second derivative flows through its dependence on the inputs too.
+        y = Tensor._make(self.out_data[i], True)
+        y.creator = self
+        self.outputs[i] = weakref.ref(y)
+        return y
 
     def _check_versions(self):
         for x, v in zip(self.inputs, self.in_versions):

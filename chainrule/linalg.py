@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from ._errors import ShapeError
 from .autograd import Function
 from .backend import get_array_module
 from .ops import elementwise as _ew
+from .ops import matrix as _m
 from .ops import reduce as _reduce
 from .ops import shape as _shape
 from .ops._convert import check_tensor, normalize_axis
+from .ops.arrays import cross as _cross
 from .ops.linalg import matmul
+from .ops.matrix import LinAlgError, det, matrix_exp, matrix_power
 from .tensor import Tensor
 
 _INF = float("inf")
@@ -201,4 +207,203 @@ def torch_norm(x, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tenso
     return vector_norm(x, p, dim, keepdim, dtype=dtype)
 
 
-__all__ = ["matrix_norm", "norm", "svdvals", "vector_norm"]
+# -- decompositions, inverses and solvers (the ops are in chainrule/ops/matrix.py) --------
+
+_LINALG_SLOGDET = _m.return_type("linalg_slogdet", "sign logabsdet")
+_LINALG_QR = _m.return_type("linalg_qr", "Q R")
+_LINALG_EIGH = _m.return_type("linalg_eigh", "eigenvalues eigenvectors")
+_LINALG_SVD = _m.return_type("linalg_svd", "U S Vh")
+_LINALG_LSTSQ = _m.return_type("linalg_lstsq", "solution residuals rank singular_values")
+
+
+def slogdet(A) -> tuple:
+    """``(sign, logabsdet)`` with det A = sign * exp(logabsdet); singular: (0, -inf)."""
+    return _LINALG_SLOGDET(*_m.slogdet(A))
+
+
+def inv(A) -> Tensor:
+    """A^{-1} of (a batch of) square matrices; d(A^{-1}) = -A^{-1} dA A^{-1}. A singular
+    matrix raises ``LinAlgError``."""
+    return _m.Inv("linalg.inv")(_m.check_matrices("linalg.inv", A))
+
+
+def _as_matrices(fname, A, B, left, vectors=True):
+    """B as a batch of matrices for A X = B (or X A = B), and whether it was vectors: B of
+    shape (n,) or A's batch dims + (n,) is a (batch of) vector(s), as in PyTorch (for
+    A X = B, where ``vectors`` allows them)."""
+    A = _m.check_matrices(fname, A)
+    B = check_tensor(fname, B, "B")
+    _m.check_same_dtype(fname, A, B)
+    vector = left and vectors and (B.ndim == 1 or (B.ndim == A.ndim - 1
+                                                   and B.shape == A.shape[:-1]))
+    if vector:
+        B = _shape.expand_dims(B, -1)
+    if B.ndim < 2 or B.shape[-2 if left else -1] != A.shape[-1]:
+        eq = "AX = B" if left else "XA = B"
+        raise ShapeError(f"{fname}: A of shape {tuple(A.shape)} and B of shape "
+                            f"{tuple(B.shape) if not vector else tuple(B.shape[:-1])} do not "
+                            f"fit the equation {eq}")
+    _m.batch_shape(fname, A, B)
+    return A, B, vector
+
+
+def solve(A, B, *, left: bool = True) -> Tensor:
+    """X with A X = B (or X A = B when ``left=False``) for square A; B a matrix, a vector,
+    or a batch of either (batch dims broadcast). gB = A^{-T} gX, gA = -gB X^T.
+
+    >>> cr.linalg.solve(cr.tensor([[2.0, 0.0], [0.0, 4.0]]), cr.tensor([2.0, 2.0]))  # [1, 0.5]
+    """
+    A, B, vector = _as_matrices("linalg.solve", A, B, left)
+    X = _m.solve_matrices("linalg.solve", A, B, left)
+    return X[..., 0] if vector else X
+
+
+def solve_triangular(A, B, *, upper: bool, left: bool = True,
+                     unitriangular: bool = False) -> Tensor:
+    """X with T X = B (or X T = B), T the upper or lower triangle of A (its diagonal taken
+    as ones if ``unitriangular``); the rest of A is not read and gets no gradient."""
+    A, B, _ = _as_matrices("linalg.solve_triangular", A, B, left, vectors=False)
+    T = _m.triangular(A, upper, unitriangular)
+    return _m.solve_matrices("linalg.solve_triangular", T, B, left)
+
+
+def cholesky(A, *, upper: bool = False) -> Tensor:
+    """L lower triangular with A = L L^T (U = L^T with ``upper``) for symmetric
+    positive-definite A; otherwise ``LinAlgError``."""
+    return _m.cholesky_factor("linalg.cholesky", _m.check_matrices("linalg.cholesky", A), upper)
+
+
+def qr(A, mode: str = "reduced") -> tuple:
+    """``(Q, R)`` with A = QR: ``mode`` 'reduced' (Q m x k), 'complete' (Q m x m) or 'r'
+    (R only, Q empty)."""
+    A = _m.check_matrices("linalg.qr", A, square=False)
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"linalg.qr: mode must be 'reduced', 'complete' or 'r', got {mode!r}")
+    Q, R = _m.QR("reduced" if mode == "r" else mode)(A)
+    if mode == "r":
+        Q = Tensor._make(A.xp.zeros((0,), A.dtype), False)
+    return _LINALG_QR(Q, R)
+
+
+def _uplo(fname, UPLO):
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"{fname}: UPLO must be 'L' or 'U', got {UPLO!r}")
+    return UPLO
+
+
+def eigh(A, UPLO: str = "L") -> tuple:
+    """``(eigenvalues, eigenvectors)`` of symmetric A (read from its ``UPLO`` triangle),
+    eigenvalues ascending, A = V diag(w) V^T. Eigenvectors are defined up to sign; their
+    gradient assumes distinct eigenvalues."""
+    A = _m.check_matrices("linalg.eigh", A)
+    return _LINALG_EIGH(*_m.Eigh(_uplo("linalg.eigh", UPLO))(A))
+
+
+def eigvalsh(A, UPLO: str = "L") -> Tensor:
+    """The eigenvalues (ascending) of symmetric A; gA = V diag(gw) V^T."""
+    A = _m.check_matrices("linalg.eigvalsh", A)
+    return _m.Eigh(_uplo("linalg.eigvalsh", UPLO))(A)[0]
+
+
+def svd(A, full_matrices: bool = True, *, driver=None) -> tuple:
+    """``(U, S, Vh)`` with A = U diag(S) Vh, S descending; U m x m and Vh n x n with
+    ``full_matrices``, else m x k and k x n. Singular vectors are defined up to sign; the
+    gradient is that of the reduced factors and assumes distinct singular values."""
+    A = _m.check_matrices("linalg.svd", A, square=False)
+    if driver is not None:
+        raise ValueError(f"linalg.svd: driver= is for CUDA inputs only, got {driver!r}")
+    return _LINALG_SVD(*_m.SVD("linalg.svd", full_matrices)(A))
+
+
+def pinv(A, rcond=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
+    """The Moore-Penrose pseudoinverse V diag(1/s) U^T over the singular values s above
+    max(atol, rtol * s_max) (rtol defaults to eps * max(m, n); ``rcond`` is the old name
+    of rtol); ``hermitian`` uses eigh for symmetric A."""
+    A = _m.check_matrices("linalg.pinv", A, square=hermitian)
+    return _m.Pinv(atol, rtol if rcond is None else rcond, hermitian)(A)
+
+
+def matrix_rank(A, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+    """The number of singular values above max(atol, rtol * s_max) (as ``pinv``), int64;
+    no gradient."""
+    A = _m.check_matrices("linalg.matrix_rank", A, square=hermitian)
+    la = A.xp.linalg
+    S = (abs(la.eigvalsh(A.array)) if hermitian else
+         _m.lapack("linalg.matrix_rank", "the algorithm failed to converge", la.svd, A.array,
+                   False, False))
+    rank = (S > _m.tolerance(S, A.shape, atol, rtol)).sum(-1)
+    return Tensor._make(A.xp.asarray(rank, A.xp.int64), False)
+
+
+def cond(A, p=None) -> Tensor:
+    """The condition number ||A||_p ||A^{-1}||_p: for p None or 2 (-2) the ratio of the
+    largest (smallest) to the smallest (largest) singular value, for any matrix; for
+    'fro', 'nuc', 1, -1, inf, -inf, of a square invertible A."""
+    A = _m.check_matrices("linalg.cond", A, square=p not in (None, 2, -2))
+    if p in (None, 2, -2):
+        S = _m.SVD("linalg.cond", False)(A)[1]
+        big, small = S[..., 0], S[..., -1]
+        return big / small if p != -2 else small / big
+    return matrix_norm(A, p) * matrix_norm(_m.Inv("linalg.cond")(A), p)
+
+
+def lstsq(A, B, rcond=None, *, driver=None) -> tuple:
+    """The least-squares (minimum-norm) solution X of A X = B, as the pseudoinverse times
+    B: ``(solution, residuals, rank, singular_values)`` as PyTorch's CPU default driver
+    gives them (residuals and singular_values empty)."""
+    A = _m.check_matrices("linalg.lstsq", A, square=False)
+    B = check_tensor("linalg.lstsq", B, "B")
+    _m.check_same_dtype("linalg.lstsq", A, B)
+    if B.ndim < 2 or B.shape[-2] != A.shape[-2]:
+        raise ShapeError(f"linalg.lstsq: B must have as many rows as A ({A.shape[-2]}), "
+                            f"got A {tuple(A.shape)} and B {tuple(B.shape)}")
+    _m.batch_shape("linalg.lstsq", A, B)
+    X = matmul(_m.Pinv(None, rcond, False)(A), B)
+    empty = Tensor._make(A.xp.zeros((0,), A.dtype), False)
+    return _LINALG_LSTSQ(X, empty, matrix_rank(A, rtol=rcond), empty)
+
+
+def cross(input, other, *, dim: int = -1) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along ``dim`` (the last by default, where
+    ``torch.cross`` takes the first of size 3); inputs of the same number of dims,
+    broadcast together."""
+    return _cross(input, other, dim)
+
+
+def vecdot(x, y, *, dim: int = -1) -> Tensor:
+    """sum(x * y) along ``dim``, the inputs broadcast together."""
+    x, y = check_tensor("linalg.vecdot", x, "x"), check_tensor("linalg.vecdot", y, "y")
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise ShapeError(f"linalg.vecdot: shapes {tuple(x.shape)} and {tuple(y.shape)} "
+                            f"cannot be broadcast together") from None
+    return _reduce.sum(x * y, dim)
+
+
+def multi_dot(tensors) -> Tensor:
+    """The product of a chain of matrices, left to right; the first may be a (row) vector
+    and the last a (column) vector."""
+    ts = [check_tensor("linalg.multi_dot", t, f"tensors[{i}]") for i, t in enumerate(tensors)]
+    if len(ts) < 2:
+        raise ValueError(f"linalg.multi_dot: expects at least 2 tensors, got {len(ts)}")
+    for i, t in enumerate(ts):
+        if t.ndim != 2 and not (t.ndim == 1 and i in (0, len(ts) - 1)):
+            raise ShapeError(f"linalg.multi_dot: tensors[{i}] must be 2-d (the first and "
+                                f"last may be 1-d), got shape {tuple(t.shape)}")
+    for i, (a, b) in enumerate(zip(ts, ts[1:])):
+        if a.shape[-1] != b.shape[0]:
+            raise ShapeError(f"linalg.multi_dot: tensors[{i}] {tuple(a.shape)} and "
+                                f"tensors[{i + 1}] {tuple(b.shape)} do not align")
+    out = ts[0]
+    for t in ts[1:]:
+        out = matmul(out, t)
+    return out
+
+
+__all__ = [
+    "LinAlgError", "cholesky", "cond", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
+    "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
+    "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd", "svdvals", "vecdot",
+    "vector_norm",
+]  # fmt: skip

@@ -203,3 +203,30 @@ def test_engine_picks_the_array_rule_for_first_order_only():
     assert Cube.calls == ["backward"]
     (gg,) = cr.grad(g.sum(), x)
     np.testing.assert_allclose(gg.numpy(), [12.0])  # 6 x
+
+
+class _ExpPair(Function):
+    """(e^x, 2 e^x): backward reads output 0, which a caller may drop."""
+
+    saves_inputs = False
+    saves_output = True
+
+    def forward(self, x):
+        e = np.exp(x)
+        return e, 2 * e
+
+    def backward(self, g0, g1):
+        total = g1 * 2.0 if g0 is None else g0 + g1 * 2.0
+        return total * self.output(0)
+
+
+def test_second_derivative_through_an_output_the_caller_dropped():
+    # only y1 = 2 e^x is used; its backward reads y0 = e^x, whose tensor is gone, and the
+    # second derivative must still see y0's dependence on x (a constant would give 0)
+    x = cr.tensor([0.3, -1.2], dtype="float64", requires_grad=True)
+    _, y1 = _ExpPair()(x)
+    (g,) = cr.grad(y1.sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), 2 * np.exp(x.numpy()))
+    (gg,) = cr.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.numpy(), 2 * np.exp(x.numpy()))
+    assert cr.gradgradcheck(lambda t: _ExpPair()(t)[1], [x])
