@@ -1048,6 +1048,34 @@ class Tensor:
                              f"{self.dtype}; convert first (x = x.double())")
         return self._inplace_op("float_power_", _ops.float_power, exponent)
 
+    def resize_(self, *sizes) -> Tensor:
+        """Give this tensor the shape ``sizes``, keeping its first elements in row-major
+        order: in its own memory when it has enough (views stay views), else in new memory
+        whose extra elements are zeros (PyTorch leaves them uninitialized). A tensor that
+        requires grad cannot be resized, as in PyTorch."""
+        from .ops.shape import _shape_arg
+
+        shape = _shape_arg(sizes)
+        if any(n < 0 for n in shape):
+            raise ValueError(f"resize_: sizes must be non-negative, got {shape}")
+        if self.requires_grad:
+            raise RuntimeError("resize_: cannot resize a tensor that requires grad (use "
+                               "reshape, or resize a detached copy)")
+        n = int(np.prod(shape))
+        a = self.array
+        if n <= a.size and a.flags.c_contiguous:
+            self.array = a.reshape(-1)[:n].reshape(shape)
+        else:
+            grown = self.xp.zeros(n, a.dtype)
+            keep = min(n, a.size)
+            grown[:keep] = a.reshape(-1)[:keep]
+            self.array = grown.reshape(shape)
+        self._bump("resize_")
+        return self
+
+    def resize_as_(self, other: Tensor) -> Tensor:
+        return self.resize_(tuple(other.shape))
+
     def share_memory_(self) -> Tensor:
         """Nothing to do: NumPy arrays are shared by reference within a process (processes
         exchange tensors by pickling)."""

@@ -304,3 +304,19 @@ def test_pytorch_tensor_properties():
     assert (w.itemsize, w.nbytes, w.is_cpu) == (4, 48, True)
     assert w.H.shape == (4, 3) and w.mH.shape == (4, 3)
     assert w[1:].storage_offset() == 4 and w.storage_offset() == 0
+
+
+def test_resize_keeps_the_first_elements_and_the_memory_when_it_can():
+    x = cr.arange(6.0)
+    whole = x[:]
+    x.resize_(2, 2)
+    assert x.tolist() == [[0.0, 1.0], [2.0, 3.0]]
+    x[0, 0] = 9.0
+    assert whole[0].item() == 9.0  # shrinking kept the memory: views still see changes
+    x.resize_(3, 3)
+    assert x.flatten().tolist()[:4] == [9.0, 1.0, 2.0, 3.0] and x.shape == (3, 3)
+    assert cr.zeros(2).resize_as_(cr.ones(1, 4)).shape == (1, 4)
+    with pytest.raises(RuntimeError, match="resize_: cannot resize a tensor that requires grad"):
+        cr.zeros(2, requires_grad=True).resize_(3)
+    with pytest.raises(ValueError, match="resize_: sizes must be non-negative"):
+        cr.zeros(2).resize_(-1)
