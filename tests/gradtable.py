@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pytest
 
 import chainrule as cr
 
@@ -208,3 +209,28 @@ def check_against_torch(case: Case, seed: int = 0) -> None:
             assert g is None or np.allclose(g.numpy(), 0)
             continue
         np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=1e-6, atol=1e-8)
+
+
+def table_tests(cases, torch_only=()):
+    """The three tests of a gradient table, for a test module to bind::
+
+        test_gradients, test_against_torch, test_float32_stays_float32 = table_tests(CASES)
+
+    ``torch_only`` rows are compared with PyTorch only (finite differences cannot see
+    their gradient, e.g. where a value is clamped)."""
+
+    @pytest.mark.parametrize("case", cases, ids=str)
+    def test_gradients(case):
+        check_case(case)
+
+    @pytest.mark.parametrize("case", [c for c in [*cases, *torch_only] if c.torch_fn], ids=str)
+    def test_against_torch(case):
+        pytest.importorskip("torch")
+        check_against_torch(case)
+
+    @pytest.mark.parametrize("case", cases, ids=str)
+    def test_float32_stays_float32(case):
+        check_float32(case)
+
+    return test_gradients, test_against_torch, test_float32_stays_float32
+

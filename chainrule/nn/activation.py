@@ -1,7 +1,9 @@
-"""Activation layers and their functional forms (``relu``, ``gelu``, ``softmax``...)."""
+"""Activation layers and their functional forms (``relu``, ``gelu``, ``softmax``, ``selu``,
+``mish``...) and PyTorch's in-place ``F.<name>_`` forms."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 from .. import ops
@@ -24,6 +26,66 @@ def _dim(owner: str, dim):
 # whose signatures are PyTorch's.
 relu, sigmoid, tanh = ops.relu, ops.sigmoid, ops.tanh
 leaky_relu, elu, gelu, silu, softplus = _nl.leaky_relu, _nl.elu, _nl.gelu, _nl.silu, _nl.softplus
+
+# SELU's constants (Klambauer et al. 2017), PyTorch's digits.
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input: Tensor, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha), alpha ~ 1.6733 and scale ~ 1.0507 (self-normalising)."""
+    return _nl.elu(check_tensor("selu", input), _SELU_ALPHA) * _SELU_SCALE
+
+
+def celu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1)), written alpha * elu(x / alpha)
+    (the same for alpha > 0)."""
+    x = check_tensor("celu", input)
+    if _args.real("celu", "alpha", alpha) == 0:
+        raise ValueError("celu: alpha must be nonzero (it divides x), got 0")
+    return _nl.elu(x / alpha) * alpha
+
+
+def glu(input: Tensor, dim: int = -1) -> Tensor:
+    """Gated linear unit: a * sigmoid(b), where a and b are the two halves of ``input``
+    along ``dim``.
+
+    >>> F.glu(cr.randn(2, 6)).shape
+    (2, 3)
+    """
+    x = check_tensor("glu", input)
+    if x.ndim == 0:
+        raise ValueError("glu: does not support a 0-d input (it halves a dimension)")
+    dim = _softmax_dim("glu", x, _dim("glu", dim))
+    if x.shape[dim] % 2:
+        raise ValueError(f"glu: halving dimension {dim} needs an even size, got "
+                         f"{x.shape[dim]} (input shape {tuple(x.shape)})")
+    a, b = ops.chunk(x, 2, dim)
+    return a * ops.sigmoid(b)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), without overflow for large |x|."""
+    # threshold=inf: never the linear shortcut, so log(1 + e^-x) stays exact for any x.
+    return -_nl.softplus(-check_tensor("logsigmoid", input), 1.0, math.inf)
+
+
+def softsign(input: Tensor) -> Tensor:
+    """x / (1 + |x|)."""
+    x = check_tensor("softsign", input)
+    return x / (abs(x) + 1.0)
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    x = check_tensor("tanhshrink", input)
+    return x - ops.tanh(x)
+
+
+def mish(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    x = check_tensor("mish", input)
+    return x * ops.tanh(_nl.softplus(x))
 
 
 def _softmax_dim(name: str, input: Tensor, dim) -> int:
@@ -62,6 +124,29 @@ def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     return ops.log_softmax(input, axis=dim)
 
 
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype=None) -> Tensor:
+    """softmax(-x) along ``dim``: exp(-x_i) / sum_j exp(-x_j)."""
+    dim = _softmax_dim("softmin", input, dim)
+    return softmax(-input, dim, dtype=dtype)
+
+
+def inplace_form(fn):
+    """PyTorch's ``F.<name>_`` for the activation ``fn``: ``fn(input, ...)`` written into
+    ``input``, recorded in the graph as ``fn`` of the old value (Tensor's in-place rule)."""
+    name = fn.__name__ + "_"
+
+    def f(input: Tensor, *args, **kwargs) -> Tensor:
+        return check_tensor(name, input)._inplace_op(name, fn, *args, **kwargs)
+
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"``{fn.__name__}`` of ``input``, in place (returns ``input``)."
+    return f
+
+
+relu_, elu_, leaky_relu_, selu_, celu_ = map(inplace_form, (relu, elu, leaky_relu, selu, celu))
+
+
 # -- modules -------------------------------------------------------------------------------
 
 
@@ -89,7 +174,7 @@ class ReLU(Module):
         return _array_op(self, ReLU)
 
     def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
+        return _inplace_repr(self)
 
 
 class LeakyReLU(Module):
@@ -106,7 +191,7 @@ class LeakyReLU(Module):
         return _nl.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+        return _inplace_repr(self, f"negative_slope={self.negative_slope}")
 
 
 class ELU(Module):
@@ -122,7 +207,7 @@ class ELU(Module):
         return _nl.elu(input, self.alpha)
 
     def extra_repr(self) -> str:
-        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+        return _inplace_repr(self, f"alpha={self.alpha}")
 
 
 class GELU(Module):
@@ -154,7 +239,7 @@ class SiLU(Module):
         return _nl.silu(input)
 
     def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
+        return _inplace_repr(self)
 
 
 class Sigmoid(Module):
@@ -222,3 +307,105 @@ class LogSoftmax(_DimModule):
     """x_i - logsumexp(x) along ``dim``."""
 
     _fn = staticmethod(log_softmax)
+
+
+def _inplace_repr(module, text: str = "") -> str:
+    """``text`` followed by PyTorch's ``inplace=True`` mark when the layer has it."""
+    if not module.inplace:
+        return text
+    return f"{text}, inplace=True" if text else "inplace=True"
+
+
+class _Stateless(Module):
+    """A layer that applies ``_fn(input)`` (no arguments), e.g. Softsign."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self)._fn(input)
+
+
+class _Inplace(_Stateless):
+    """A stateless layer that takes PyTorch's ``inplace`` flag (computed out of place)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self)
+
+
+class SELU(_Inplace):
+    """scale * elu(x, alpha) with alpha ~ 1.6733, scale ~ 1.0507."""
+
+    _fn = staticmethod(selu)
+
+
+class Mish(_Inplace):
+    """x * tanh(softplus(x))."""
+
+    _fn = staticmethod(mish)
+
+
+class LogSigmoid(_Stateless):
+    """log(sigmoid(x)), stable for large |x|."""
+
+    _fn = staticmethod(logsigmoid)
+
+
+class Softsign(_Stateless):
+    """x / (1 + |x|)."""
+
+    _fn = staticmethod(softsign)
+
+
+class Tanhshrink(_Stateless):
+    """x - tanh(x)."""
+
+    _fn = staticmethod(tanhshrink)
+
+
+class CELU(Module):
+    """max(0, x) + min(0, alpha (exp(x / alpha) - 1))."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        if _args.real("CELU", "alpha", alpha) == 0:
+            raise ValueError("CELU: alpha must be nonzero (it divides x), got 0")
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return celu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self, f"alpha={self.alpha}")
+
+
+class GLU(Module):
+    """a * sigmoid(b) for the two halves a, b of the input along ``dim``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = _args.integer("GLU", "dim", dim, low=-(2**31))
+
+    def forward(self, input: Tensor) -> Tensor:
+        return glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmin(_DimModule):
+    """softmax(-x) along ``dim``."""
+
+    _fn = staticmethod(softmin)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels of each position of a (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        check_tensor("Softmax2d", input)
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, "
+                             f"got shape {tuple(input.shape)}")
+        return softmax(input, -3)

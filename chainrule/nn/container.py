@@ -1,10 +1,11 @@
-"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``."""
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``,
+``ParameterDict``."""
 
 from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 from ..autograd import arrays_only
 from ..tensor import Tensor
@@ -199,7 +200,133 @@ class ParameterList(Module):
 def _as_parameter(value):
     from .parameter import Parameter
 
-    return value if isinstance(value, Parameter) else Parameter(value)
+    return value if value is None or isinstance(value, Parameter) else Parameter(value)
+
+
+class ParameterDict(Module):
+    """A dict of parameters, registered under their keys so that ``parameters()`` and
+    ``state_dict()`` find them, as ``torch.nn.ParameterDict``: a tensor that is not a
+    ``Parameter`` is wrapped in one. Built from a plain dict, the keys are sorted (as
+    PyTorch does); an OrderedDict, a ParameterDict or (key, value) pairs keep their order.
+
+    >>> pd = nn.ParameterDict({"scale": cr.ones(3)})
+    >>> list(pd.state_dict())
+    ['scale']
+    """
+
+    def __init__(self, parameters=None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str):
+        if key not in self._parameters:
+            raise KeyError(f"ParameterDict: no parameter named {key!r}")
+        return self._parameters[key]
+
+    def __setitem__(self, key: str, value) -> None:
+        self.register_parameter(key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        self[key]  # noqa: B018 - a KeyError naming the container for a missing key
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._parameters)
+
+    def __contains__(self, key) -> bool:
+        return key in self._parameters
+
+    def keys(self):
+        return self._parameters.keys()
+
+    def values(self):
+        return self._parameters.values()
+
+    def items(self):
+        return self._parameters.items()
+
+    def get(self, key: str, default=None):
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple:
+        if not self._parameters:
+            raise KeyError("ParameterDict.popitem: the dict is empty")
+        key = next(reversed(self._parameters))
+        return key, self.pop(key)
+
+    def setdefault(self, key: str, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def clear(self) -> None:
+        for key in list(self._parameters):
+            del self[key]
+
+    def copy(self) -> ParameterDict:
+        """A new ParameterDict holding the same parameters."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def fromkeys(self, keys: Iterable[str], default=None) -> ParameterDict:
+        return ParameterDict((k, default) for k in keys)
+
+    def update(self, parameters) -> None:
+        """Set each (key, value) of ``parameters`` (a mapping or pairs); a plain mapping's
+        keys in sorted order, as PyTorch."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif isinstance(parameters, Mapping):
+            items = sorted(parameters.items())
+        elif isinstance(parameters, Iterable):
+            items = list(parameters)
+            for j, p in enumerate(items):
+                if not isinstance(p, Iterable) or len(p) != 2:
+                    raise ValueError(f"ParameterDict.update: element #{j} must be a (key, "
+                                     f"value) pair, got {p!r}")
+        else:
+            raise TypeError(f"ParameterDict.update: expected a mapping or (key, value) pairs, "
+                            f"got {type(parameters).__name__}")
+        for key, value in items:
+            self[key] = value
+
+    def __or__(self, other) -> ParameterDict:
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other) -> ParameterDict:
+        out = ParameterDict(other)
+        out.update(self)
+        return out
+
+    def __ior__(self, other) -> ParameterDict:
+        self.update(other)
+        return self
+
+    def extra_repr(self) -> str:
+        from .. import tensor_types
+
+        names = {cls.dtype: name for name in tensor_types.__all__
+                 if hasattr(cls := getattr(tensor_types, name), "dtype")}
+        return "\n".join(
+            f"  ({k}): Object of type: NoneType" if p is None else
+            f"  ({k}): Parameter containing: [chainrule.{names.get(p.dtype, p.dtype)} of size "
+            f"{'x'.join(map(str, p.shape))}]" for k, p in self.items())
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError("ParameterDict is a container; use its parameters in forward")
 
 
 class ModuleDict(Module):

@@ -1,4 +1,4 @@
-"""Convolution layers: ``Conv1d``, ``Conv2d``, ``ConvTranspose1d``, ``ConvTranspose2d``."""
+"""Convolution layers: ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d``."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class _ConvNd(Module):
 
 
 class _Conv(_ConvNd):
-    """A convolution layer (Conv1d, Conv2d): PyTorch's constructor, one forward."""
+    """A convolution layer (Conv1d, Conv2d, Conv3d): PyTorch's constructor, one forward."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
@@ -96,7 +96,7 @@ class _Conv(_ConvNd):
 
 
 class _ConvTranspose(_ConvNd):
-    """A transposed convolution layer (ConvTranspose1d, ConvTranspose2d)."""
+    """A transposed convolution layer (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)."""
 
     _transposed = True
 
@@ -142,3 +142,20 @@ class ConvTranspose2d(_ConvTranspose):
     """
 
     _nd = 2
+
+
+class Conv3d(_Conv):
+    """3-d convolution over (N, C_in, D, H, W) input: weight (out, in/groups, kd, kh, kw),
+    bias (out,).
+
+    >>> nn.Conv3d(1, 4, 3)(cr.randn(2, 1, 8, 8, 8)).shape
+    (2, 4, 6, 6, 6)
+    """
+
+    _nd = 3
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """3-d transposed convolution: weight (in, out/groups, kd, kh, kw), bias (out,)."""
+
+    _nd = 3

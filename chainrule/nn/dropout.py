@@ -1,13 +1,18 @@
-"""``Dropout``: zero each element with probability p during training (inverted scaling); its
-op and ``dropout`` live in ``chainrule.ops.dropout``."""
+"""``Dropout``: zero each element with probability p during training (inverted scaling), and
+its channel-wise and alpha variants; their ops and functions live in
+``chainrule.ops.dropout``."""
 
 from __future__ import annotations
 
 from ..ops.dropout import (  # noqa: F401 - nn's names for them
     DropoutFunction,
+    alpha_dropout,
     dropout,
     dropout1d,
     dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+    gumbel_softmax,
 )
 from ..random import Generator
 from ..tensor import Tensor
@@ -59,3 +64,25 @@ class Dropout2d(Dropout):
 
     def forward(self, input: Tensor) -> Tensor:
         return dropout2d(input, self.p, self.training, generator=self.generator)
+
+
+class Dropout3d(Dropout):
+    """Zero whole channels (of (N, C, D, H, W) input) with probability ``p`` in training."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return dropout3d(input, self.p, self.training, generator=self.generator)
+
+
+class AlphaDropout(Dropout):
+    """Alpha dropout for SELU networks: keeps zero mean and unit variance (see
+    ``alpha_dropout``); the identity in eval mode."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return alpha_dropout(input, self.p, self.training, generator=self.generator)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels (see ``feature_alpha_dropout``)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return feature_alpha_dropout(input, self.p, self.training, generator=self.generator)

@@ -1,8 +1,9 @@
 """Instance normalisation: each sample's channel normalised over its own spatial
-positions (``InstanceNorm1d``/``2d``), with PyTorch's defaults (``affine=False``,
+positions (``InstanceNorm1d``/``2d``/``3d``), with PyTorch's defaults (``affine=False``,
 ``track_running_stats=False``):
 
-    y = (x - mean(x)) / sqrt(var(x) + eps) * weight + bias,  mean, var over (L) or (H, W)
+    y = (x - mean(x)) / sqrt(var(x) + eps) * weight + bias,  mean, var over (L), (H, W)
+                                                              or (D, H, W)
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 from .. import ops
 from ..ops._convert import check_tensor
 from ..tensor import Tensor
-from .module import Module
-from .parameter import Parameter
+from .normalization import _BatchNorm
 
 
 def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=None,
@@ -45,28 +45,17 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
     return y
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_BatchNorm):
+    """BatchNorm's parameters, buffers and checks (as PyTorch's _NormBase) with instance
+    statistics and PyTorch's instance-norm defaults (no affine, no running statistics)."""
+
     dims = 2
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = False, track_running_stats: bool = False, device=None,
-                 dtype=None) -> None:
-        super().__init__()
-        from ..creation import ones, zeros
-
-        kw = {"dtype": dtype or "float32", "device": device}
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(ones(num_features, **kw))
-            self.bias = Parameter(zeros(num_features, **kw))
-        else:
-            self.weight = self.bias = None
-        if track_running_stats:
-            self.register_buffer("running_mean", zeros(num_features, **kw))
-            self.register_buffer("running_var", ones(num_features, **kw))
-        else:
-            self.running_mean = self.running_var = None
+                 dtype=None, *, bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
 
     def forward(self, input: Tensor) -> Tensor:
         x = input
@@ -87,10 +76,6 @@ class _InstanceNorm(Module):
             self.momentum, self.eps)
         return ops.squeeze(y, 0) if unbatched else y
 
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
-
 
 class InstanceNorm1d(_InstanceNorm):
     """Instance normalisation of (N, C, L) input."""
@@ -102,3 +87,9 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance normalisation of (N, C, H, W) input."""
 
     dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) input."""
+
+    dims = 3

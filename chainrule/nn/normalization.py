@@ -1,15 +1,42 @@
-"""Normalization layers: ``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm``."""
+"""Normalization layers: ``BatchNorm1d/2d/3d``, ``LayerNorm``, ``GroupNorm``, ``RMSNorm``,
+``LocalResponseNorm``."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..creation import ones, zeros
-from ..ops.norm import _batch_norm, _layer_norm
+from ..ops.norm import _batch_norm, _layer_norm, group_norm, local_response_norm, rms_norm
 from ..tensor import Tensor
 from . import _args
 from .module import Module
 from .parameter import Parameter
+
+
+def _affine(module: Module, shape: tuple, weight: bool, bias: bool, device, dtype) -> None:
+    """Register ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None for the absent
+    ones, as PyTorch's normalization layers (their state_dict keys)."""
+    module.register_parameter("weight", Parameter(ones(*shape, dtype=dtype, device=device))
+                              if weight else None)
+    module.register_parameter("bias", Parameter(zeros(*shape, dtype=dtype, device=device))
+                              if weight and bias else None)
+
+
+def _reset_affine(module: Module) -> None:
+    if module.weight is not None:
+        module.weight.array[...] = 1
+    if module.bias is not None:
+        module.bias.array[...] = 0
+
+
+def _normalized_shape(owner: str, normalized_shape) -> tuple:
+    """``normalized_shape`` (an int or positive ints) as a tuple of ints."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else \
+        tuple(normalized_shape)
+    if not shape or any(not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
+        raise ValueError(f"{owner}: normalized_shape must be positive ints, got "
+                         f"{normalized_shape!r}")
+    return tuple(int(n) for n in shape)
 
 
 class _BatchNorm(Module):
@@ -35,15 +62,7 @@ class _BatchNorm(Module):
             raise ValueError(f"{name}: momentum must be in [0, 1] or None, got {momentum!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(ones(num_features, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(num_features, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, (num_features,), affine, bias, device, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, dtype=dtype, device=device))
             self.register_buffer("running_var", ones(num_features, dtype=dtype, device=device))
@@ -62,10 +81,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.weight is not None:
-            self.weight.array[...] = 1
-        if self.bias is not None:
-            self.bias.array[...] = 0
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         name = type(self).__name__
@@ -115,6 +131,13 @@ class BatchNorm2d(_BatchNorm):
     _layout = "4-d (N, C, H, W)"
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization over (N, C, D, H, W) input, per channel C."""
+
+    _dims = (5,)
+    _layout = "5-d (N, C, D, H, W)"
+
+
 class LayerNorm(Module):
     """Normalization over the trailing ``normalized_shape`` axes of each sample, with
     elementwise weight and bias of that shape."""
@@ -122,29 +145,13 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape, eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else \
-            tuple(normalized_shape)
-        if not shape or any(not isinstance(n, (int, np.integer)) or n <= 0 for n in shape):
-            raise ValueError(f"LayerNorm: normalized_shape must be positive ints, got "
-                             f"{normalized_shape!r}")
-        self.normalized_shape = tuple(int(n) for n in shape)
+        self.normalized_shape = _normalized_shape("LayerNorm", normalized_shape)
         self.eps = _args.real("LayerNorm", "eps", eps, 0.0, low_open=True)
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = Parameter(ones(*self.normalized_shape, dtype=dtype, device=device))
-            if bias:
-                self.bias = Parameter(zeros(*self.normalized_shape, dtype=dtype, device=device))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine(self, self.normalized_shape, elementwise_affine, bias, device, dtype)
 
     def reset_parameters(self) -> None:
-        if self.weight is not None:
-            self.weight.array[...] = 1
-        if self.bias is not None:
-            self.bias.array[...] = 0
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
@@ -155,3 +162,78 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+class GroupNorm(Module):
+    """Group normalization: the channels of (N, C, ...) input split into ``num_groups``
+    groups, each (sample, group) normalized over its channels and positions, then scaled
+    and shifted per channel by ``weight`` and ``bias``.
+
+    >>> nn.GroupNorm(2, 6)(cr.randn(4, 6, 5)).shape
+    (4, 6, 5)
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device=None, dtype=None, *, bias: bool = True) -> None:
+        super().__init__()
+        self.num_groups = _args.integer("GroupNorm", "num_groups", num_groups)
+        self.num_channels = _args.integer("GroupNorm", "num_channels", num_channels)
+        if num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels {num_channels} must be divisible by "
+                             f"num_groups {num_groups}")
+        self.eps = _args.real("GroupNorm", "eps", eps, 0.0, low_open=True)
+        self.affine = affine
+        _affine(self, (num_channels,), affine, bias, device, dtype)
+
+    def reset_parameters(self) -> None:
+        _reset_affine(self)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization over the trailing ``normalized_shape`` axes:
+    y = x / sqrt(mean(x^2) + eps) * weight (eps None: the machine epsilon of x's dtype)."""
+
+    def __init__(self, normalized_shape, eps: float | None = None,
+                 elementwise_affine: bool = True, device=None, dtype=None) -> None:
+        super().__init__()
+        self.normalized_shape = _normalized_shape("RMSNorm", normalized_shape)
+        if eps is not None:
+            _args.real("RMSNorm", "eps", eps, 0.0)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        _affine(self, self.normalized_shape, elementwise_affine, False, device, dtype)
+
+    def reset_parameters(self) -> None:
+        _reset_affine(self)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class LocalResponseNorm(Module):
+    """Local response normalization across channels:
+    y_c = x_c / (k + alpha / size * sum of x^2 over the ``size`` channels around c)^beta."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size = _args.integer("LocalResponseNorm", "size", size)
+        self.alpha = _args.real("LocalResponseNorm", "alpha", alpha)
+        self.beta = _args.real("LocalResponseNorm", "beta", beta)
+        self.k = _args.real("LocalResponseNorm", "k", k)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

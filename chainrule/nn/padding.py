@@ -1,6 +1,7 @@
 """PyTorch's ``F.pad`` (constant, reflect, replicate and circular padding, built from the
-``pad`` and indexing ops) and the padding layers: ``ZeroPad2d``, ``ConstantPad1d/2d``,
-``ReflectionPad1d/2d``, ``ReplicationPad1d/2d`` — ``F.pad`` with a fixed mode and padding."""
+``pad`` and indexing ops) and the padding layers: ``ZeroPad1d/2d/3d``, ``ConstantPad1d/2d/3d``,
+``ReflectionPad1d/2d/3d``, ``ReplicationPad1d/2d/3d``, ``CircularPad1d/2d/3d`` — ``F.pad`` with
+a fixed mode and padding."""
 
 from __future__ import annotations
 
@@ -65,6 +66,7 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
 class _Pad(Module):
     mode = "constant"
     dims = 2
+    zero = False  # ZeroPad: a constant pad whose repr shows no value
 
     def __init__(self, padding, value: float = 0.0) -> None:
         super().__init__()
@@ -82,14 +84,21 @@ class _Pad(Module):
         return pad(input, self.padding, self.mode, self.value if self.mode == "constant" else None)
 
     def extra_repr(self) -> str:
-        return f"{self.padding}" + (f", value={self.value}" if self.mode == "constant" else "")
+        if self.mode == "constant" and not self.zero:
+            return f"padding={self.padding}, value={self.value}"
+        return f"{self.padding}"
 
 
 def _layer(name, mode, dims, doc):
-    def __init__(self, padding, *args) -> None:
-        _Pad.__init__(self, padding, *args)
+    zero = name.startswith("Zero")
+    if mode == "constant" and not zero:  # PyTorch's ConstantPad takes a value, the others don't
+        def __init__(self, padding, value: float) -> None:
+            _Pad.__init__(self, padding, value)
+    else:
+        def __init__(self, padding) -> None:
+            _Pad.__init__(self, padding)
 
-    return type(name, (_Pad,), {"mode": mode, "dims": dims, "__doc__": doc,
+    return type(name, (_Pad,), {"mode": mode, "dims": dims, "__doc__": doc, "zero": zero,
                                 "__init__": __init__, "__module__": __name__})
 
 
@@ -103,3 +112,13 @@ ReflectionPad2d = _layer("ReflectionPad2d", "reflect", 2,
 ReplicationPad1d = _layer("ReplicationPad1d", "replicate", 1, "Repeat the last dim's edges.")
 ReplicationPad2d = _layer("ReplicationPad2d", "replicate", 2,
                           "Repeat the edges of the last two dims.")
+ZeroPad3d = _layer("ZeroPad3d", "constant", 3, "Pad the last three dims with zeros.")
+ConstantPad3d = _layer("ConstantPad3d", "constant", 3, "Pad the last three dims with ``value``.")
+ReflectionPad3d = _layer("ReflectionPad3d", "reflect", 3,
+                         "Mirror the last three dims at their edges.")
+ReplicationPad3d = _layer("ReplicationPad3d", "replicate", 3,
+                          "Repeat the edges of the last three dims.")
+CircularPad1d = _layer("CircularPad1d", "circular", 1,
+                       "Wrap the last dim around: the left pad copies its end.")
+CircularPad2d = _layer("CircularPad2d", "circular", 2, "Wrap the last two dims around.")
+CircularPad3d = _layer("CircularPad3d", "circular", 3, "Wrap the last three dims around.")

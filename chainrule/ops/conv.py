@@ -1,9 +1,12 @@
-"""Convolution: conv1d, conv2d and conv_transpose2d as one GEMM over an im2col view.
+"""Convolution: conv1d/2d/3d and conv_transpose1d/2d/3d as one GEMM over an im2col view.
 
 Layouts are PyTorch's: input (N, C, H, W), weight (out, in/groups, kh, kw) for a
-convolution and (in, out/groups, kh, kw) for a transposed one. Inside, the im2col matrix is
+convolution and (in, out/groups, kh, kw) for a transposed one (3-d: one more spatial axis,
+D before H; 1-d runs as 2-d with a unit height). Inside, the im2col matrix is
 laid out (N, Ho, Wo | groups, kh, kw, C/groups): channels last, so that one GEMM gives the
 output as an (N*Ho*Wo, out) matrix, returned as an (N, out, Ho, Wo) view of it with no copy.
+The array functions are written for any number of spatial axes; for two they make the same
+NumPy calls as a 2-d-only version would.
 An input that is channels-last in memory (the output of a previous convolution) makes the
 im2col copy read contiguous channel runs.
 
@@ -19,6 +22,9 @@ so derivatives of any order exist.
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 
 from ..autograd import Function
@@ -29,17 +35,53 @@ from .linalg import sum_rows
 
 
 class ConvGeometry:
-    """Stride, padding ((top, bottom), (left, right)), dilation and groups of a 2-d conv."""
+    """Stride, padding ((before, after) per spatial axis, e.g. ((top, bottom), (left,
+    right))), dilation and groups of a conv."""
 
     __slots__ = ("stride", "pads", "dilation", "groups")
 
     def __init__(self, stride, pads, dilation, groups):
         self.stride, self.pads, self.dilation, self.groups = stride, pads, dilation, groups
 
-    def out_size(self, H, W, kh, kw):
-        (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = self.stride, self.pads, self.dilation
-        Ho = (H + pt + pb - dh * (kh - 1) - 1) // sh + 1
-        return Ho, (W + pl + pr - dw * (kw - 1) - 1) // sw + 1
+    def out_size(self, size, ksize):
+        """The output's spatial sizes for input sizes ``size`` and kernel ``ksize``."""
+        return tuple([(L + a + b - d * (k - 1) - 1) // s + 1 for L, k, s, (a, b), d in
+                      zip(size, ksize, self.stride, self.pads, self.dilation)])
+
+
+def _channels_last(x) -> bool:
+    """Whether (N, C, *spatial) ``x`` has its channels innermost in memory."""
+    return x.strides[1] < x.strides[-1]
+
+
+# Axis orders, looked up rather than built: these helpers run several times per conv call,
+# and building the tuples each time cost the small (batch-1) 2-d calls a few microseconds.
+_FIRST = {nd: (0, nd + 1, *range(1, nd + 1)) for nd in (1, 2, 3)}
+_LAST = {nd: (0, *range(2, nd + 2), 1) for nd in (1, 2, 3)}
+_CG_LAST = {nd: (0, 1, *range(3, nd + 3), 2) for nd in (1, 2, 3)}  # (G, O/G, Cg, *k) order
+
+
+def _to_first(nd):
+    """The axes that turn (N, *spatial, C) into (N, C, *spatial)."""
+    return _FIRST[nd]
+
+
+def _to_last(nd):
+    """The axes that turn (N, C, *spatial) into (N, *spatial, C)."""
+    return _LAST[nd]
+
+
+def _inner(size, pads):
+    """The index of the unpadded region inside a padded (N, C, *spatial) array."""
+    return (slice(None), slice(None), *[slice(a, a + L) for L, (a, _) in zip(size, pads)])
+
+
+def _kernel_slices(ksize, dilation, stride, out):
+    """For each kernel offset (row-major): its flat number and the slices of the padded
+    spatial axes that it reads for every output position."""
+    axes = [[slice(i * d, i * d + s * (o - 1) + 1, s) for i in range(k)]
+            for k, d, s, o in zip(ksize, dilation, stride, out)]
+    return enumerate(itertools.product(*axes))
 
 
 def _read_only(xp) -> dict:
@@ -48,25 +90,25 @@ def _read_only(xp) -> dict:
 
 
 def pad_nchw(x, pads, value=0):
-    """Pad the two spatial axes of (N, C, H, W) ``x``, keeping its memory layout
-    (channels-last stays channels-last)."""
-    (pt, pb), (pl, pr) = pads
-    if not (pt or pb or pl or pr):
+    """Pad the spatial axes of (N, C, *spatial) ``x`` by ``pads`` ((before, after) per
+    axis), keeping its memory layout (channels-last stays channels-last)."""
+    if not any(map(any, pads)):  # (map, not a generator: this runs on every call)
         return x
     xp = get_array_module(x)
-    N, C, H, W = x.shape
-    if x.strides[1] < x.strides[3]:  # channels last in memory
-        out = xp.empty((N, H + pt + pb, W + pl + pr, C), x.dtype).transpose(0, 3, 1, 2)
+    N, C, *size = x.shape
+    padded = [L + a + b for L, (a, b) in zip(size, pads)]
+    if x.strides[1] < x.strides[-1]:  # channels last in memory
+        out = xp.empty((N, *padded, C), x.dtype).transpose(_FIRST[len(size)])
     else:
-        out = xp.empty((N, C, H + pt + pb, W + pl + pr), x.dtype)
+        out = xp.empty((N, C, *padded), x.dtype)
     out[...] = value
-    out[:, :, pt : pt + H, pl : pl + W] = x
+    out[_inner(size, pads)] = x
     return out
 
 
-def _im2col(x, kh, kw, Ho, Wo, g):
-    """The (N*Ho*Wo, groups, kh*kw*C/groups) im2col matrix of padded input ``x``: one copy
-    out of a strided view.
+def _im2col(x, ksize, out, g):
+    """The (N*Ho*Wo, groups, kh*kw*C/groups) im2col matrix of padded input ``x`` (kernel
+    ``ksize``, output sizes ``out``): one copy out of a strided view.
 
     For a channels-last input the copy reads contiguous channel runs and the matrix is
     row-major. Otherwise (a plain NCHW input, such as a first layer's images) it reads
@@ -77,76 +119,74 @@ def _im2col(x, kh, kw, Ho, Wo, g):
     N, C = x.shape[:2]
     G = g.groups
     Cg = C // G
-    (sh, sw), (dh, dw) = g.stride, g.dilation
-    sN, sC, sH, sW = x.strides
-    if sC < sW:  # channels last
+    sN, sC, *sS = x.strides
+    steps = [st * s for st, s in zip(sS, g.stride)]  # one output step per axis
+    taps = [st * d for st, d in zip(sS, g.dilation)]  # one kernel step per axis
+    M, K = N * math.prod(out), math.prod(ksize) * Cg
+    if sC < sS[-1]:  # channels last
+        shape = (N, *out, G, *ksize, Cg)
         view = xp.lib.stride_tricks.as_strided(
-            x,
-            (N, Ho, Wo, G, kh, kw, Cg),
-            (sN, sH * sh, sW * sw, sC * Cg, sH * dh, sW * dw, sC),
-            **_read_only(xp),
-        )
-        col = xp.empty((N, Ho, Wo, G, kh, kw, Cg), x.dtype)
+            x, shape, (sN, *steps, sC * Cg, *taps, sC), **_read_only(xp))
+        col = xp.empty(shape, x.dtype)
         col[...] = view
-        return col.reshape(N * Ho * Wo, G, kh * kw * Cg)
+        return col.reshape(M, G, K)
+    shape = (G, *ksize, Cg, N, *out)
     view = xp.lib.stride_tricks.as_strided(
-        x,
-        (G, kh, kw, Cg, N, Ho, Wo),
-        (sC * Cg, sH * dh, sW * dw, sC, sN, sH * sh, sW * sw),
-        **_read_only(xp),
-    )
-    col = xp.empty((G, kh, kw, Cg, N, Ho, Wo), x.dtype)
+        x, shape, (sC * Cg, *taps, sC, sN, *steps), **_read_only(xp))
+    col = xp.empty(shape, x.dtype)
     col[...] = view
-    return col.reshape(G, kh * kw * Cg, N * Ho * Wo).transpose(2, 0, 1)
+    return col.reshape(G, K, M).transpose(2, 0, 1)
 
 
 def _weight_matrix(W, G):
     """(O, Cg, kh, kw) weights as (G, O/G, kh*kw*Cg), matching the im2col column order."""
-    O, Cg, kh, kw = W.shape
-    return W.reshape(G, O // G, Cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(G, O // G, -1)
+    O, Cg, *ksize = W.shape
+    return W.reshape(G, O // G, Cg, *ksize).transpose(_CG_LAST[len(ksize)]).reshape(
+        G, O // G, -1)
 
 
 def _rows(gy):
     """(N, O, Ho, Wo) as an (N*Ho*Wo, O) matrix (free when gy is channels-last)."""
-    N, O, Ho, Wo = gy.shape
-    return gy.transpose(0, 2, 3, 1).reshape(N * Ho * Wo, O)
+    O = gy.shape[1]
+    return gy.transpose(_to_last(gy.ndim - 2)).reshape(-1, O)
 
 
 def conv_forward(x, W, b, g: ConvGeometry, col=None):
     """y = conv(x, W) + b on arrays; returns (y, col)."""
     xp = get_array_module(x)
-    N, C, H, Wd = x.shape
-    O, Cg, kh, kw = W.shape
+    N = x.shape[0]
+    O, _, *ksize = W.shape
     G = g.groups
-    Ho, Wo = g.out_size(H, Wd, kh, kw)
+    out = g.out_size(x.shape[2:], ksize)
     if col is None:
-        col = _im2col(pad_nchw(x, g.pads), kh, kw, Ho, Wo, g)
+        col = _im2col(pad_nchw(x, g.pads), ksize, out, g)
     Wm = _weight_matrix(W, G)
     if G == 1:
         y = col[:, 0] @ Wm[0].T
     else:  # one batched GEMM over the groups
         y = xp.matmul(col.transpose(1, 0, 2), Wm.transpose(0, 2, 1))
-        y = y.transpose(1, 0, 2).reshape(N * Ho * Wo, O)
+        y = y.transpose(1, 0, 2).reshape(-1, O)
     if b is not None:
         y += b
-    return y.reshape(N, Ho, Wo, O).transpose(0, 3, 1, 2), col
+    return y.reshape(N, *out, O).transpose(_to_first(len(out))), col
 
 
-def conv_grad_weight(x, gy, kh, kw, g: ConvGeometry, col=None):
-    """The gradient of conv(x, W) in W for output gradient gy, on arrays."""
+def conv_grad_weight(x, gy, ksize, g: ConvGeometry, col=None):
+    """The gradient of conv(x, W) in W (kernel sizes ``ksize``) for output gradient gy, on
+    arrays."""
     xp = get_array_module(gy)
-    N, O, Ho, Wo = gy.shape
+    O = gy.shape[1]
     C = x.shape[1]
     G = g.groups
     if col is None:
-        col = _im2col(pad_nchw(x, g.pads), kh, kw, Ho, Wo, g)
+        col = _im2col(pad_nchw(x, g.pads), ksize, gy.shape[2:], g)
     gy2 = _rows(gy)
     if G == 1:
         # (col^T gy)^T, not gy^T col: OpenBLAS runs this long-K product faster this way round.
         gWm = (col[:, 0].T @ gy2).T
     else:
         gWm = xp.matmul(gy2.reshape(-1, G, O // G).transpose(1, 2, 0), col.transpose(1, 0, 2))
-    gW = gWm.reshape(O, kh, kw, C // G).transpose(0, 3, 1, 2)
+    gW = gWm.reshape(O, *ksize, C // G).transpose(_to_first(len(ksize)))
     return xp.ascontiguousarray(gW)
 
 
@@ -157,24 +197,23 @@ def conv_grad_input(W, gy, x_shape, g: ConvGeometry):
     gradient. One offset's block at a time: the whole column matrix would be kh*kw times
     the size, for no speed gained."""
     xp = get_array_module(gy)
-    N, O, Ho, Wo = gy.shape
-    _, C, H, Wd = x_shape
-    _, Cg, kh, kw = W.shape
-    G = g.groups
-    (sh, sw), ((pt, pb), (pl, pr)), (dh, dw) = g.stride, g.pads, g.dilation
-    Wk = xp.ascontiguousarray(W.reshape(G, O // G, Cg, kh, kw).transpose(3, 4, 0, 1, 2))
+    N, O, *out = gy.shape
+    _, C, *size = x_shape
+    _, Cg, *ksize = W.shape
+    G, nd = g.groups, len(out)
+    # (K, G, O/G, Cg): the weights of each kernel offset, row-major over the offsets
+    Wk = xp.ascontiguousarray(W.reshape(G, O // G, Cg, -1).transpose(3, 0, 1, 2))
     gyg = _rows(gy).reshape(-1, G, O // G).transpose(1, 0, 2)  # (G, M, O/G)
-    block = xp.empty((G, N * Ho * Wo, Cg), gy.dtype)
-    cols = block.reshape(G, N, Ho, Wo, Cg).transpose(1, 2, 3, 0, 4)  # a view of block
-    Hp, Wp = H + pt + pb, Wd + pl + pr
-    gx = xp.zeros((N, Hp, Wp, G, Cg), gy.dtype)
-    he, we = sh * (Ho - 1) + 1, sw * (Wo - 1) + 1
-    for i in range(kh):
-        for j in range(kw):
-            xp.matmul(gyg, Wk[i, j], out=block)
-            gx[:, i * dh : i * dh + he : sh, j * dw : j * dw + we : sw] += cols
-    gx = gx.reshape(N, Hp, Wp, C)[:, pt : pt + H, pl : pl + Wd]
-    return gx.transpose(0, 3, 1, 2)
+    block = xp.empty((G, N * math.prod(out), Cg), gy.dtype)
+    # a view of block as (N, *out, G, Cg)
+    cols = block.reshape(G, N, *out, Cg).transpose(1, *range(2, nd + 2), 0, nd + 2)
+    padded = [L + a + b for L, (a, b) in zip(size, g.pads)]
+    gx = xp.zeros((N, *padded, G, Cg), gy.dtype)
+    for k, sl in _kernel_slices(ksize, g.dilation, g.stride, out):
+        xp.matmul(gyg, Wk[k], out=block)
+        gx[(slice(None), *sl)] += cols
+    gx = gx.reshape(N, *padded, C)[_inner(size, g.pads)[1:]]
+    return gx.transpose(_FIRST[nd])
 
 
 class Conv(Function):
@@ -194,14 +233,14 @@ class Conv(Function):
         need = self.needs_grad
         gx = ConvGradInput(self.g, x.shape)(W, gy) if need[0] else None
         gW = ConvGradWeight(self.g, W.shape[2:], self.col)(x, gy) if need[1] else None
-        gb = gy.sum(axis=(0, 2, 3)) if len(need) > 2 and need[2] else None
+        gb = gy.sum(axis=(0, *range(2, gy.ndim))) if len(need) > 2 and need[2] else None
         return (gx, gW, gb)[: len(need)]  # one gradient per input: none for a missing bias
 
     def backward_array(self, gy):
         x, W = self.inputs[0].array, self.inputs[1].array
         need = self.needs_grad
         gx = conv_grad_input(W, gy, x.shape, self.g) if need[0] else None
-        gW = conv_grad_weight(x, gy, *W.shape[2:], self.g, self.col) if need[1] else None
+        gW = conv_grad_weight(x, gy, W.shape[2:], self.g, self.col) if need[1] else None
         # rows of the (N*Ho*Wo, out) matrix: one contiguous reduction
         gb = sum_rows(_rows(gy)) if len(need) > 2 and need[2] else None
         return (gx, gW, gb)[: len(need)]
@@ -231,7 +270,7 @@ class ConvGradWeight(Function):
         self.g, self.ksize, self.col = geometry, tuple(ksize), col
 
     def forward(self, x, gy):
-        gW = conv_grad_weight(x, gy, *self.ksize, self.g, self.col)
+        gW = conv_grad_weight(x, gy, self.ksize, self.g, self.col)
         self.col = None
         return gW
 
@@ -280,7 +319,7 @@ def _check_weight(name, x, weight, bias, nd, groups, transposed):
     weight = check_tensor(name, weight, "weight")
     if weight.ndim != nd + 2:
         lay = "(in, out/groups, " if transposed else "(out, in/groups, "
-        ks = "kh, kw)" if nd == 2 else "k)"
+        ks = {1: "k)", 2: "kh, kw)", 3: "kd, kh, kw)"}[nd]
         raise ValueError(
             f"{name}: expected a {nd + 2}-d weight {lay}{ks}, got shape {tuple(weight.shape)}"
         )
@@ -345,22 +384,25 @@ def _conv_pads(name, padding, ksize, dilation, stride, nd):
 
 def _to2d(nd, *tuples):
     """1-d parameters as 2-d ones with a unit height axis."""
-    if nd == 2:
+    if nd != 1:
         return tuples
     return tuple(((0, 0),) + t if t and isinstance(t[0], tuple) else (1,) + t for t in tuples)
 
 
+LAYOUTS = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+AXES = {1: "L", 2: "HW", 3: "DHW"}
+
+
 def convolution(name: str, input: Tensor, weight: Tensor, bias, stride, padding, dilation,
                 groups: int, nd: int) -> Tensor:
-    """conv1d/conv2d: check the arguments, then one ``Conv`` op on a 4-d layout."""
-    layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
-    x, unbatched = batched(name, input, nd, layout)
+    """conv1d/2d/3d: check the arguments, then one ``Conv`` op (1-d on a 4-d layout)."""
+    x, unbatched = batched(name, input, nd, LAYOUTS[nd])
     weight, bias = _check_weight(name, x, weight, bias, nd, groups, False)
     stride = ntuple(name, "stride", stride, nd, 1)
     dilation = ntuple(name, "dilation", dilation, nd, 1)
     ksize = weight.shape[2:]
     pads = _conv_pads(name, padding, ksize, dilation, stride, nd)
-    for L, k, d, (a, b), ax in zip(x.shape[2:], ksize, dilation, pads, "HW" if nd == 2 else "L"):
+    for L, k, d, (a, b), ax in zip(x.shape[2:], ksize, dilation, pads, AXES[nd]):
         if d * (k - 1) + 1 > L + a + b:
             raise ValueError(
                 f"{name}: kernel size {d * (k - 1) + 1} (dilated) is larger than the padded "
@@ -380,9 +422,8 @@ def convolution(name: str, input: Tensor, weight: Tensor, bias, stride, padding,
 
 def transposed_convolution(name: str, input: Tensor, weight: Tensor, bias, stride, padding,
                            output_padding, groups: int, dilation, nd: int) -> Tensor:
-    """conv_transpose2d: the gradient of a convolution in its input, run forward."""
-    layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
-    x, unbatched = batched(name, input, nd, layout)
+    """conv_transpose1d/2d/3d: the gradient of a convolution in its input, run forward."""
+    x, unbatched = batched(name, input, nd, LAYOUTS[nd])
     weight, bias = _check_weight(name, x, weight, bias, nd, groups, True)
     stride = ntuple(name, "stride", stride, nd, 1)
     dilation = ntuple(name, "dilation", dilation, nd, 1)
@@ -418,7 +459,7 @@ def transposed_convolution(name: str, input: Tensor, weight: Tensor, bias, strid
     g = ConvGeometry(stride, pads, dilation, int(groups))
     y = ConvGradInput(g, (x.shape[0], c_out) + out)(weight, x)
     if bias is not None:
-        y = y + bias.reshape(1, -1, 1, 1)
+        y = y + bias.reshape((1, -1) + (1,) * (y.ndim - 2))
     if nd == 1:
         y = y.reshape(y.shape[0], y.shape[1], y.shape[3])
     return y.reshape(y.shape[1:]) if unbatched else y
@@ -460,3 +501,26 @@ def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """1-d transposed convolution with (in, out/groups, k) weight, as PyTorch's."""
     return transposed_convolution("conv_transpose1d", input, weight, bias, stride, padding,
                                   output_padding, groups, dilation, 1)
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+           dilation=1, groups: int = 1) -> Tensor:
+    """3-d convolution (cross-correlation) of (N, C, D, H, W) input with (out, C/groups,
+    kd, kh, kw) weight, as ``torch.nn.functional.conv3d``.
+
+    ``padding`` is an int, a triple, ``'valid'`` or ``'same'``.
+
+    >>> F.conv3d(cr.randn(2, 1, 8, 8, 8), cr.randn(4, 1, 3, 3, 3)).shape   # (2, 4, 6, 6, 6)
+    """
+    return convolution("conv3d", input, weight, bias, stride, padding, dilation, groups, 3)
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1,
+                     padding=0, output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """3-d transposed convolution with (in, out/groups, kd, kh, kw) weight, as PyTorch's.
+
+    Output size per axis: (L - 1) * stride - 2 * padding + dilation * (k - 1) +
+    output_padding + 1.
+    """
+    return transposed_convolution("conv_transpose3d", input, weight, bias, stride, padding,
+                                  output_padding, groups, dilation, 3)

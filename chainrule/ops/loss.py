@@ -1,5 +1,6 @@
 """Fused loss ops: cross-entropy on class indices (log-softmax + NLL in one Function),
-gathering the target class for NLL, and binary cross-entropy on logits.
+gathering the target class for NLL, binary cross-entropy on logits, and the CTC loss's
+alpha-beta recursion.
 
 They work on arrays whose class axis is 1 (``(N, C)`` or ``(N, C, d1, ...)``); the
 functions in ``chainrule.nn.functional`` check the arguments and reshape unbatched input.
@@ -212,6 +213,101 @@ class BinaryCrossEntropy(Function):
         if self.needs_grad[1]:
             gt = gy * (clip(log1p(-x), -100.0, None) - clip(log(x), -100.0, None))
         return gx, gt
+
+
+def clamp_min_value(x: Tensor, low: float) -> Tensor:
+    """max(x, low) in value, with the gradient of x itself: PyTorch's clamp of a norm or
+    variance under ``no_grad`` (cosine_similarity, gaussian_nll_loss), reproduced."""
+    xp = x.xp
+    return x + Tensor._make(xp.maximum(x.array, low) - x.array, False)
+
+
+class CTC(Function):
+    """Connectionist temporal classification: per sample, -log of the total probability of
+    the alignments of the target to the input (paths over the extended labels
+    l' = (blank, l1, blank, l2, ..., blank), S = 2L + 1, that move by 0 or 1, or by 2 where
+    l'_s is a label unlike l'_{s-2}).
+
+    ``forward`` takes log-probabilities (T, N, C). Log-space recursions, one step per frame:
+      alpha[t, s] = lp[t, l'_s] + lse(alpha[t-1, s], alpha[t-1, s-1], alpha[t-1, s-2]),
+      beta[t, s]  = lp[t, l'_s] + lse(beta[t+1, s], beta[t+1, s+1], beta[t+1, s+2]),
+    loss = -lse(alpha[T_n - 1, S - 1], alpha[T_n - 1, S - 2]), and
+      d loss / d lp[t, c] = -sum_{s: l'_s = c} exp(alpha[t, s] + beta[t, s] - lp[t, l'_s] + loss),
+    the exact gradient with respect to the log-probabilities. (PyTorch returns instead the
+    gradient with respect to the logits before a log_softmax, exp(lp) added to it; the two
+    agree once the graph goes through a log_softmax, the way CTC is used.)
+    """
+
+    saves_inputs = False
+
+    def __init__(self, labels, input_lengths, target_lengths, num_classes, zero_infinity):
+        self.labels, self.il, self.tl = labels, input_lengths, target_lengths
+        self.num_classes, self.zero_infinity = num_classes, zero_infinity
+
+    def forward(self, lp):
+        xp = get_array_module(lp)
+        T, N, _ = lp.shape
+        lab, il, tl = self.labels, self.il, self.tl
+        s = xp.arange(lab.shape[1])
+        lpl = xp.take_along_axis(lp, xp.broadcast_to(lab, (T,) + lab.shape), axis=2)
+        lpl = xp.where(s < 2 * tl[:, None] + 1, lpl, -xp.inf)  # the padding is never reached
+        skip = (s % 2 == 1) & (lab != _shift(lab, 2, -1))  # may come from s - 2
+        alpha = xp.full(lpl.shape, -xp.inf, lp.dtype)
+        alpha[0, :, :2] = lpl[0, :, :2]
+        for t in range(1, T):
+            a = alpha[t - 1]
+            alpha[t] = lpl[t] + _lse3(a, _shift(a, 1, -xp.inf),
+                                      xp.where(skip, _shift(a, 2, -xp.inf), -xp.inf))
+        rows = xp.arange(N)
+        last = alpha[xp.maximum(il - 1, 0), rows]
+        end = 2 * tl
+        nll = -xp.logaddexp(last[rows, end], xp.where(tl > 0, last[rows, end - 1], -xp.inf))
+        nll = xp.where(il == 0, xp.where(tl == 0, 0.0, xp.inf), nll).astype(lp.dtype)
+        self.save(lpl=lpl, alpha=alpha, skip=skip, nll=nll)
+        if self.zero_infinity:
+            return xp.where(xp.isinf(nll), 0.0, nll).astype(lp.dtype)
+        return nll
+
+    def backward(self, gy):
+        raise NotImplementedError("ctc_loss: the second derivative is not implemented "
+                                  "(nor is it in PyTorch)")
+
+    def backward_array(self, gy):
+        xp = get_array_module(gy)
+        lpl, lab, il, tl = self.lpl, self.labels, self.il, self.tl
+        s = xp.arange(lab.shape[1])
+        start = (s == 2 * tl[:, None]) | (s == 2 * tl[:, None] - 1)
+        skip_next = _shift(self.skip, -2, False)
+        beta = xp.empty_like(lpl)
+        nxt = xp.full(lpl.shape[1:], -xp.inf, lpl.dtype)
+        for t in range(lpl.shape[0] - 1, -1, -1):
+            rec = lpl[t] + _lse3(nxt, _shift(nxt, -1, -xp.inf),
+                                 xp.where(skip_next, _shift(nxt, -2, -xp.inf), -xp.inf))
+            nxt = xp.where((t == il - 1)[:, None], xp.where(start, lpl[t], -xp.inf), rec)
+            beta[t] = nxt
+        with np.errstate(invalid="ignore"):  # -inf - -inf where no path passes: NaN, dropped
+            log_gamma = self.alpha + beta - lpl + self.nll[:, None]
+        gamma = xp.exp(xp.where(xp.isnan(log_gamma), -xp.inf, log_gamma))
+        onehot = (lab[:, :, None] == xp.arange(self.num_classes)).astype(gamma.dtype)
+        gx = xp.einsum("tns,nsc->tnc", gamma, onehot)
+        gx *= -gy[:, None]  # gamma is 0 for an impossible target (an infinite loss)
+        return gx
+
+
+def _shift(a, k, fill):
+    """``a`` moved k places along axis 1 (to higher indices for k > 0), ``fill`` let in."""
+    xp = get_array_module(a)
+    out = xp.full_like(a, fill)
+    if k > 0:
+        out[:, k:] = a[:, :-k]
+    else:
+        out[:, :k] = a[:, -k:]
+    return out
+
+
+def _lse3(a, b, c):
+    xp = get_array_module(a)
+    return xp.logaddexp(xp.logaddexp(a, b), c)
 
 
 def reduce_loss(loss: Tensor, reduction: str) -> Tensor:

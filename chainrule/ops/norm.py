@@ -1,4 +1,5 @@
-"""Normalization: batch_norm and layer_norm, one fused op with a closed-form backward.
+"""Normalization: batch_norm, layer_norm and group_norm, one fused op with a closed-form
+backward; rms_norm and local_response_norm composed from ops.
 
 Over the normalized axes (M elements each),
 
@@ -128,12 +129,7 @@ def _batch_norm(name, x, running_mean, running_var, weight, bias, training, mome
             f"shape {tuple(x.shape)}"
         )
     fn = Normalize(axes, eps)
-    args = [x]
-    if w is not None or b is not None:
-        args.append(w if w is not None else Tensor._make(x.xp.ones(bshape, x.dtype), False))
-    if b is not None:
-        args.append(b)
-    y = fn(*args)
+    y = _normalize(fn, x, w, b, bshape)
     if running_mean is not None:
         m = float(momentum)
         rm = running_mean.array
@@ -155,7 +151,9 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     return _layer_norm("layer_norm", input, normalized_shape, weight, bias, eps)
 
 
-def _layer_norm(name, x, normalized_shape, weight, bias, eps):
+def _trailing_axes(name, x, normalized_shape, **params):
+    """The axes of ``x`` that ``normalized_shape`` (an int or ints) names: its last ones,
+    checked, as are the shapes of the per-element ``params`` (weight, bias)."""
     x = check_tensor(name, x)
     shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(
         normalized_shape)
@@ -166,16 +164,98 @@ def _layer_norm(name, x, normalized_shape, weight, bias, eps):
             f"{name}: expected an input whose last dimensions are normalized_shape {shape}, "
             f"got {tuple(x.shape)}"
         )
-    for arg, t in (("weight", weight), ("bias", bias)):
+    for arg, t in params.items():
         if t is not None and tuple(t.shape) != shape:
             raise ValueError(
                 f"{name}: expected {arg} of shape {shape}, got {tuple(t.shape)}"
             )
-    axes = tuple(range(x.ndim - k, x.ndim))
+    return shape, tuple(range(x.ndim - k, x.ndim))
+
+
+def _layer_norm(name, x, normalized_shape, weight, bias, eps):
+    shape, axes = _trailing_axes(name, x, normalized_shape, weight=weight, bias=bias)
+    return _normalize(Normalize(axes, eps), x, weight, bias, shape)
+
+
+def _normalize(fn, x, w, b, wshape):
+    """The ``Normalize`` node ``fn`` applied to x with the optional w and b (a missing w is
+    ones of ``wshape`` when b is given: the op takes its inputs in order)."""
     args = [x]
-    if weight is not None or bias is not None:
-        args.append(weight if weight is not None else Tensor._make(x.xp.ones(shape, x.dtype),
-                                                                   False))
-    if bias is not None:
-        args.append(bias)
-    return Normalize(axes, eps)(*args)
+    if w is not None or b is not None:
+        args.append(w if w is not None else Tensor._make(x.xp.ones(wshape, x.dtype), False))
+    if b is not None:
+        args.append(b)
+    return fn(*args)
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Group normalization of (N, C, ...) input, as ``torch.nn.functional.group_norm``: the
+    C channels split into ``num_groups`` groups, each (sample, group) normalized over its
+    channels and positions, then y = xhat * weight[c] + bias[c].
+
+    >>> F.group_norm(cr.randn(2, 6, 5), 3).shape
+    (2, 6, 5)
+    """
+    x = check_tensor("group_norm", input)
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: expected an input of shape (N, C, ...), got "
+                         f"{tuple(x.shape)}")
+    from ..nn._args import integer
+
+    G, (N, C) = integer("group_norm", "num_groups", num_groups), x.shape[:2]
+    if C % G:
+        raise ValueError(f"group_norm: {C} channels (input shape {tuple(x.shape)}) are not "
+                         f"divisible by num_groups {G}")
+    for arg, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(f"group_norm: expected {arg} of shape ({C},), got "
+                             f"{tuple(t.shape)}")
+    # (N, G, C/G, ...): each group's channels and positions are the trailing axes, and the
+    # per-channel weight and bias broadcast as (1, G, C/G, 1, ...).
+    spatial = tuple(x.shape[2:])
+    wshape = (1, G, C // G) + (1,) * len(spatial)
+    w = None if weight is None else weight.reshape(wshape)
+    b = None if bias is None else bias.reshape(wshape)
+    xg = x.reshape((N, G, C // G) + spatial)
+    y = _normalize(Normalize(tuple(range(2, xg.ndim)), eps), xg, w, b, wshape)
+    return y.reshape(x.shape)
+
+
+def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """Root-mean-square normalization over the trailing ``normalized_shape`` axes, as
+    ``torch.nn.functional.rms_norm``: y = x / sqrt(mean(x^2) + eps) * weight, with eps the
+    machine epsilon of x's dtype when None."""
+    from .reduce import mean
+
+    x = check_tensor("rms_norm", input)
+    _, axes = _trailing_axes("rms_norm", x, normalized_shape, weight=weight)
+    if eps is None:
+        eps = float(np.finfo(x.dtype).eps)
+    y = x * (mean(x * x, axes, keepdims=True) + eps) ** -0.5
+    return y if weight is None else y * weight
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """Local response normalization across channels (dim 1) of (N, C, ...) input, as
+    ``torch.nn.functional.local_response_norm``:
+    y_c = x_c / (k + alpha / size * sum_{c' = c - size//2}^{c + (size-1)//2} x_c'^2)^beta,
+    channels outside [0, C) counting as 0."""
+    from ..nn._args import integer
+    from .shape import concatenate
+
+    x = check_tensor("local_response_norm", input)
+    if x.ndim < 3:
+        raise ValueError(f"local_response_norm: expected a 3-d or higher (N, C, ...) input, "
+                         f"got shape {tuple(x.shape)}")
+    size = integer("local_response_norm", "size", size)
+    C = x.shape[1]
+    parts = [Tensor._make(x.xp.zeros((x.shape[0], n) + x.shape[2:], x.dtype), False)
+             for n in (size // 2, (size - 1) // 2)]
+    sq = concatenate([parts[0], x * x, parts[1]], axis=1)  # zero channels on both sides
+    window = sq[:, :C]
+    for i in range(1, size):
+        window = window + sq[:, i:i + C]
+    return x / (window * (alpha / size) + k) ** beta

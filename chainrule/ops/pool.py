@@ -1,15 +1,21 @@
-"""Pooling: max_pool1d/2d, avg_pool1d/2d, adaptive_avg_pool1d/2d.
+"""Pooling: max_pool1d/2d/3d, avg_pool1d/2d/3d, adaptive_avg_pool1d/2d/3d,
+adaptive_max_pool1d/2d/3d, lp_pool1d/2d/3d and max_unpool1d/2d/3d.
 
 A pooling window is visited as a loop over the kh*kw kernel offsets, each a strided slice of
 the (padded) input with the output's shape, so every step is one vectorised NumPy call on
 an output-sized array. Max pooling keeps the index of the winning offset (one byte per
 output element) and its backward scatters the gradient there; average pooling's backward
 spreads it evenly. Each backward is a linear op whose own backward is the forward gather
-again, so second derivatives exist.
+again, so second derivatives exist. The geometry is written for any number of spatial axes
+(1-d runs as 2-d with a unit height); the 2x2 max-pool shortcuts are 2-d only.
+
+Adaptive max pooling and max unpooling go through flat indices into each input plane, with
+the differentiable ``gather`` and ``scatter``.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -17,12 +23,22 @@ import numpy as np
 from ..autograd import Function
 from ..backend import get_array_module
 from ..tensor import Tensor
-from .conv import batched, ntuple, pad_nchw
+from .conv import (
+    LAYOUTS,
+    _channels_last,
+    _kernel_slices,
+    _to_first,
+    batched,
+    ntuple,
+    pad_nchw,
+)
+from .torch_names import gather
 
 
 class PoolGeometry:
-    """Kernel, stride, dilation and padding of a 2-d pooling window, with the input and
-    output sizes. The right/bottom padding may exceed the left one in ceil_mode."""
+    """Kernel, stride, dilation and padding ((before, after) per axis) of a pooling window,
+    with the input and output sizes. The after padding may exceed the before one in
+    ceil_mode."""
 
     __slots__ = ("kernel", "stride", "dilation", "pads", "in_size", "out_size")
 
@@ -31,18 +47,11 @@ class PoolGeometry:
         self.pads, self.in_size, self.out_size = pads, in_size, out_size
 
     def offsets(self):
-        """(k, slice of the padded input) for each kernel offset k = i * kw + j."""
-        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
-        Ho, Wo = self.out_size
-        he, we = sh * (Ho - 1) + 1, sw * (Wo - 1) + 1
-        for i in range(kh):
-            for j in range(kw):
-                yield i * kw + j, (
-                    slice(None),
-                    slice(None),
-                    slice(i * dh, i * dh + he, sh),
-                    slice(j * dw, j * dw + we, sw),
-                )
+        """(k, slice of the padded input) for each kernel offset k = i * kw + j (row-major
+        over the kernel axes)."""
+        all_ = slice(None)
+        for k, sl in _kernel_slices(self.kernel, self.dilation, self.stride, self.out_size):
+            yield k, (all_, all_, *sl)
 
     def overlapping(self):
         """True when windows share input positions (their gradients must add up)."""
@@ -51,8 +60,7 @@ class PoolGeometry:
 
     def tiles(self):
         """True when the windows tile the unpadded input exactly (no overlap, no gaps)."""
-        (pt, pb), (pl, pr) = self.pads
-        return not (pt or pb or pl or pr) and all(
+        return not any(map(any, self.pads)) and all(
             s == k and d == 1 and o * s == n for k, s, d, o, n in
             zip(self.kernel, self.stride, self.dilation, self.out_size, self.in_size))
 
@@ -61,19 +69,17 @@ class PoolGeometry:
         is), or when ``like`` is if given; uninitialised only where the windows tile the
         input exactly."""
         xp = get_array_module(gy)
-        (pt, pb), (pl, pr) = self.pads
-        H, W = self.in_size
+        padded = tuple(L + a + b for L, (a, b) in zip(self.in_size, self.pads))
         N, C = gy.shape[:2]
         new = xp.empty if self.tiles() else xp.zeros
         like = gy if like is None else like
-        if like.strides[1] < like.strides[3]:
-            return new((N, H + pt + pb, W + pl + pr, C), gy.dtype).transpose(0, 3, 1, 2)
-        return new((N, C, H + pt + pb, W + pl + pr), gy.dtype)
+        if _channels_last(like):
+            return new((N, *padded, C), gy.dtype).transpose(_to_first(len(padded)))
+        return new((N, C, *padded), gy.dtype)
 
     def crop(self, gxp):
-        (pt, _), (pl, _) = self.pads
-        H, W = self.in_size
-        return gxp[:, :, pt : pt + H, pl : pl + W]
+        return gxp[(slice(None), slice(None)) + tuple(
+            slice(a, a + L) for L, (a, _) in zip(self.in_size, self.pads))]
 
 
 # -- max pooling ------------------------------------------------------------------------------
@@ -189,7 +195,7 @@ class _MaxPoolScatter(Function):
         g = self.g
         xp = get_array_module(gy)
         select = not bool(xp.isfinite(gy).all())
-        blocks = g.stride == g.kernel and g.dilation == (1, 1)
+        blocks = g.stride == g.kernel and g.dilation == (1, 1)  # (2-d only)
         if blocks and g.tiles():
             return _scatter_blocks(gy, self.idx, g.kernel, select)
         gx = g.grad_buffer(gy, like=self.idx if blocks else None)
@@ -345,8 +351,7 @@ def _geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode, nd):
     for L, ki, si, pi, di in zip(size, k, s, p, d):
         if di * (ki - 1) + 1 > L + 2 * pi:
             dims = "x".join(str(n + 2 * q) for n, q in zip(size, p))
-            ks = "x".join(str(di * (ki - 1) + 1) for ki, di in zip(k, d)) if nd > 1 else str(
-                d[0] * (k[0] - 1) + 1)
+            ks = "x".join(str(di * (ki - 1) + 1) for ki, di in zip(k, d))
             raise ValueError(
                 f"{name}: kernel {ks} is larger than the padded input {dims} (input shape "
                 f"{tuple(x.shape)})"
@@ -364,8 +369,7 @@ def _geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode, nd):
 
 
 def _as4d(name, input, nd):
-    layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
-    x, unbatched = batched(name, input, nd, layout)
+    x, unbatched = batched(name, input, nd, LAYOUTS[nd])
     if x.dtype.kind not in "fiu":
         raise TypeError(f"{name}: expected a numeric input, got dtype {x.dtype}")
     return x, unbatched
@@ -379,10 +383,10 @@ def _finish(y, nd, unbatched):
 
 def max_pooling(name: str, input: Tensor, kernel_size, stride, padding, dilation, ceil_mode,
                 return_indices, nd: int):
-    """max_pool1d/2d with PyTorch's arguments."""
+    """max_pool1d/2d/3d with PyTorch's arguments."""
     x, unbatched = _as4d(name, input, nd)
     g, _ = _geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode, nd)
-    xx = x if nd == 2 else x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
+    xx = x if nd != 1 else x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
     fn = MaxPool(g)
     y = _finish(fn(xx), nd, unbatched)
     if not return_indices:
@@ -391,15 +395,17 @@ def max_pooling(name: str, input: Tensor, kernel_size, stride, padding, dilation
 
 
 def _flat_indices(g, idx):
-    """PyTorch's max-pool indices: the flat position h * W + w in each input plane."""
+    """PyTorch's max-pool indices: the flat position h * W + w in each input plane
+    ((d * H + h) * W + w in 3-d)."""
     xp = get_array_module(idx)
-    (_, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
-    (pt, _), (pl, _) = g.pads
-    Ho, Wo = g.out_size
-    idx = idx.astype(np.int64)
-    h = xp.arange(Ho).reshape(Ho, 1) * sh - pt + (idx // kw) * dh
-    w = xp.arange(Wo) * sw - pl + (idx % kw) * dw
-    return h * g.in_size[1] + w
+    nd = len(g.kernel)
+    flat = 0
+    for a, (off, s, d, (p, _), o, L) in enumerate(zip(
+            xp.unravel_index(idx.astype(np.int64), g.kernel), g.stride, g.dilation, g.pads,
+            g.out_size, g.in_size)):
+        pos = xp.arange(o).reshape((o,) + (1,) * (nd - 1 - a)) * s - p + off * d
+        flat = flat * L + pos
+    return flat
 
 
 def _divisor(L, k, s, p, o, count_include_pad):
@@ -412,20 +418,20 @@ def _divisor(L, k, s, p, o, count_include_pad):
 
 def avg_pooling(name: str, input: Tensor, kernel_size, stride, padding, ceil_mode,
                 count_include_pad, divisor_override, nd: int) -> Tensor:
-    """avg_pool1d/2d with PyTorch's arguments."""
+    """avg_pool1d/2d/3d with PyTorch's arguments."""
     x, unbatched = _as4d(name, input, nd)
     if x.dtype.kind != "f":
         raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}")
     g, (k, s, p) = _geometry(name, x, kernel_size, stride, padding, 1, ceil_mode, nd)
-    xx = x if nd == 2 else x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
+    xx = x if nd != 1 else x.reshape(x.shape[0], x.shape[1], 1, x.shape[2])
     if divisor_override is not None:
         if divisor_override == 0:
             raise ValueError(f"{name}: divisor_override must be non-zero")
         scale = x.dtype.type(1.0 / divisor_override)
     else:
         divs = [_divisor(L, ki, si, pi, o, count_include_pad)
-                for L, ki, si, pi, o in zip(x.shape[2:], k, s, p, g.out_size[2 - nd:])]
-        div = divs[0] if nd == 1 else np.outer(divs[0], divs[1])
+                for L, ki, si, pi, o in zip(x.shape[2:], k, s, p, g.out_size[-nd:])]
+        div = functools.reduce(np.multiply.outer, divs)
         if (div == div.flat[0]).all():
             scale = x.dtype.type(1.0 / div.flat[0])
         else:
@@ -479,15 +485,8 @@ def _adaptive_matrix(L: int, o: int, dtype):
     return P
 
 
-def adaptive_avg_pooling(name: str, input: Tensor, output_size, nd: int) -> Tensor:
-    """adaptive_avg_pool1d/2d: a window average is separable, so it is a product of one
-    (out, in) averaging matrix per axis."""
-    from .linalg import einsum
-
-    layout = "(N, C, H, W)" if nd == 2 else "(N, C, L)"
-    x, unbatched = batched(name, input, nd, layout)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}")
+def _adaptive_sizes(name, x, output_size, nd):
+    """``output_size`` (an int or ``nd`` of them, None keeping that input size) as ints."""
     if output_size is None or isinstance(output_size, (int, np.integer)):
         sizes = (output_size,) * nd
     else:
@@ -498,14 +497,72 @@ def adaptive_avg_pooling(name: str, input: Tensor, output_size, nd: int) -> Tens
     sizes = tuple(L if o is None else int(o) for o, L in zip(sizes, x.shape[2:]))
     if any(o <= 0 for o in sizes):
         raise ValueError(f"{name}: output_size must be positive, got {output_size!r}")
+    return sizes
+
+
+def adaptive_avg_pooling(name: str, input: Tensor, output_size, nd: int) -> Tensor:
+    """adaptive_avg_pool1d/2d/3d: a window average is separable, so it is a product of one
+    (out, in) averaging matrix per axis."""
+    from .linalg import einsum
+
+    x, unbatched = batched(name, input, nd, LAYOUTS[nd])
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}")
+    sizes = _adaptive_sizes(name, x, output_size, nd)
     xp = x.xp
     mats = [Tensor._make(xp.asarray(_adaptive_matrix(L, o, x.dtype)), False)
             for L, o in zip(x.shape[2:], sizes)]
-    if nd == 2:
-        y = einsum("nchw,ih,jw->ncij", x, *mats)
-    else:
-        y = einsum("ncl,il->nci", x, mats[0])
+    ins, outs = "dhw"[3 - nd:], "ijk"[:nd]
+    y = einsum(f"nc{ins}," + ",".join(o + i for o, i in zip(outs, ins)) + f"->nc{outs}",
+               x, *mats)
     return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def _adaptive_max_indices(a, sizes):
+    """The flat index in its input plane of each adaptive window's first maximum, for
+    (N, C, *spatial) array ``a``. All windows of an axis are read as one (out, kmax) index
+    array, the shorter ones repeating their last element (which cannot change a maximum or
+    which element comes first)."""
+    xp = get_array_module(a)
+    nd = len(sizes)
+    idx, where = [], []
+    for ax, (L, o) in enumerate(zip(a.shape[2:], sizes)):
+        i = np.arange(o)
+        start, end = (i * L) // o, -((-(i + 1) * L) // o)
+        kmax = int((end - start).max())
+        w = np.minimum(start[:, None] + np.arange(kmax), end[:, None] - 1)  # (o, kmax)
+        where.append(w)
+        shape = [1] * (2 * nd)
+        shape[2 * ax: 2 * ax + 2] = w.shape
+        idx.append(xp.asarray(w.reshape(shape)))
+    win = a[(slice(None), slice(None)) + tuple(idx)]  # (N, C, o1, k1, o2, k2, ...)
+    N, C = a.shape[:2]
+    win = win.transpose((0, 1) + tuple(range(2, 2 + 2 * nd, 2)) + tuple(range(3, 3 + 2 * nd, 2)))
+    best = win.reshape(N, C, *sizes, -1).argmax(axis=-1)
+    offs = xp.unravel_index(best, tuple(w.shape[1] for w in where))
+    flat = 0
+    for ax, (w, off, L) in enumerate(zip(where, offs, a.shape[2:])):
+        rows = xp.arange(w.shape[0]).reshape((-1,) + (1,) * (nd - 1 - ax))
+        flat = flat * L + xp.asarray(w)[rows, off]
+    return flat
+
+
+def adaptive_max_pooling(name: str, input: Tensor, output_size, return_indices: bool,
+                         nd: int):
+    """adaptive_max_pool1d/2d/3d: the indices of the window maxima are found on arrays, then
+    the output is a differentiable ``gather`` of them (its gradient a scatter-add, which
+    windows that overlap need)."""
+    x, unbatched = _as4d(name, input, nd)
+    sizes = _adaptive_sizes(name, x, output_size, nd)
+    N, C = x.shape[:2]
+    flat = _adaptive_max_indices(x.array, sizes)
+    idx = Tensor._make(flat.reshape(N, C, -1), False)
+    y = gather(x.reshape(N, C, -1), 2, idx).reshape(x.shape[:2] + sizes)
+    y = y.reshape(y.shape[1:]) if unbatched else y
+    if not return_indices:
+        return y
+    idx = idx.reshape(x.shape[:2] + sizes)
+    return y, (idx.reshape(idx.shape[1:]) if unbatched else idx)
 
 
 def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
@@ -517,3 +574,162 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
     """Average pooling of (N, C, L) input to a fixed output length."""
     return adaptive_avg_pooling("adaptive_avg_pool1d", input, output_size, 1)
+
+
+def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
+    """Average pooling of (N, C, D, H, W) input to a fixed (out_d, out_h, out_w) size."""
+    return adaptive_avg_pooling("adaptive_avg_pool3d", input, output_size, 3)
+
+
+def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of (N, C, L) input to a fixed output length, PyTorch's windows
+    [floor(i L / out), ceil((i + 1) L / out)); with ``return_indices`` also the flat index
+    of each maximum."""
+    return adaptive_max_pooling("adaptive_max_pool1d", input, output_size, return_indices, 1)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of (N, C, H, W) input to a fixed (out_h, out_w) size (an int, a pair;
+    None keeps that input size); with ``return_indices`` also the flat index h * W + w of
+    each maximum."""
+    return adaptive_max_pooling("adaptive_max_pool2d", input, output_size, return_indices, 2)
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
+    """Max pooling of (N, C, D, H, W) input to a fixed (out_d, out_h, out_w) size."""
+    return adaptive_max_pooling("adaptive_max_pool3d", input, output_size, return_indices, 3)
+
+
+def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """``adaptive_max_pool1d`` returning (output, indices), as PyTorch's."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """``adaptive_max_pool2d`` returning (output, indices), as PyTorch's."""
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """``adaptive_max_pool3d`` returning (output, indices), as PyTorch's."""
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """3-d max pooling over (N, C, D, H, W) or (C, D, H, W) input, as PyTorch's; indices are
+    the flat (d * H + h) * W + w of each maximum."""
+    return max_pooling("max_pool3d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                       return_indices, 3)
+
+
+def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """3-d average pooling over (N, C, D, H, W) or (C, D, H, W) input, as PyTorch's."""
+    return avg_pooling("avg_pool3d", input, kernel_size, stride, padding, ceil_mode,
+                       count_include_pad, divisor_override, 3)
+
+
+# -- power-average pooling --------------------------------------------------------------------
+
+
+def lp_pooling(name: str, input: Tensor, norm_type, kernel_size, stride, ceil_mode,
+               nd: int) -> Tensor:
+    """lp_pool1d/2d/3d: (sum over the window of x^p)^(1/p), as PyTorch computes it: an
+    average pool of x^p times the window size, with the sign kept through the power."""
+    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float)) or norm_type == 0:
+        raise ValueError(f"{name}: norm_type must be a non-zero number, got {norm_type!r}")
+    k = ntuple(name, "kernel_size", kernel_size, nd, 1)
+    out = avg_pooling(name, input ** norm_type, kernel_size, stride, 0, ceil_mode, True, None,
+                      nd)
+    return (out.sign() * out.abs().relu() * float(math.prod(k))) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """1-d power-average pooling: y = (sum over each window of x^p)^(1/p), p = norm_type
+    (p = 1 a sum pooling; large p approaches max pooling)."""
+    return lp_pooling("lp_pool1d", input, norm_type, kernel_size, stride, ceil_mode, 1)
+
+
+def lp_pool2d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """2-d power-average pooling: y = (sum over each window of x^p)^(1/p), p = norm_type."""
+    return lp_pooling("lp_pool2d", input, norm_type, kernel_size, stride, ceil_mode, 2)
+
+
+def lp_pool3d(input: Tensor, norm_type: float, kernel_size, stride=None,
+              ceil_mode: bool = False) -> Tensor:
+    """3-d power-average pooling: y = (sum over each window of x^p)^(1/p), p = norm_type."""
+    return lp_pooling("lp_pool3d", input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+# -- max unpooling ----------------------------------------------------------------------------
+
+
+def max_unpooling(name: str, input: Tensor, indices, kernel_size, stride, padding,
+                  output_size, nd: int) -> Tensor:
+    """max_unpool1d/2d/3d: each input value written at its flat index into a zero output
+    plane (a differentiable ``scatter``; its gradient reads the output gradient there)."""
+    from ._convert import as_tensor
+    from .stats import scatter
+
+    x, unbatched = batched(name, input, nd, LAYOUTS[nd])
+    idx = as_tensor(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{name}: indices must be integers, got dtype {idx.dtype}")
+    if tuple(idx.shape) != tuple(input.shape):
+        raise ValueError(f"{name}: indices of shape {tuple(idx.shape)} must have the input's "
+                         f"shape {tuple(input.shape)}")
+    k = ntuple(name, "kernel_size", kernel_size, nd, 1)
+    s = k if stride is None else ntuple(name, "stride", stride, nd, 1)
+    p = ntuple(name, "padding", padding, nd)
+    default = tuple((L - 1) * si - 2 * pi + ki for L, si, pi, ki in zip(x.shape[2:], s, p, k))
+    if output_size is None:
+        out = default
+    else:
+        out = tuple(int(v) for v in output_size)
+        if len(out) == nd + 2:  # a whole (N, C, *spatial) shape, as PyTorch accepts
+            out = out[2:]
+        if len(out) != nd:
+            raise ValueError(f"{name}: output_size must have {nd} (or {nd + 2}) entries, got "
+                             f"{tuple(output_size)}")
+        for o, d, si in zip(out, default, s):
+            if not d - si < o < d + si:
+                raise ValueError(
+                    f"{name}: output_size {out} must be within one stride {s} of the default "
+                    f"size {default} (input shape {tuple(input.shape)})")
+    N, C = x.shape[:2]
+    plane = math.prod(out)
+    flat = idx.reshape(N, C, -1)
+    if flat.numel() and (int(flat.array.min()) < 0 or int(flat.array.max()) >= plane):
+        raise ValueError(f"{name}: indices must lie in [0, {plane}) for output size {out}, got "
+                         f"values from {int(flat.array.min())} to {int(flat.array.max())}")
+    y = scatter(x.new_zeros((N, C, plane)), 2, flat, x.reshape(N, C, -1))
+    y = y.reshape((N, C) + out)
+    return y.reshape(y.shape[1:]) if unbatched else y
+
+
+def max_unpool1d(input: Tensor, indices, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    """The partial inverse of ``max_pool1d``: values placed at their ``indices`` (as
+    returned with ``return_indices=True``) in a zero output, of length (L - 1) * stride -
+    2 * padding + kernel_size unless ``output_size`` says otherwise."""
+    return max_unpooling("max_unpool1d", input, indices, kernel_size, stride, padding,
+                         output_size, 1)
+
+
+def max_unpool2d(input: Tensor, indices, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    """The partial inverse of ``max_pool2d``: values placed at their flat ``indices`` in a
+    zero (N, C, H, W) output."""
+    return max_unpooling("max_unpool2d", input, indices, kernel_size, stride, padding,
+                         output_size, 2)
+
+
+def max_unpool3d(input: Tensor, indices, kernel_size, stride=None, padding=0,
+                 output_size=None) -> Tensor:
+    """The partial inverse of ``max_pool3d``: values placed at their flat ``indices`` in a
+    zero (N, C, D, H, W) output."""
+    return max_unpooling("max_unpool3d", input, indices, kernel_size, stride, padding,
+                         output_size, 3)

@@ -7,6 +7,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
+from tests.nn.torch_compare import assert_step_matches
 
 
 def _load(cm, tm):
@@ -44,20 +45,7 @@ def test_batchnorm_matches_torch(name, kwargs, shape):
     rng = np.random.default_rng(0)
     for _ in range(3):  # a few training steps: outputs, gradients, running statistics
         x = rng.standard_normal(shape) * 2 + 1
-        cx, tx = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-        y, ty = cm(cx), tm(tx)
-        np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-7, atol=1e-10)
-        g = rng.standard_normal(shape)
-        y.backward(cr.tensor(g))
-        ty.backward(torch.tensor(g))
-        np.testing.assert_allclose(cx.grad.numpy(), tx.grad.numpy(), rtol=1e-7, atol=1e-10)
-        tparams = dict(tm.named_parameters())
-        for k, p in cm.named_parameters():
-            np.testing.assert_allclose(p.grad.numpy(), tparams[k].grad.numpy(), rtol=1e-7,
-                                       atol=1e-10)
-        tstate = tm.state_dict()
-        for k, v in cm.state_dict().items():
-            np.testing.assert_allclose(v.numpy(), tstate[k].numpy(), rtol=1e-10, err_msg=k)
+        assert_step_matches(cm, tm, x, rng.standard_normal(shape))
     cm.eval()
     tm.eval()
     x = rng.standard_normal(shape)
