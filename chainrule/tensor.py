@@ -1076,6 +1076,35 @@ class Tensor:
     def resize_as_(self, other: Tensor) -> Tensor:
         return self.resize_(tuple(other.shape))
 
+    def _apply_python(self, name: str, fn, *others) -> Tensor:
+        if self.requires_grad and autograd.is_grad_enabled():
+            raise RuntimeError(f"{name}: a Python function has no gradient; call it on a "
+                               f"tensor that does not require grad, or under cr.no_grad()")
+        if not callable(fn):
+            raise TypeError(f"{name}: expected a callable, got {type(fn).__name__}")
+        arrays = [np.broadcast_to(as_numpy(o.array if isinstance(o, Tensor) else o),
+                                  self.shape) for o in others]
+        flat = [fn(*(a.item() for a in items))
+                for items in zip(as_numpy(self.array).reshape(-1),
+                                 *(a.reshape(-1) for a in arrays))]
+        out = np.asarray(flat, dtype=self.dtype).reshape(self.shape)
+        self.array[...] = to_device(out, self.device)
+        self._bump(name)
+        return self
+
+    def apply_(self, callable) -> Tensor:  # noqa: A002 - PyTorch's argument name
+        """``callable(x)`` for every element, in place (a Python loop, as PyTorch's)."""
+        return self._apply_python("apply_", callable)
+
+    def map_(self, tensor, callable) -> Tensor:  # noqa: A002
+        """``callable(x, y)`` for every element x and the element y of ``tensor``
+        broadcast to this shape, in place."""
+        return self._apply_python("map_", callable, tensor)
+
+    def map2_(self, x, y, callable) -> Tensor:  # noqa: A002
+        """``callable(a, b, c)`` for every element a and the elements of ``x`` and ``y``."""
+        return self._apply_python("map2_", callable, x, y)
+
     def share_memory_(self) -> Tensor:
         """Nothing to do: NumPy arrays are shared by reference within a process (processes
         exchange tensors by pickling)."""

@@ -320,3 +320,16 @@ def test_resize_keeps_the_first_elements_and_the_memory_when_it_can():
         cr.zeros(2, requires_grad=True).resize_(3)
     with pytest.raises(ValueError, match="resize_: sizes must be non-negative"):
         cr.zeros(2).resize_(-1)
+
+
+def test_apply_and_map_call_python_per_element():
+    x = cr.tensor([1.0, 2.0, 3.0])
+    assert x.apply_(lambda v: v * v + 1) is x and x.tolist() == [2.0, 5.0, 10.0]
+    x.map_(cr.tensor([10.0, 20.0, 30.0]), lambda a, b: a + b)
+    assert x.tolist() == [12.0, 25.0, 40.0]
+    x.map2_(cr.tensor([1.0, 1.0, 1.0]), cr.tensor(2.0), lambda a, b, c: a * b * c)
+    assert x.tolist() == [24.0, 50.0, 80.0]
+    with pytest.raises(RuntimeError, match="apply_: a Python function has no gradient"):
+        cr.ones(2, requires_grad=True).apply_(abs)
+    with pytest.raises(TypeError, match="map_: expected a callable, got int"):
+        x.map_(x, 3)
