@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import chainrule as cr
-from chainrule.ops import arrays
 
 torch = pytest.importorskip("torch")
 
@@ -160,27 +159,6 @@ def test_float32_stays_float32_and_queries_are_int64():
     for y in (cr.nonzero(x), cr.argwhere(x), cr.count_nonzero(x), cr.bincount(cr.tensor([1])),
               cr.searchsorted(cr.tensor(S), x), cr.tril_indices(2, 2)):
         assert y.dtype == np.int64 and not y.requires_grad
-
-
-def test_tensor_methods_are_the_functions_and_torch_has_them():
-    for name in arrays.TENSOR_METHODS:
-        assert getattr(cr.Tensor, name) is getattr(cr.ops, name), name
-        assert hasattr(torch.Tensor, name), name
-    for name in arrays.INPLACE_TWINS:
-        assert hasattr(cr.Tensor, name + "_") and hasattr(torch.Tensor, name + "_"), name
-    for name in arrays.__all__:
-        assert getattr(cr, name) is getattr(cr.ops, name)
-        assert name == "sum_to_size" or hasattr(torch, name), name
-
-
-@pytest.mark.parametrize("name", ["logical_xor_", "logical_and_", "logical_or_"])
-def test_inplace_logical_twins_keep_the_dtype(name):
-    for lib in (cr, torch):
-        a, b = lib.tensor([0.0, 2.0, 0.0, -1.0]), lib.tensor([0.0, 0.0, 3.0, 1.0])
-        assert getattr(a, name)(b) is a
-        ref = getattr(torch.tensor([0.0, 2.0, 0.0, -1.0]), name)(torch.tensor([0.0, 0, 3, 1]))
-        np.testing.assert_array_equal(a.numpy(), ref.numpy())
-        assert str(a.dtype).endswith("float32")
 
 
 def test_rot90_k0_is_a_copy():

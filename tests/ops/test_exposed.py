@@ -25,3 +25,21 @@ def test_inplace_flag_is_accepted_like_pytorch():
     x = cr.tensor([-1.0, 2.0])
     for f in (F.relu, F.silu, F.elu, F.leaky_relu):
         np.testing.assert_array_equal(f(x, inplace=False).numpy(), f(x).numpy())
+
+
+@pytest.mark.parametrize("module", ["special", "indexing", "arrays", "matrix", "stats"])
+def test_op_module_names_are_pytorch_names(module):
+    """An op module's functions are cr.<name> (PyTorch's torch.<name>), the Tensor methods it
+    declares are those functions, and its in-place twins are PyTorch's Tensor methods."""
+    import importlib
+
+    mod = importlib.import_module(f"chainrule.ops.{module}")
+    for name in mod.TENSOR_METHODS:
+        assert getattr(cr.Tensor, name) is getattr(cr.ops, name), name
+        assert hasattr(torch.Tensor, name), name
+    for name in mod.INPLACE_TWINS:
+        assert hasattr(cr.Tensor, name + "_") and hasattr(torch.Tensor, name + "_"), name
+    for name in mod.__all__:
+        assert getattr(cr, name) is getattr(cr.ops, name), name
+        assert hasattr(torch, name), name
+
