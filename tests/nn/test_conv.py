@@ -9,26 +9,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
-
-
-def _compare_module(cm, tm, x, rtol=1e-5, atol=1e-6):
-    """Load tm's state_dict into cm, then compare outputs, input and parameter gradients."""
-    import torch
-
-    cm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
-    cx = cr.tensor(x, requires_grad=True)
-    tx = torch.tensor(x, requires_grad=True)
-    y, ty = cm(cx), tm(tx)
-    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=rtol, atol=atol)
-    g = np.random.default_rng(1).standard_normal(ty.shape).astype(x.dtype)
-    y.backward(cr.tensor(g))
-    ty.backward(torch.tensor(g))
-    np.testing.assert_allclose(cx.grad.numpy(), tx.grad.numpy(), rtol=rtol, atol=atol)
-    tparams = dict(tm.named_parameters())
-    for name, p in cm.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), tparams[name].grad.numpy(), rtol=rtol,
-                                   atol=atol, err_msg=name)
-
+from tests.nn.torch_compare import assert_module_matches
 
 MODULES = [
     ("Conv2d", (3, 8, 3), {}, (4, 3, 10, 9)),
@@ -53,7 +34,7 @@ def test_module_matches_torch(name, args, kwargs, shape, dtype):
     assert cm.weight.shape == tuple(tm.weight.shape)
     x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     tol = 1e-4 if dtype == "float32" else 1e-10
-    _compare_module(cm, tm, x, rtol=tol, atol=tol)
+    assert_module_matches(cm, tm, x, rtol=tol, atol=tol)
 
 
 def test_reprs_match_torch():

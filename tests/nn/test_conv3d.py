@@ -8,8 +8,8 @@ import chainrule as cr
 import chainrule.nn as nn
 import chainrule.nn.functional as F
 from tests.gradtable import table_tests
-from tests.nn.test_conv import _compare_module
 from tests.nn.test_grad_conv import _case
+from tests.nn.torch_compare import assert_module_matches
 
 CASES = [
     _case("conv3d", F.conv3d, "conv3d", [(2, 2, 4, 4, 3), (3, 2, 2, 2, 2), (3,)]),
@@ -60,7 +60,7 @@ def test_module_matches_torch(name, args, kwargs, shape, dtype):
     assert repr(cm) == repr(tm)
     x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     tol = 1e-4 if dtype == "float32" else 1e-10
-    _compare_module(cm, tm, x, rtol=tol, atol=tol)
+    assert_module_matches(cm, tm, x, rtol=tol, atol=tol)
 
 
 def test_default_init_bounds_and_shapes():
