@@ -309,6 +309,18 @@ def _hinge(x: Tensor) -> Tensor:
     return ops.clip(x, 0.0, None)
 
 
+def _same_ndim(name: str, **tensors) -> list:
+    """The three tensors, checked to be tensors with the same number of dims."""
+    ts = [check_tensor(name, t, arg) for arg, t in tensors.items()]
+    if len({t.ndim for t in ts}) != 1:
+        a, b, c = tensors
+        raise ValueError(
+            f"{name}: {a}, {b} and {c} must have the same number of dims, got shapes "
+            f"{', '.join(str(tuple(t.shape)) for t in ts[:2])} and {tuple(ts[2].shape)}"
+        )
+    return ts
+
+
 def _const(x: Tensor, a) -> Tensor:
     return Tensor._make(x.xp.asarray(a), False)
 
@@ -319,13 +331,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     y = -1 (inputs broadcast)."""
     name = "margin_ranking_loss"
     reduction = _reduction(name, reduction, size_average, reduce)
-    x1, x2, y = (check_tensor(name, t, a) for t, a in
-                 ((input1, "input1"), (input2, "input2"), (target, "target")))
-    if not x1.ndim == x2.ndim == y.ndim:
-        raise ValueError(
-            f"{name}: input1, input2 and target must have the same number of dims, got shapes "
-            f"{tuple(x1.shape)}, {tuple(x2.shape)} and {tuple(y.shape)}"
-        )
+    x1, x2, y = _same_ndim(name, input1=input1, input2=input2, target=target)
     return _L.reduce_loss(_hinge(-y * (x1 - x2) + margin), reduction)
 
 
@@ -454,13 +460,7 @@ def _triplet(name, anchor, positive, negative, distance, margin, swap, reduction
     ``swap``."""
     if margin <= 0:
         raise ValueError(f"{name}: margin must be greater than 0, got {margin}")
-    a, p, n = (check_tensor(name, t, arg) for t, arg in
-               ((anchor, "anchor"), (positive, "positive"), (negative, "negative")))
-    if not a.ndim == p.ndim == n.ndim:
-        raise ValueError(
-            f"{name}: anchor, positive and negative must have the same number of dims, got "
-            f"shapes {tuple(a.shape)}, {tuple(p.shape)} and {tuple(n.shape)}"
-        )
+    a, p, n = _same_ndim(name, anchor=anchor, positive=positive, negative=negative)
     d_neg = distance(a, n)
     if swap:
         d_neg = ops.minimum(d_neg, distance(p, n))
